@@ -1,0 +1,54 @@
+"""Enumerations of the programme, with their Chinese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectKind(models.TextChoices):
+    NEW = "new", _("新开工")
+    CARRYOVER = "carryover", _("续建")
+
+
+class Opinion(models.TextChoices):
+    AGREE = "agree", _("同意")
+    DISAGREE = "disagree", _("不同意")
+    UNDECIDED = "undecided", _("未表态")
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("区县填报员")
+    LEADER = "leader", _("区县审核人")
+    CITY = "city", _("市老旧办")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Criterion(models.TextChoices):
+    """The four start criteria recorded by people; the first (consent) is computed from households."""
+
+    STRUCTURES_CLEARED = "structures_cleared", _("违建拆除")
+    DESIGN_POSTED = "design_posted", _("设计公示")
+    CONTRACT_SIGNED = "contract_signed", _("施工合同")
+    ON_SITE = "on_site", _("进场施工")
+
+
+class MilestoneKey(models.TextChoices):
+    CARRYOVER_COMPLETED = "carryover_completed", _("续建项目6月底全部完工")
+    NEW_STARTED_HALF = "new_started_half", _("6月底开工量达50%")
+    NEW_ALL_STARTED = "new_all_started", _("10月底全部开工")
+    NEW_COMPLETED_70 = "new_completed_70", _("12月底完成改造70%")
+
+
+class TargetBasis(models.TextChoices):
+    """Which annual target a milestone is measured against."""
+
+    CARRYOVER = "carryover", _("续建目标")
+    NEW_STARTS = "new_starts", _("新开工目标")
+    COMPLETIONS = "completions", _("完成改造目标")
+
+
+class Measure(models.TextChoices):
+    """Which cumulative household figure a milestone counts."""
+
+    CARRYOVER_COMPLETED = "carryover_completed", _("续建项目完工户数")
+    NEW_STARTED = "new_started", _("新开工项目开工户数")
+    NEW_COMPLETED = "new_completed", _("新开工项目完工户数")

@@ -1,0 +1,307 @@
+"""Reading the import templates: the sheet, its headers and each cell, with every problem in Chinese.
+
+This module only reads and parses; ``services`` checks the rows against the database and the rules and
+writes them, all or nothing.
+"""
+
+import io
+import re
+import zipfile
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .choices import Opinion, ProjectKind
+
+PROJECT_HEADERS: tuple[str, ...] = (
+    "区县", "项目类型", "小区名称", "地址", "楼栋数", "户数", "建筑面积(㎡)", "总投资(万元)",
+    "中央补助(万元)", "省级补助(万元)", "市级补助(万元)", "县级配套(万元)", "社会资本(万元)",
+    "信贷(万元)", "居民出资(万元)", "建设单位", "监管责任单位", "责任人", "联系电话",
+    "违建拆除日期", "无违建", "设计公示日期", "施工单位", "施工合同日期", "进场日期", "完工日期",
+    "验收日期",
+)  # fmt: skip
+HOUSEHOLD_HEADERS: tuple[str, ...] = (
+    "区县", "小区名称", "楼栋", "单元", "房号", "户主姓名", "联系电话", "改造方案意见",
+    "物业管理模式意见", "表态日期",
+)  # fmt: skip
+
+PROJECT_EXAMPLE: tuple[Any, ...] = (
+    "驿城区", "新开工", "示例小区", "驿城区示例路1号", 6, 120, Decimal("8600.00"), Decimal("480.0000"),
+    Decimal("200.0000"), Decimal("80.0000"), Decimal("60.0000"), Decimal("100.0000"), Decimal("20.0000"),
+    Decimal("0"), Decimal("20.0000"), "驿城区住房和城乡建设局", "某某街道办事处", "张三", "13800001234",
+    date(2022, 3, 10), "否", date(2022, 3, 20), "某某建设工程有限公司", date(2022, 4, 1),
+    date(2022, 4, 15), None, None,
+)  # fmt: skip
+HOUSEHOLD_EXAMPLE: tuple[Any, ...] = (
+    "驿城区", "示例小区", "1", "2", "301", "李四", "13900005678", "同意", "同意", date(2022, 3, 5),
+)  # fmt: skip
+
+TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
+    "projects": (PROJECT_HEADERS, PROJECT_EXAMPLE),
+    "households": (HOUSEHOLD_HEADERS, HOUSEHOLD_EXAMPLE),
+}
+
+KIND_BY_LABEL = {"新开工": ProjectKind.NEW, "续建": ProjectKind.CARRYOVER}
+OPINION_BY_LABEL = {
+    "同意": Opinion.AGREE,
+    "不同意": Opinion.DISAGREE,
+    "未表态": Opinion.UNDECIDED,
+    "": Opinion.UNDECIDED,
+}
+PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# A workbook that unpacks to more than this is refused before it is parsed (zip bombs).
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One problem in an import file: the sheet row (1 is the header), the column, and why."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        column = f"「{self.column}」" if self.column else ""
+        return f"{where}{column}：{self.message}"
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (not a workbook, too large, wrong headers)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class SheetRow:
+    """The cells of one data row by header, with the sheet row number."""
+
+    number: int
+    cells: dict[str, Any]
+    errors: list[RowError] = field(default_factory=list)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+
+    def text(self, column: str, *, max_length: int, required: bool = False) -> str:
+        value = self.cells.get(column)
+        if value is None:
+            text = ""
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        elif isinstance(value, datetime | date):
+            self.error(column, "应为文字，不能是日期")
+            return ""
+        else:
+            text = str(value).strip()
+        if required and not text:
+            self.error(column, "不能为空")
+        elif len(text) > max_length:
+            self.error(column, f"不能超过{max_length}个字")
+        return text
+
+    def integer(self, column: str, *, minimum: int = 0) -> int | None:
+        value = self.cells.get(column)
+        if value is None or value == "":
+            self.error(column, "不能为空")
+            return None
+        number: int | None = None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+            number = int(value.strip())
+        if number is None:
+            self.error(column, f"应为整数，实为“{value}”")
+            return None
+        if number < minimum:
+            self.error(column, "不能为负数" if minimum == 0 else f"应不小于{minimum}")
+            return None
+        return number
+
+    def decimal(self, column: str, *, places: int) -> Decimal:
+        value = self.cells.get(column)
+        if value is None or value == "":
+            return Decimal(0)
+        if isinstance(value, bool | datetime | date):
+            self.error(column, f"应为数字，实为“{value}”")
+            return Decimal(0)
+        try:
+            number = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            self.error(column, f"应为数字，实为“{value}”")
+            return Decimal(0)
+        if not number.is_finite():
+            self.error(column, f"应为数字，实为“{value}”")
+            return Decimal(0)
+        if number < 0:
+            self.error(column, "不能为负数")
+            return Decimal(0)
+        quantized = number.quantize(Decimal(1).scaleb(-places))
+        if quantized != number:
+            self.error(column, f"最多保留{places}位小数")
+        if quantized >= Decimal(10) ** (14 - places):
+            self.error(column, "数值过大")
+            return Decimal(0)
+        return quantized
+
+    def day(self, column: str) -> date | None:
+        value = self.cells.get(column)
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            match = DATE_RE.match(value.strip())
+            if match:
+                try:
+                    return date(int(match[1]), int(match[2]), int(match[3]))
+                except ValueError:
+                    pass
+        self.error(column, f"日期应为Excel日期或YYYY-MM-DD格式，实为“{value}”")
+        return None
+
+    def yes_no(self, column: str) -> bool:
+        text = self.text(column, max_length=2)
+        if text not in ("是", "否", ""):
+            self.error(column, f"应为“是”或“否”，实为“{text}”")
+        return text == "是"
+
+    def choice(self, column: str, options: dict[str, str], *, required: bool = False) -> str | None:
+        text = self.text(column, max_length=20, required=required)
+        if required and not text:
+            return None
+        if text not in options:
+            allowed = "、".join(f"“{k}”" for k in options if k)
+            self.error(column, f"应为{allowed}之一，实为“{text}”")
+            return None
+        return options[text]
+
+    def phone(self, column: str) -> str:
+        text = self.text(column, max_length=30)
+        if text and not PHONE_RE.match(text.replace(" ", "")):
+            self.error(column, "电话号码格式不正确（手机号11位，固话如0396-1234567）")
+        return text.replace(" ", "")
+
+
+Source = str | Path | IO[bytes]
+
+
+def _as_bytes(source: Source) -> bytes:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.stat().st_size > settings.IMPORT_MAX_FILE_BYTES:
+            raise FileRejected([RowError(0, "", _too_large())])
+        return path.read_bytes()
+    data = source.read(settings.IMPORT_MAX_FILE_BYTES + 1)
+    if len(data) > settings.IMPORT_MAX_FILE_BYTES:
+        raise FileRejected([RowError(0, "", _too_large())])
+    return data
+
+
+def _too_large() -> str:
+    return f"文件超过{settings.IMPORT_MAX_FILE_BYTES // (1024 * 1024)}MB，请拆分后导入"
+
+
+def read_sheet(source: Source, *, headers: tuple[str, ...]) -> list[SheetRow]:
+    """The data rows of the first sheet, after checking the file and that row 1 holds exactly ``headers``.
+
+    Raises FileRejected for a file that is not an .xlsx workbook, too large, or has wrong headers.
+    Formula cells are row errors: imports take values, never formulas.
+    """
+    data = _as_bytes(source)
+    not_a_workbook = RowError(0, "", "不是有效的Excel工作簿（.xlsx），请使用下载的导入模板")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise FileRejected([RowError(0, "", "文件解压后过大，拒绝导入")])
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise FileRejected([not_a_workbook]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows()
+        header_cells = next(rows, ())
+        found = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
+        while found and not found[-1]:
+            found.pop()
+        _check_headers(found, headers)
+        result: list[SheetRow] = []
+        for number, cells in enumerate(rows, start=2):
+            values = [c.value for c in cells[: len(found)]]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
+            if len(result) >= settings.IMPORT_MAX_ROWS:
+                raise FileRejected(
+                    [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
+                )
+            row = SheetRow(number, dict(zip(found, values, strict=False)))
+            for cell, header in zip(cells, found, strict=False):
+                if getattr(cell, "data_type", None) == "f":
+                    row.error(header, "含有公式，请改为数值后导入")
+                    row.cells[header] = None
+            if extra:
+                row.error("", "表头之外的列有数据")
+            result.append(row)
+        return result
+    finally:
+        workbook.close()
+
+
+def _check_headers(found: list[str], expected: tuple[str, ...]) -> None:
+    errors = []
+    missing = [h for h in expected if h not in found]
+    extra = [h for h in found if h not in expected]
+    duplicated = sorted({h for h in found if found.count(h) > 1 and h in expected})
+    if missing:
+        errors.append(RowError(1, "", "缺少列：" + "、".join(missing)))
+    if extra:
+        errors.append(RowError(1, "", "多余的列：" + "、".join(h or "（空表头）" for h in extra)))
+    if duplicated:
+        errors.append(RowError(1, "", "重复的列：" + "、".join(duplicated)))
+    if errors:
+        raise FileRejected(errors)
+
+
+def template_workbook_bytes(kind: str) -> bytes:
+    """An import template: the exact headers in row 1 and one example row."""
+    headers, example = TEMPLATES[kind]
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "项目" if kind == "projects" else "住户"
+    sheet.append(list(headers))
+    sheet.append(list(example))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
+            10, len(header) * 2 + 2
+        )
+        example_cell = sheet.cell(2, index)
+        if isinstance(example_cell.value, date):
+            example_cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+

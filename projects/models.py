@@ -1,0 +1,371 @@
+"""The programme's facts: units, plan years and their targets, projects, households, start evidence."""
+
+import uuid
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import Criterion, Measure, MilestoneKey, Opinion, ProjectKind, Role, TargetBasis
+
+MONEY = {"max_digits": 14, "decimal_places": 4, "default": 0}
+
+
+class Unit(models.Model):
+    """A county-level unit (区县): a district, county or functional zone of the city."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    division_code = models.CharField(
+        _("区划代码"), max_length=6, unique=True, null=True, blank=True
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    in_annexes = models.BooleanField(_("附表列出"), default=False)
+
+    class Meta:
+        verbose_name = _("区县")
+        verbose_name_plural = _("区县")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A portal user: a unit's clerk or leader, the city office, or an administrator."""
+
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.CLERK)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属区县"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="user_unit_role_has_unit",
+                condition=~Q(role__in=[Role.CLERK, Role.LEADER]) | Q(unit__isnull=False),
+                violation_error_message=_("区县填报员和审核人须指定所属区县"),
+            )
+        ]
+
+
+class PlanYear(models.Model):
+    """A plan year (年度计划) with its city totals, deadlines and settings, so a new year is data entry."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    city_new_starts = models.PositiveIntegerField(_("全市新开工目标（户）"))
+    city_completions = models.PositiveIntegerField(_("全市完成改造目标（户）"))
+    city_carryover = models.PositiveIntegerField(_("全市续建目标（户）"))
+    completion_percent = models.PositiveSmallIntegerField(_("完成改造比例（%）"), default=70)
+    consent_percent = models.PositiveSmallIntegerField(_("开工同意比例（%）"), default=80)
+    implementation_plan_due = models.DateField(_("年度工作实施方案截止日期"))
+    renovation_plans_due = models.DateField(_("改造方案截止日期"))
+    adjustment_cutoff = models.DateField(_("计划调整截止日期"))
+    report_due_day = models.PositiveSmallIntegerField(
+        _("月报报送截止日（次月）"), default=5, help_text=_("每月信息月报须于次月该日前报送")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度计划")
+        verbose_name_plural = _("年度计划")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                name="plan_year_percents_valid",
+                condition=Q(completion_percent__lte=100) & Q(consent_percent__lte=100),
+            ),
+            models.CheckConstraint(
+                name="plan_year_report_due_day_valid",
+                condition=Q(report_due_day__gte=1) & Q(report_due_day__lte=28),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+    @property
+    def year_start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def year_end(self) -> date:
+        return date(self.year, 12, 31)
+
+
+class Milestone(models.Model):
+    """A milestone (阶段任务) of a plan year: a measure that must reach a share of a target by a date."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    key = models.CharField(_("代码"), max_length=30, choices=MilestoneKey.choices)
+    due = models.DateField(_("截止日期"))
+    percent = models.PositiveSmallIntegerField(_("比例（%）"))
+    basis = models.CharField(_("对照目标"), max_length=20, choices=TargetBasis.choices)
+    measure = models.CharField(_("统计口径"), max_length=30, choices=Measure.choices)
+    requires_all_projects_started = models.BooleanField(_("要求全部项目开工"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("阶段任务")
+        verbose_name_plural = _("阶段任务")
+        ordering = ["plan_year", "sort_order", "due"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan_year", "key"], name="milestone_unique_key"),
+            models.CheckConstraint(name="milestone_percent_valid", condition=Q(percent__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year} {self.get_key_display()}"
+
+
+class UnitTarget(models.Model):
+    """A unit's annual targets in households (annex 1 and 2); null where the source does not give one."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="unit_targets"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="targets"
+    )
+    new_starts = models.PositiveIntegerField(_("新开工目标（户）"), null=True, blank=True)
+    completions = models.PositiveIntegerField(_("完成改造目标（户）"), null=True, blank=True)
+    carryover = models.PositiveIntegerField(_("续建目标（户）"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("区县目标")
+        verbose_name_plural = _("区县目标")
+        ordering = ["plan_year", "unit__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan_year", "unit"], name="unit_target_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year} {self.unit}"
+
+
+class UnassignedCarryover(models.Model):
+    """A carry-over figure whose unit the source lost (30, 2113): held so the city total reconciles."""
+
+    plan_year = models.ForeignKey(
+        PlanYear,
+        verbose_name=_("年度计划"),
+        on_delete=models.CASCADE,
+        related_name="unassigned_carryover",
+    )
+    households = models.PositiveIntegerField(_("户数"))
+    source_note = models.CharField(_("来源说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("未列明区县的续建目标")
+        verbose_name_plural = _("未列明区县的续建目标")
+        ordering = ["plan_year", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year} 未列明区县 {self.households} 户"
+
+
+class Project(models.Model):
+    """A renovation project (改造项目): one community of a unit's plan, new in the year or carried over."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT, related_name="projects"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="projects"
+    )
+    kind = models.CharField(_("项目类型"), max_length=10, choices=ProjectKind.choices)
+    name = models.CharField(_("小区名称"), max_length=200)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    buildings = models.PositiveIntegerField(_("楼栋数"), default=0)
+    households = models.PositiveIntegerField(_("户数"))
+    floor_area = models.DecimalField(
+        _("建筑面积（㎡）"), max_digits=14, decimal_places=2, default=0
+    )
+    investment = models.DecimalField(_("资金概算（万元）"), **MONEY)
+    fund_central = models.DecimalField(_("中央补助（万元）"), **MONEY)
+    fund_provincial = models.DecimalField(_("省级补助（万元）"), **MONEY)
+    fund_city = models.DecimalField(_("市级补助（万元）"), **MONEY)
+    fund_county = models.DecimalField(_("县级配套（万元）"), **MONEY)
+    fund_social = models.DecimalField(_("社会资本（万元）"), **MONEY)
+    fund_credit = models.DecimalField(_("信贷（万元）"), **MONEY)
+    fund_residents = models.DecimalField(_("居民出资（万元）"), **MONEY)
+    contents = models.JSONField(_("改造内容"), default=list, blank=True)
+    hazards = models.JSONField(_("摸底排查隐患"), default=list, blank=True)
+    linked_tags = models.JSONField(_("联动改造"), default=list, blank=True)
+    management_mode = models.CharField(_("物业管理模式"), max_length=100, blank=True)
+    construction_unit = models.CharField(_("建设单位"), max_length=200, blank=True)
+    supervising_unit = models.CharField(_("日常监管直接责任单位"), max_length=200, blank=True)
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    responsible_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contractor = models.CharField(_("施工单位"), max_length=200, blank=True)
+    consent_met_on = models.DateField(
+        _("居民同意达标日期"), null=True, blank=True, editable=False,
+        help_text=_("由住户表态记录计算，不可手工填写"),
+    )
+    started_on = models.DateField(
+        _("开工日期"), null=True, blank=True, editable=False,
+        help_text=_("五项开工条件最后一项满足的日期，由系统计算"),
+    )
+    completed_on = models.DateField(_("完工日期"), null=True, blank=True)
+    accepted_on = models.DateField(_("验收移交日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("改造项目")
+        verbose_name_plural = _("改造项目")
+        ordering = ["unit__sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_year", "unit", "name"], name="project_unique_name_in_unit"
+            ),
+            models.CheckConstraint(name="project_households_positive", condition=Q(households__gt=0)),
+            models.CheckConstraint(
+                name="project_money_non_negative",
+                condition=Q(investment__gte=0)
+                & Q(fund_central__gte=0)
+                & Q(fund_provincial__gte=0)
+                & Q(fund_city__gte=0)
+                & Q(fund_county__gte=0)
+                & Q(fund_social__gte=0)
+                & Q(fund_credit__gte=0)
+                & Q(fund_residents__gte=0)
+                & Q(floor_area__gte=0),
+            ),
+            models.CheckConstraint(
+                name="project_completed_not_before_started",
+                condition=Q(completed_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(completed_on__gte=F("started_on")),
+                violation_error_message=_("完工日期不能早于开工日期"),
+            ),
+            models.CheckConstraint(
+                name="project_accepted_after_completed",
+                condition=Q(accepted_on__isnull=True)
+                | (Q(completed_on__isnull=False) & Q(accepted_on__gte=F("completed_on"))),
+                violation_error_message=_("验收移交日期不能早于完工日期"),
+            ),
+            models.CheckConstraint(
+                name="project_carryover_has_no_start",
+                condition=Q(kind=ProjectKind.NEW) | Q(started_on__isnull=True),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan_year", "unit", "kind"], name="project_year_unit_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.name}"
+
+
+class Household(models.Model):
+    """A dwelling of a project and its head of household's answer on the renovation plan and the
+    property-management mode. Names and phones are personal data: masked wherever listed."""
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("改造项目"),
+        on_delete=models.CASCADE,
+        related_name="household_records",
+    )
+    building = models.CharField(_("楼栋"), max_length=30)
+    entrance = models.CharField(_("单元"), max_length=30)
+    room = models.CharField(_("房号"), max_length=30)
+    head_name = models.CharField(_("户主姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    plan_opinion = models.CharField(
+        _("改造方案意见"), max_length=10, choices=Opinion.choices, default=Opinion.UNDECIDED
+    )
+    management_opinion = models.CharField(
+        _("物业管理模式意见"), max_length=10, choices=Opinion.choices, default=Opinion.UNDECIDED
+    )
+    answered_on = models.DateField(_("表态日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("住户")
+        verbose_name_plural = _("住户")
+        ordering = ["project", "building", "entrance", "room"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "building", "entrance", "room"], name="household_unique_dwelling"
+            ),
+            models.CheckConstraint(
+                name="household_opinions_valid",
+                condition=Q(plan_opinion__in=Opinion.values)
+                & Q(management_opinion__in=Opinion.values),
+            ),
+            models.CheckConstraint(
+                name="household_answer_has_date",
+                condition=(Q(plan_opinion=Opinion.UNDECIDED) & Q(management_opinion=Opinion.UNDECIDED))
+                | Q(answered_on__isnull=False),
+                violation_error_message=_("已表态的住户须填写表态日期"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building}-{self.entrance}-{self.room}"
+
+    @property
+    def agrees(self) -> bool:
+        """A household agrees when it agreed to both the plan and the management mode."""
+        return self.plan_opinion == Opinion.AGREE and self.management_opinion == Opinion.AGREE
+
+
+def evidence_upload_to(instance: Any, filename: str) -> str:
+    """Evidence is stored under a random name; the name the user gave is never trusted."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"evidence/{uuid.uuid4().hex}{suffix}"
+
+
+class StartCriterion(models.Model):
+    """One recorded start criterion of a project (2–5 of annex 3): its date, evidence and recorder."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("改造项目"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    criterion = models.CharField(_("开工条件"), max_length=30, choices=Criterion.choices)
+    met_on = models.DateField(_("满足日期"), null=True, blank=True)
+    no_structures = models.BooleanField(
+        _("无违章建筑和临时建筑"), default=False, help_text=_("仅用于违建拆除条件，须具名确认")
+    )
+    confirmed_by = models.CharField(_("确认人"), max_length=50, blank=True)
+    evidence = models.FileField(_("证明材料"), upload_to=evidence_upload_to, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("记录人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("开工条件记录")
+        verbose_name_plural = _("开工条件记录")
+        ordering = ["project", "criterion"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "criterion"], name="criterion_unique"),
+            models.CheckConstraint(
+                name="criterion_no_structures_only_for_structures",
+                condition=Q(no_structures=False) | Q(criterion=Criterion.STRUCTURES_CLEARED),
+            ),
+            models.CheckConstraint(
+                name="criterion_no_structures_confirmed",
+                condition=Q(no_structures=False) | ~Q(confirmed_by=""),
+                violation_error_message=_("“无违建”须由具名人员确认"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_criterion_display()}"

@@ -1,0 +1,72 @@
+"""The checks SPEC §4 asks of every project: 应改尽改, city subsidy, funding, dates in order, households."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+PIPELINES: tuple[str, ...] = ("电力", "供水", "排水", "燃气", "供热", "通信")
+CITY_SUBSIDY_UNITS: frozenset[str] = frozenset({"驿城区", "经济开发区"})
+
+
+@dataclass(frozen=True)
+class Funding:
+    """A project's investment estimate and its seven sources, in 万元."""
+
+    total: Decimal
+    central: Decimal = Decimal(0)
+    provincial: Decimal = Decimal(0)
+    city: Decimal = Decimal(0)
+    county: Decimal = Decimal(0)
+    social: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+    residents: Decimal = Decimal(0)
+
+    @property
+    def sources_sum(self) -> Decimal:
+        return (
+            self.central
+            + self.provincial
+            + self.city
+            + self.county
+            + self.social
+            + self.credit
+            + self.residents
+        )
+
+
+def missing_pipeline_contents(*, hazards: set[str] | frozenset[str], contents: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """应改尽改: pipeline hazards found in the survey that the renovation contents leave out."""
+    return tuple(p for p in PIPELINES if p in hazards and p not in contents)
+
+
+def funding_problems(*, unit: str, funding: Funding) -> tuple[str, ...]:
+    """City subsidy outside 驿城区/经济开发区, and sources that do not add up to the estimate."""
+    problems = []
+    if funding.city and unit not in CITY_SUBSIDY_UNITS:
+        problems.append(f"市级补助只拨付驿城区、经济开发区项目，{unit}项目不应有市级补助")
+    if funding.sources_sum != funding.total:
+        problems.append(
+            f"各资金来源合计 {funding.sources_sum} 万元与资金概算 {funding.total} 万元不一致"
+        )
+    return tuple(problems)
+
+
+def date_order_problems(
+    *, started_on: date | None, completed_on: date | None, accepted_on: date | None
+) -> tuple[str, ...]:
+    """Dates in order: started ≤ completed ≤ accepted; no acceptance before completion."""
+    problems = []
+    if completed_on and started_on and completed_on < started_on:
+        problems.append(f"完工日期 {completed_on} 早于开工日期 {started_on}")
+    if accepted_on and not completed_on:
+        problems.append("已填验收移交日期但未填完工日期")
+    if accepted_on and completed_on and accepted_on < completed_on:
+        problems.append(f"验收移交日期 {accepted_on} 早于完工日期 {completed_on}")
+    return tuple(problems)
+
+
+def household_count_problem(*, records: int, households: int) -> str | None:
+    """Household records of a project never exceed its household count."""
+    if records > households:
+        return f"住户记录 {records} 户超过项目户数 {households} 户"
+    return None

@@ -1,0 +1,172 @@
+"""Start of work (SPEC §3, annex 3): which of the five criteria hold, since when, and the start date."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .arithmetic import least_satisfying
+
+CRITERIA: tuple[str, ...] = (
+    "consent",
+    "structures_cleared",
+    "design_posted",
+    "contract_signed",
+    "on_site",
+)
+CRITERION_LABELS: dict[str, str] = {
+    "consent": "改造方案和物业管理模式征求意见并经80%以上居民同意",
+    "structures_cleared": "完成违章建筑和临时建筑拆除",
+    "design_posted": "完成项目设计并在小区内公示",
+    "contract_signed": "已确定施工队伍并签订施工合同",
+    "on_site": "施工队伍进场且现场有明显形象进度",
+}
+CRITERION_SHORT_LABELS: dict[str, str] = {
+    "consent": "居民同意",
+    "structures_cleared": "违建拆除",
+    "design_posted": "设计公示",
+    "contract_signed": "施工合同",
+    "on_site": "进场施工",
+}
+
+
+@dataclass(frozen=True)
+class StartInput:
+    """What the start rule needs to know about one project: plain values, nothing from the database."""
+
+    households: int
+    agree_dates: tuple[date | None, ...]
+    consent_percent: int
+    structures_cleared_on: date | None = None
+    no_structures: bool = False
+    structures_confirmed_by: str = ""
+    design_posted_on: date | None = None
+    contractor: str = ""
+    contract_signed_on: date | None = None
+    on_site_on: date | None = None
+    evidenced: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CriterionState:
+    """One criterion: whether it holds, since when, whether evidence backs it, and why not if it fails."""
+
+    key: str
+    met: bool
+    date: date | None
+    verified: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class StartStatus:
+    """All five criteria of a project, the agreeing households, and the start date if all hold."""
+
+    criteria: tuple[CriterionState, ...]
+    consent_agreed: int
+    consent_needed: int
+    started_on: date | None
+
+    @property
+    def started(self) -> bool:
+        return self.started_on is not None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.criteria if not c.met)
+
+    def criterion(self, key: str) -> CriterionState:
+        return next(c for c in self.criteria if c.key == key)
+
+
+def consent_met_on(
+    *, households: int, agree_dates: Iterable[date | None], percent: int
+) -> date | None:
+    """The date the agreeing households first reached ``percent`` % of the project's ``households``
+    (agreeing × 100 ≥ percent × households), or None. Agreements without a date cannot be placed in
+    time and do not count."""
+    if households <= 0:
+        return None
+    need = least_satisfying(target=households, percent=percent)
+    dated = sorted(d for d in agree_dates if d is not None)
+    if len(dated) < need:
+        return None
+    return dated[need - 1]
+
+
+def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
+    """Judge the five criteria of a project (as of ``as_of`` when given: later dates do not count yet).
+
+    The start date is the date the last of the five was met.
+    """
+
+    def holds(on: date | None) -> bool:
+        return on is not None and (as_of is None or on <= as_of)
+
+    agree_dates = tuple(d for d in inp.agree_dates if holds(d))
+    need = (
+        least_satisfying(target=inp.households, percent=inp.consent_percent)
+        if inp.households > 0
+        else 0
+    )
+    consent_on = consent_met_on(
+        households=inp.households, agree_dates=agree_dates, percent=inp.consent_percent
+    )
+    criteria = [
+        CriterionState(
+            "consent",
+            consent_on is not None,
+            consent_on,
+            True,
+            ""
+            if consent_on is not None
+            else (
+                "项目户数为0"
+                if inp.households <= 0
+                else f"同意户数 {len(agree_dates)} 户，未达 {inp.consent_percent}%（需 {need} 户）"
+            ),
+        )
+    ]
+    structures_ok = holds(inp.structures_cleared_on) and (
+        not inp.no_structures or bool(inp.structures_confirmed_by.strip())
+    )
+    structures_reason = ""
+    if not holds(inp.structures_cleared_on):
+        structures_reason = "未填写违建拆除（或确认无违建）日期"
+    elif not structures_ok:
+        structures_reason = "“无违建”须由具名人员确认"
+    criteria.append(
+        _dated(
+            "structures_cleared",
+            inp.structures_cleared_on if structures_ok else None,
+            inp,
+            structures_reason,
+        )
+    )
+    criteria.append(
+        _dated(
+            "design_posted",
+            inp.design_posted_on if holds(inp.design_posted_on) else None,
+            inp,
+            "未填写设计公示日期",
+        )
+    )
+    contract_ok = holds(inp.contract_signed_on) and bool(inp.contractor.strip())
+    criteria.append(
+        _dated(
+            "contract_signed",
+            inp.contract_signed_on if contract_ok else None,
+            inp,
+            "未填写施工合同日期" if not holds(inp.contract_signed_on) else "未填写施工单位",
+        )
+    )
+    criteria.append(
+        _dated("on_site", inp.on_site_on if holds(inp.on_site_on) else None, inp, "未填写进场日期")
+    )
+    dates = [c.date for c in criteria]
+    started_on = max(d for d in dates if d is not None) if all(c.met for c in criteria) else None
+    return StartStatus(tuple(criteria), len(agree_dates), need, started_on)
+
+
+def _dated(key: str, on: date | None, inp: StartInput, reason: str) -> CriterionState:
+    met = on is not None
+    return CriterionState(key, met, on, met and key in inp.evidenced, "" if met else reason)

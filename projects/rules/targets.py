@@ -1,0 +1,94 @@
+"""Targets (SPEC §1): completion targets derived from new starts, and reconciliation with the city totals."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .arithmetic import round_half_up_percent
+
+
+@dataclass(frozen=True)
+class UnitTargets:
+    """One unit's annual targets in households; None where the source does not give one."""
+
+    unit: str
+    new_starts: int | None
+    completions: int | None
+    carryover: int | None
+
+
+@dataclass(frozen=True)
+class CityTotals:
+    """The city's annual totals and the share of new starts that must be completed."""
+
+    new_starts: int
+    completions: int
+    carryover: int
+    completion_percent: int
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """The outcome of checking the loaded targets: problems (must be empty) and remainders to show."""
+
+    problems: tuple[str, ...]
+    unallocated_new_starts: int
+    unallocated_completions: int
+    unallocated_carryover: int
+    units_without_targets: tuple[str, ...]
+
+
+def expected_completion(*, new_starts: int, completion_percent: int) -> int:
+    """The completion target a new-start target implies: rounded half up (4804 → 3363, 475 → 333)."""
+    return round_half_up_percent(value=new_starts, percent=completion_percent)
+
+
+def check_targets_reconcile(
+    *, city: CityTotals, units: Sequence[UnitTargets], unassigned_carryover: Sequence[int]
+) -> TargetCheck:
+    """Check each completion target against 70 % of its new starts and the known figures against the
+    city totals; the remainder the source does not allocate is reported, never invented."""
+    problems: list[str] = []
+    expected_city = expected_completion(
+        new_starts=city.new_starts, completion_percent=city.completion_percent
+    )
+    if city.completions != expected_city:
+        problems.append(
+            f"全市完成改造目标 {city.completions} 户不等于新开工 {city.new_starts} 户的"
+            f" {city.completion_percent}%（四舍五入为 {expected_city} 户）"
+        )
+    for unit in units:
+        if unit.new_starts is not None and unit.completions is not None:
+            expected = expected_completion(
+                new_starts=unit.new_starts, completion_percent=city.completion_percent
+            )
+            if unit.completions != expected:
+                problems.append(
+                    f"{unit.unit}：完成改造目标 {unit.completions} 户不等于新开工 {unit.new_starts} 户的"
+                    f" {city.completion_percent}%（四舍五入为 {expected} 户）"
+                )
+        elif (unit.new_starts is None) != (unit.completions is None):
+            problems.append(f"{unit.unit}：新开工目标与完成改造目标须同时填写或同时空缺")
+    known_new = sum(u.new_starts for u in units if u.new_starts is not None)
+    known_done = sum(u.completions for u in units if u.completions is not None)
+    known_carry = sum(u.carryover for u in units if u.carryover is not None) + sum(
+        unassigned_carryover
+    )
+    for label, known, total in (
+        ("新开工", known_new, city.new_starts),
+        ("完成改造", known_done, city.completions),
+        ("续建", known_carry, city.carryover),
+    ):
+        if known > total:
+            problems.append(f"各区县{label}目标合计 {known} 户超过全市目标 {total} 户")
+    missing = tuple(
+        u.unit
+        for u in units
+        if u.new_starts is None or u.completions is None or u.carryover is None
+    )
+    return TargetCheck(
+        problems=tuple(problems),
+        unallocated_new_starts=city.new_starts - known_new,
+        unallocated_completions=city.completions - known_done,
+        unallocated_carryover=city.carryover - known_carry,
+        units_without_targets=missing,
+    )

@@ -1,0 +1,353 @@
+"""Reads of the programme: querysets and plain rows with the joins they need, judged by projects/rules."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
+from .models import Household, Milestone, PlanYear, Project, StartCriterion, Unit, UnitTarget
+from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
+from .rules.start import StartInput, StartStatus, start_status
+from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
+
+
+def today_local() -> date:
+    """Today's date in the portal's time zone (Asia/Shanghai)."""
+    return timezone.localdate()
+
+
+def plan_year_get(*, year: int) -> PlanYear:
+    return PlanYear.objects.get(year=year)
+
+
+def clip_to_year(*, plan_year: PlanYear, day: date) -> date:
+    """A date clipped to the plan year (the dashboards' default is today, clipped)."""
+    return min(max(day, plan_year.year_start), plan_year.year_end)
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Annual targets of a unit or the city; None where unknown."""
+
+    new_starts: int | None
+    completions: int | None
+    carryover: int | None
+
+    def for_basis(self, basis: str) -> int | None:
+        return {
+            TargetBasis.NEW_STARTS: self.new_starts,
+            TargetBasis.COMPLETIONS: self.completions,
+            TargetBasis.CARRYOVER: self.carryover,
+        }[TargetBasis(basis)]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Cumulative households and project counts of a unit or the city on one date."""
+
+    carryover_completed: int = 0
+    new_started: int = 0
+    new_completed: int = 0
+    projects_started: int = 0
+
+    def measure(self, measure: str) -> int:
+        return int(getattr(self, Measure(measure).value))
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """One row of the milestone table: a unit (or the city), its targets, figures and milestones."""
+
+    label: str
+    unit: Unit | None
+    targets: Targets
+    projects_total: int
+    today: Figures
+    milestones: dict[str, MilestoneResult]
+    actual_as_of: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MilestoneReport:
+    """The whole milestone table of a plan year as of a date."""
+
+    plan_year: PlanYear
+    as_of: date
+    specs: tuple[MilestoneSpec, ...]
+    city: MilestoneRow
+    units: list[MilestoneRow]
+    reconciliation: TargetCheck
+    unassigned_carryover: list[int]
+
+
+def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milestone]]:
+    return [
+        (
+            MilestoneSpec(
+                key=m.key,
+                due=m.due,
+                percent=m.percent,
+                requires_all_projects_started=m.requires_all_projects_started,
+            ),
+            m,
+        )
+        for m in plan_year.milestones.all()
+    ]
+
+
+def _figures_by_unit(
+    *, plan_year: PlanYear, dates: Sequence[date]
+) -> tuple[dict[int, dict[date, Figures]], dict[int, int]]:
+    """One grouped query: for each unit, the cumulative figures on each date and its project count."""
+    new = Q(kind=ProjectKind.NEW)
+    carry = Q(kind=ProjectKind.CARRYOVER)
+    aggregates = {"projects_total": Count("id", filter=new)}
+    for i, day in enumerate(dates):
+        aggregates[f"cc_{i}"] = Coalesce(
+            Sum("households", filter=carry & Q(completed_on__lte=day)), 0
+        )
+        aggregates[f"ns_{i}"] = Coalesce(Sum("households", filter=new & Q(started_on__lte=day)), 0)
+        aggregates[f"nc_{i}"] = Coalesce(
+            Sum("households", filter=new & Q(completed_on__lte=day)), 0
+        )
+        aggregates[f"ps_{i}"] = Count("id", filter=new & Q(started_on__lte=day))
+    rows = (
+        Project.objects.filter(plan_year=plan_year)
+        .order_by()
+        .values("unit_id")
+        .annotate(**aggregates)
+    )
+    figures: dict[int, dict[date, Figures]] = {}
+    totals: dict[int, int] = {}
+    for row in rows:
+        figures[row["unit_id"]] = {
+            day: Figures(
+                carryover_completed=row[f"cc_{i}"],
+                new_started=row[f"ns_{i}"],
+                new_completed=row[f"nc_{i}"],
+                projects_started=row[f"ps_{i}"],
+            )
+            for i, day in enumerate(dates)
+        }
+        totals[row["unit_id"]] = row["projects_total"]
+    return figures, totals
+
+
+def _sum_figures(items: Iterable[Figures]) -> Figures:
+    items = list(items)
+    return Figures(
+        carryover_completed=sum(f.carryover_completed for f in items),
+        new_started=sum(f.new_started for f in items),
+        new_completed=sum(f.new_completed for f in items),
+        projects_started=sum(f.projects_started for f in items),
+    )
+
+
+def _judge_row(
+    *,
+    label: str,
+    unit: Unit | None,
+    targets: Targets,
+    projects_total: int,
+    figures: dict[date, Figures],
+    specs: Sequence[tuple[MilestoneSpec, Milestone]],
+    as_of: date,
+    year_start: date,
+) -> MilestoneRow:
+    results: dict[str, MilestoneResult] = {}
+    actual_as_of: dict[str, int] = {}
+    for spec, milestone in specs:
+        judged = figures[judged_on(due=spec.due, as_of=as_of)]
+        results[spec.key] = milestone_status(
+            spec=spec,
+            base_target=targets.for_basis(milestone.basis),
+            actual=judged.measure(milestone.measure),
+            as_of=as_of,
+            year_start=year_start,
+            projects_total=projects_total,
+            projects_started=judged.projects_started,
+        )
+        actual_as_of[spec.key] = figures[as_of].measure(milestone.measure)
+    return MilestoneRow(
+        label=label,
+        unit=unit,
+        targets=targets,
+        projects_total=projects_total,
+        today=figures[as_of],
+        milestones=results,
+        actual_as_of=actual_as_of,
+    )
+
+
+def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
+    """Every unit and the city judged against every milestone of ``plan_year`` as of ``as_of``.
+
+    A fixed number of queries whatever the number of units and projects: the sums happen in the
+    database over the start and completion dates stored on projects.
+    """
+    specs = milestone_specs(plan_year=plan_year)
+    dates = sorted({as_of} | {judged_on(due=s.due, as_of=as_of) for s, _ in specs})
+    figures, totals = _figures_by_unit(plan_year=plan_year, dates=dates)
+    targets = {t.unit_id: t for t in UnitTarget.objects.filter(plan_year=plan_year)}
+    unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
+    empty = {day: Figures() for day in dates}
+    rows = []
+    for unit in Unit.objects.all():
+        target = targets.get(unit.id)
+        rows.append(
+            _judge_row(
+                label=unit.name,
+                unit=unit,
+                targets=Targets(
+                    target.new_starts if target else None,
+                    target.completions if target else None,
+                    target.carryover if target else None,
+                ),
+                projects_total=totals.get(unit.id, 0),
+                figures=figures.get(unit.id, empty),
+                specs=specs,
+                as_of=as_of,
+                year_start=plan_year.year_start,
+            )
+        )
+    city_figures = {day: _sum_figures(f[day] for f in figures.values()) for day in dates}
+    city = _judge_row(
+        label="全市",
+        unit=None,
+        targets=Targets(
+            plan_year.city_new_starts, plan_year.city_completions, plan_year.city_carryover
+        ),
+        projects_total=sum(totals.values()),
+        figures=city_figures,
+        specs=specs,
+        as_of=as_of,
+        year_start=plan_year.year_start,
+    )
+    reconciliation = check_targets_reconcile(
+        city=CityTotals(
+            plan_year.city_new_starts,
+            plan_year.city_completions,
+            plan_year.city_carryover,
+            plan_year.completion_percent,
+        ),
+        units=[
+            UnitTargets(r.label, r.targets.new_starts, r.targets.completions, r.targets.carryover)
+            for r in rows
+        ],
+        unassigned_carryover=unassigned,
+    )
+    return MilestoneReport(
+        plan_year=plan_year,
+        as_of=as_of,
+        specs=tuple(s for s, _ in specs),
+        city=city,
+        units=rows,
+        reconciliation=reconciliation,
+        unassigned_carryover=unassigned,
+    )
+
+
+def milestone_report_for_today(*, year: int | None = None) -> MilestoneReport | None:
+    """The milestone table today (clipped to the plan year), for the latest plan year by default."""
+    plan_year = (
+        PlanYear.objects.filter(year=year).first()
+        if year
+        else PlanYear.objects.order_by("-year").first()
+    )
+    if plan_year is None:
+        return None
+    return milestone_report(
+        plan_year=plan_year, as_of=clip_to_year(plan_year=plan_year, day=today_local())
+    )
+
+
+# --- start of work ----------------------------------------------------------------------------
+
+
+def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date | None]]:
+    """The answer dates of the households that agreed to both plan and management mode, per project."""
+    result: dict[int, list[date | None]] = defaultdict(list)
+    rows = Household.objects.filter(
+        project_id__in=list(project_ids),
+        plan_opinion=Opinion.AGREE,
+        management_opinion=Opinion.AGREE,
+    ).values_list("project_id", "answered_on")
+    for project_id, answered_on in rows:
+        result[project_id].append(answered_on)
+    return result
+
+
+def criteria_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[str, StartCriterion]]:
+    result: dict[int, dict[str, StartCriterion]] = defaultdict(dict)
+    for row in StartCriterion.objects.filter(project_id__in=list(project_ids)):
+        result[row.project_id][row.criterion] = row
+    return result
+
+
+def start_input(
+    *,
+    project: Project,
+    consent_percent: int,
+    agree_dates: Sequence[date | None],
+    criteria: dict[str, StartCriterion],
+) -> StartInput:
+    """The plain values the start rule reads, built from a project and its records."""
+
+    def met_on(key: str) -> date | None:
+        row = criteria.get(key)
+        return row.met_on if row else None
+
+    structures = criteria.get(Criterion.STRUCTURES_CLEARED)
+    return StartInput(
+        households=project.households,
+        agree_dates=tuple(agree_dates),
+        consent_percent=consent_percent,
+        structures_cleared_on=met_on(Criterion.STRUCTURES_CLEARED),
+        no_structures=bool(structures and structures.no_structures),
+        structures_confirmed_by=structures.confirmed_by if structures else "",
+        design_posted_on=met_on(Criterion.DESIGN_POSTED),
+        contractor=project.contractor,
+        contract_signed_on=met_on(Criterion.CONTRACT_SIGNED),
+        on_site_on=met_on(Criterion.ON_SITE),
+        evidenced=frozenset(k for k, row in criteria.items() if row.evidence),
+    )
+
+
+def start_statuses(
+    *, projects: Sequence[Project], consent_percent: int, as_of: date | None = None
+) -> dict[int, StartStatus]:
+    """The start status of each project, in three queries whatever the number of projects."""
+    ids = [p.id for p in projects]
+    agree = agree_dates_by_project(project_ids=ids)
+    criteria = criteria_by_project(project_ids=ids)
+    return {
+        p.id: start_status(
+            start_input(
+                project=p,
+                consent_percent=consent_percent,
+                agree_dates=agree.get(p.id, []),
+                criteria=criteria.get(p.id, {}),
+            ),
+            as_of=as_of,
+        )
+        for p in projects
+    }
+
+
+def project_list(
+    *, plan_year: PlanYear, unit: Unit | None = None, kind: str | None = None
+) -> QuerySet[Project]:
+    qs = Project.objects.filter(plan_year=plan_year).select_related("unit")
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("unit__sort_order", "name", "id")

@@ -1,0 +1,598 @@
+"""Writes of the programme: each atomic, each recording history, each keeping computed dates current."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from . import selectors
+from .choices import Criterion, Opinion, ProjectKind
+from .importing import (
+    HOUSEHOLD_HEADERS,
+    KIND_BY_LABEL,
+    OPINION_BY_LABEL,
+    PROJECT_HEADERS,
+    FileRejected,
+    RowError,
+    SheetRow,
+    Source,
+    read_sheet,
+)
+from .models import Household, PlanYear, Project, StartCriterion, Unit, User
+from .rules.project_checks import (
+    Funding,
+    date_order_problems,
+    funding_problems,
+    household_count_problem,
+)
+from .rules.start import StartInput, start_status
+
+BATCH = 2000
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or would have done: counts, and every error and warning by row."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- computed start dates -----------------------------------------------------------------------
+
+
+def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = None) -> int:
+    """Recompute the consent date and start date stored on each project from its records (the one
+    start rule); returns how many projects changed."""
+    projects = list(
+        Project.objects.filter(id__in=list(project_ids)).select_related("plan_year")
+    )
+    changed = []
+    by_year: dict[int, list[Project]] = defaultdict(list)
+    for project in projects:
+        by_year[project.plan_year.consent_percent].append(project)
+    for percent, group in by_year.items():
+        statuses = selectors.start_statuses(projects=group, consent_percent=percent)
+        for project in group:
+            status = statuses[project.id]
+            consent_on = status.criterion("consent").date
+            started_on = status.started_on if project.kind == ProjectKind.NEW else None
+            if (project.consent_met_on, project.started_on) != (consent_on, started_on):
+                project.consent_met_on = consent_on
+                project.started_on = started_on
+                changed.append(project)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Project,
+            ["consent_met_on", "started_on"],
+            batch_size=BATCH,
+            default_user=user,
+            default_change_reason="开工状态重新计算",
+        )
+    return len(changed)
+
+
+# --- project import ----------------------------------------------------------------------------
+
+PROJECT_TEXT_FIELDS = {
+    "address": ("地址", 300),
+    "construction_unit": ("建设单位", 200),
+    "supervising_unit": ("监管责任单位", 200),
+    "responsible_person": ("责任人", 50),
+    "contractor": ("施工单位", 200),
+}
+PROJECT_MONEY_FIELDS = {
+    "investment": "总投资(万元)",
+    "fund_central": "中央补助(万元)",
+    "fund_provincial": "省级补助(万元)",
+    "fund_city": "市级补助(万元)",
+    "fund_county": "县级配套(万元)",
+    "fund_social": "社会资本(万元)",
+    "fund_credit": "信贷(万元)",
+    "fund_residents": "居民出资(万元)",
+}
+CRITERION_COLUMNS = {
+    Criterion.STRUCTURES_CLEARED: "违建拆除日期",
+    Criterion.DESIGN_POSTED: "设计公示日期",
+    Criterion.CONTRACT_SIGNED: "施工合同日期",
+    Criterion.ON_SITE: "进场日期",
+}
+PROJECT_FIELDS = (
+    "kind", "address", "buildings", "households", "floor_area", *PROJECT_MONEY_FIELDS,
+    "construction_unit", "supervising_unit", "responsible_person", "responsible_phone",
+    "contractor", "completed_on", "accepted_on",
+)  # fmt: skip
+
+
+@dataclass
+class _ProjectRow:
+    row: SheetRow
+    unit: Unit | None
+    name: str
+    fields: dict[str, Any]
+    criteria: dict[str, tuple[date | None, bool, str]]
+
+
+def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
+    unit_name = row.text("区县", max_length=50, required=True)
+    unit = units.get(unit_name)
+    if unit_name and unit is None:
+        row.error("区县", f"没有名为“{unit_name}”的区县")
+    values: dict[str, Any] = {
+        "kind": row.choice("项目类型", dict(KIND_BY_LABEL), required=True),
+        "buildings": row.integer("楼栋数"),
+        "households": row.integer("户数", minimum=1),
+        "floor_area": row.decimal("建筑面积(㎡)", places=2),
+        "responsible_phone": row.phone("联系电话"),
+        "completed_on": row.day("完工日期"),
+        "accepted_on": row.day("验收日期"),
+    }
+    for name, (column, length) in PROJECT_TEXT_FIELDS.items():
+        values[name] = row.text(column, max_length=length)
+    for name, column in PROJECT_MONEY_FIELDS.items():
+        values[name] = row.decimal(column, places=4)
+    no_structures = row.yes_no("无违建")
+    criteria: dict[str, tuple[date | None, bool, str]] = {}
+    for key, column in CRITERION_COLUMNS.items():
+        criteria[key] = (row.day(column), False, "")
+    cleared_on = criteria[Criterion.STRUCTURES_CLEARED][0]
+    if no_structures:
+        if cleared_on is None:
+            row.error("违建拆除日期", "“无违建”为“是”时须填写确认日期")
+        if not values["responsible_person"]:
+            row.error("责任人", "“无违建”须由具名人员确认，请填写责任人")
+        criteria[Criterion.STRUCTURES_CLEARED] = (
+            cleared_on,
+            True,
+            values["responsible_person"],
+        )
+    if criteria[Criterion.CONTRACT_SIGNED][0] and not values["contractor"]:
+        row.error("施工单位", "已填施工合同日期，须填写施工单位")
+    return _ProjectRow(
+        row, unit, row.text("小区名称", max_length=200, required=True), values, criteria
+    )
+
+
+def projects_import(
+    *, source: Source, plan_year: PlanYear, user: User | None = None, dry_run: bool = False
+) -> ImportResult:
+    """Import the projects template: every row checked first, then the whole file written or nothing.
+
+    A project is identified by 区县 + 小区名称; a row naming an existing project updates it, so the
+    same file imported twice changes nothing the second time.
+    """
+    result = ImportResult()
+    try:
+        sheet_rows = read_sheet(source, headers=PROJECT_HEADERS)
+    except FileRejected as rejected:
+        result.errors = rejected.errors
+        return result
+    units = {u.name: u for u in Unit.objects.all()}
+    parsed = [_parse_project_row(r, units) for r in sheet_rows]
+    existing = {
+        (p.unit_id, p.name): p
+        for p in Project.objects.filter(
+            plan_year=plan_year, name__in={p.name for p in parsed if p.name}
+        )
+    }
+    existing_ids = [p.id for p in existing.values()]
+    agree = selectors.agree_dates_by_project(project_ids=existing_ids)
+    old_criteria = selectors.criteria_by_project(project_ids=existing_ids)
+    record_counts = _household_counts(existing_ids)
+    seen: dict[tuple[int, str], int] = {}
+    for item in parsed:
+        row = item.row
+        if item.unit is None or not item.name:
+            continue
+        key = (item.unit.id, item.name)
+        if key in seen:
+            row.error("小区名称", f"与第{seen[key]}行重复（同一区县的同名小区）")
+            continue
+        seen[key] = row.number
+        project = existing.get(key)
+        _check_project_row(
+            item,
+            project=project,
+            plan_year=plan_year,
+            agree_dates=agree.get(project.id, []) if project else [],
+            old_criteria=old_criteria.get(project.id, {}) if project else {},
+            records=record_counts.get(project.id, 0) if project else 0,
+            warnings=result.warnings,
+        )
+    for item in parsed:
+        result.errors.extend(item.row.errors)
+    result.errors.sort()
+    if result.errors:
+        return result
+    with transaction.atomic():
+        _write_projects(parsed, existing, old_criteria, plan_year, user, result)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _household_counts(project_ids: Sequence[int]) -> dict[int, int]:
+    from django.db.models import Count
+
+    return dict(
+        Household.objects.filter(project_id__in=project_ids)
+        .order_by()
+        .values_list("project_id")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "n")
+    )
+
+
+def _check_project_row(
+    item: _ProjectRow,
+    *,
+    project: Project | None,
+    plan_year: PlanYear,
+    agree_dates: Sequence[date | None],
+    old_criteria: dict[str, StartCriterion],
+    records: int,
+    warnings: list[RowError],
+) -> None:
+    row, values = item.row, item.fields
+    if values["households"] is None or values["kind"] is None or item.unit is None:
+        return
+    problem = household_count_problem(records=records, households=values["households"])
+    if problem:
+        row.error("户数", problem + "，请先删除多余住户记录或更正户数")
+    status = start_status(
+        StartInput(
+            households=values["households"],
+            agree_dates=tuple(agree_dates),
+            consent_percent=plan_year.consent_percent,
+            structures_cleared_on=item.criteria[Criterion.STRUCTURES_CLEARED][0],
+            no_structures=item.criteria[Criterion.STRUCTURES_CLEARED][1],
+            structures_confirmed_by=item.criteria[Criterion.STRUCTURES_CLEARED][2],
+            design_posted_on=item.criteria[Criterion.DESIGN_POSTED][0],
+            contractor=values["contractor"],
+            contract_signed_on=item.criteria[Criterion.CONTRACT_SIGNED][0],
+            on_site_on=item.criteria[Criterion.ON_SITE][0],
+            evidenced=frozenset(k for k, c in old_criteria.items() if c.evidence),
+        )
+    )
+    started_on = status.started_on if values["kind"] == ProjectKind.NEW else None
+    item.fields["consent_met_on"] = status.criterion("consent").date
+    item.fields["started_on"] = started_on
+    for problem in date_order_problems(
+        started_on=started_on, completed_on=values["completed_on"], accepted_on=values["accepted_on"]
+    ):
+        row.error("完工日期" if "开工" in problem else "验收日期", problem)
+    completed = values["completed_on"]
+    if completed and values["kind"] == ProjectKind.NEW:
+        for key, column in CRITERION_COLUMNS.items():
+            met_on = item.criteria[key][0]
+            if met_on and met_on > completed:
+                row.error("完工日期", f"完工日期 {completed} 早于{column} {met_on}")
+        if started_on is None:
+            warnings.append(RowError(row.number, "完工日期", "项目尚未满足开工条件却已填写完工日期"))
+    funding = Funding(
+        total=values["investment"],
+        central=values["fund_central"],
+        provincial=values["fund_provincial"],
+        city=values["fund_city"],
+        county=values["fund_county"],
+        social=values["fund_social"],
+        credit=values["fund_credit"],
+        residents=values["fund_residents"],
+    )
+    for problem in funding_problems(unit=item.unit.name, funding=funding):
+        warnings.append(RowError(row.number, "总投资(万元)", problem))
+
+
+def _write_projects(
+    parsed: list[_ProjectRow],
+    existing: dict[tuple[int, str], Project],
+    old_criteria: dict[int, dict[str, StartCriterion]],
+    plan_year: PlanYear,
+    user: User | None,
+    result: ImportResult,
+) -> None:
+    fields = [*PROJECT_FIELDS, "consent_met_on", "started_on"]
+    to_create: list[Project] = []
+    to_update: list[Project] = []
+    for item in parsed:
+        assert item.unit is not None
+        project = existing.get((item.unit.id, item.name))
+        values = {f: item.fields[f] for f in fields}
+        if project is None:
+            to_create.append(
+                Project(plan_year=plan_year, unit=item.unit, name=item.name, **values)
+            )
+            continue
+        if any(getattr(project, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(project, f, v)
+            project.version += 1
+            to_update.append(project)
+    bulk_create_with_history(to_create, Project, batch_size=BATCH, default_user=user)
+    if to_update:
+        bulk_update_with_history(
+            to_update, Project, [*fields, "version"], batch_size=BATCH, default_user=user
+        )
+    ids = {
+        (p.unit_id, p.name): p.id
+        for p in Project.objects.filter(
+            plan_year=plan_year, name__in=[p.name for p in to_create]
+        ).only("id", "unit_id", "name")
+    }
+    changed_ids = {p.id for p in to_update}
+    new_criteria: list[StartCriterion] = []
+    changed_criteria: list[StartCriterion] = []
+    for item in parsed:
+        assert item.unit is not None
+        key = (item.unit.id, item.name)
+        project_id = existing[key].id if key in existing else ids[key]
+        current = old_criteria.get(project_id, {})
+        for criterion, (met_on, no_structures, confirmed_by) in item.criteria.items():
+            row = current.get(criterion)
+            if row is None:
+                if met_on is not None:
+                    new_criteria.append(
+                        StartCriterion(
+                            project_id=project_id,
+                            criterion=criterion,
+                            met_on=met_on,
+                            no_structures=no_structures,
+                            confirmed_by=confirmed_by,
+                            recorded_by=user,
+                        )
+                    )
+                    changed_ids.add(project_id)
+            elif (row.met_on, row.no_structures, row.confirmed_by) != (
+                met_on,
+                no_structures,
+                confirmed_by,
+            ):
+                row.met_on, row.no_structures, row.confirmed_by = met_on, no_structures, confirmed_by
+                row.recorded_by = user
+                changed_criteria.append(row)
+                changed_ids.add(project_id)
+    bulk_create_with_history(new_criteria, StartCriterion, batch_size=BATCH, default_user=user)
+    if changed_criteria:
+        bulk_update_with_history(
+            changed_criteria,
+            StartCriterion,
+            ["met_on", "no_structures", "confirmed_by", "recorded_by"],
+            batch_size=BATCH,
+            default_user=user,
+        )
+    result.created = len(to_create)
+    result.updated = len(changed_ids - set(ids.values()))
+    result.unchanged = len(parsed) - result.created - result.updated
+
+
+# --- household import --------------------------------------------------------------------------
+
+
+@dataclass
+class _HouseholdRow:
+    row: SheetRow
+    project: Project | None
+    key: tuple[str, str, str]
+    fields: dict[str, Any]
+
+
+def households_import(
+    *, source: Source, plan_year: PlanYear, user: User | None = None, dry_run: bool = False
+) -> ImportResult:
+    """Import the household roster template: all rows checked, then the whole file written or nothing.
+
+    A household is identified by its project (区县 + 小区名称) and 楼栋 + 单元 + 房号. The consent and
+    start dates of every project touched are recomputed by the start rule.
+    """
+    result = ImportResult()
+    try:
+        sheet_rows = read_sheet(source, headers=HOUSEHOLD_HEADERS)
+    except FileRejected as rejected:
+        result.errors = rejected.errors
+        return result
+    units = {u.name: u for u in Unit.objects.all()}
+    names = {str(r.cells.get("小区名称") or "").strip() for r in sheet_rows}
+    projects = {
+        (p.unit.name, p.name): p
+        for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related(
+            "unit"
+        )
+    }
+    parsed: list[_HouseholdRow] = []
+    for row in sheet_rows:
+        unit_name = row.text("区县", max_length=50, required=True)
+        name = row.text("小区名称", max_length=200, required=True)
+        project = projects.get((unit_name, name))
+        if unit_name and unit_name not in units:
+            row.error("区县", f"没有名为“{unit_name}”的区县")
+        elif unit_name and name and project is None:
+            row.error("小区名称", f"{unit_name}{plan_year}没有名为“{name}”的项目，请先导入项目")
+        key = (
+            row.text("楼栋", max_length=30, required=True),
+            row.text("单元", max_length=30, required=True),
+            row.text("房号", max_length=30, required=True),
+        )
+        fields = {
+            "head_name": row.text("户主姓名", max_length=50, required=True),
+            "phone": row.phone("联系电话"),
+            "plan_opinion": row.choice("改造方案意见", OPINION_BY_LABEL),
+            "management_opinion": row.choice("物业管理模式意见", OPINION_BY_LABEL),
+            "answered_on": row.day("表态日期"),
+        }
+        answered = {fields["plan_opinion"], fields["management_opinion"]} - {
+            Opinion.UNDECIDED,
+            None,
+        }
+        if answered and fields["answered_on"] is None:
+            row.error("表态日期", "已表态的住户须填写表态日期")
+        parsed.append(_HouseholdRow(row, project, key, fields))
+    project_ids = {h.project.id for h in parsed if h.project}
+    existing: dict[tuple[int, str, str, str], Household] = {
+        (h.project_id, h.building, h.entrance, h.room): h
+        for h in Household.objects.filter(project_id__in=project_ids)
+    }
+    _check_household_rows(parsed, existing, plan_year)
+    for item in parsed:
+        result.errors.extend(item.row.errors)
+    result.errors.sort()
+    if result.errors:
+        return result
+    with transaction.atomic():
+        _write_households(parsed, existing, user, result)
+        projects_refresh_start(project_ids=project_ids, user=user)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _check_household_rows(
+    parsed: list[_HouseholdRow],
+    existing: dict[tuple[int, str, str, str], Household],
+    plan_year: PlanYear,
+) -> None:
+    seen: dict[tuple[int, str, str, str], int] = {}
+    records: dict[int, dict[tuple[str, str, str], Household | _HouseholdRow]] = defaultdict(dict)
+    for (project_id, *dwelling), household in existing.items():
+        records[project_id][tuple(dwelling)] = household  # type: ignore[index]
+    for item in parsed:
+        if item.project is None or not all(item.key):
+            continue
+        key = (item.project.id, *item.key)
+        if key in seen:
+            item.row.error("房号", f"与第{seen[key]}行是同一住户（楼栋、单元、房号相同）")
+            continue
+        seen[key] = item.row.number
+        records[item.project.id][item.key] = item
+    by_project: dict[int, list[_HouseholdRow]] = defaultdict(list)
+    for item in parsed:
+        if item.project is not None:
+            by_project[item.project.id].append(item)
+    for project_id, items in by_project.items():
+        project = items[0].project
+        assert project is not None
+        problem = household_count_problem(
+            records=len(records[project_id]), households=project.households
+        )
+        if problem:
+            for item in items:
+                if (project_id, *item.key) not in existing:
+                    item.row.error("房号", f"导入后{problem}")
+            continue
+        agree_dates = [
+            r.answered_on
+            if isinstance(r, Household)
+            else r.fields["answered_on"]
+            for r in records[project_id].values()
+            if _agrees(r)
+        ]
+        _check_start_against_completion(project, agree_dates, items, plan_year)
+
+
+def _agrees(record: "Household | _HouseholdRow") -> bool:
+    if isinstance(record, Household):
+        return record.agrees
+    return (
+        record.fields["plan_opinion"] == Opinion.AGREE
+        and record.fields["management_opinion"] == Opinion.AGREE
+    )
+
+
+def _check_start_against_completion(
+    project: Project, agree_dates: list[date | None], items: list[_HouseholdRow], plan_year: PlanYear
+) -> None:
+    if project.kind != ProjectKind.NEW or project.completed_on is None:
+        return
+    criteria = selectors.criteria_by_project(project_ids=[project.id]).get(project.id, {})
+    status = start_status(
+        selectors.start_input(
+            project=project,
+            consent_percent=plan_year.consent_percent,
+            agree_dates=agree_dates,
+            criteria=criteria,
+        )
+    )
+    if status.started_on and status.started_on > project.completed_on:
+        items[0].row.error(
+            "表态日期",
+            f"按本文件计算，{project.name}的开工日期将为 {status.started_on}，晚于已记录的完工日期"
+            f" {project.completed_on}",
+        )
+
+
+def _write_households(
+    parsed: list[_HouseholdRow],
+    existing: dict[tuple[int, str, str, str], Household],
+    user: User | None,
+    result: ImportResult,
+) -> None:
+    to_create: list[Household] = []
+    to_update: list[Household] = []
+    for item in parsed:
+        assert item.project is not None
+        household = existing.get((item.project.id, *item.key))
+        if household is None:
+            to_create.append(
+                Household(
+                    project=item.project,
+                    building=item.key[0],
+                    entrance=item.key[1],
+                    room=item.key[2],
+                    **item.fields,
+                )
+            )
+        elif any(getattr(household, f) != v for f, v in item.fields.items()):
+            for f, v in item.fields.items():
+                setattr(household, f, v)
+            to_update.append(household)
+    bulk_create_with_history(to_create, Household, batch_size=BATCH, default_user=user)
+    if to_update:
+        bulk_update_with_history(
+            to_update, Household, list(parsed[0].fields), batch_size=BATCH, default_user=user
+        )
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    result.unchanged = len(parsed) - len(to_create) - len(to_update)
+
+
+# --- single records ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def criterion_record(
+    *,
+    project: Project,
+    criterion: str,
+    met_on: date | None,
+    user: User | None,
+    no_structures: bool = False,
+    confirmed_by: str = "",
+    note: str = "",
+) -> StartCriterion:
+    """Record (or clear) the date of one of criteria 2–5 and recompute the project's start date."""
+    row, _ = StartCriterion.objects.get_or_create(
+        project=project, criterion=Criterion(criterion), defaults={"recorded_by": user}
+    )
+    row.met_on = met_on
+    row.no_structures = no_structures
+    row.confirmed_by = confirmed_by
+    row.note = note
+    row.recorded_by = user
+    row.full_clean()
+    row.save()
+    projects_refresh_start(project_ids=[project.id], user=user)
+    return row
+
+

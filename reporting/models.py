@@ -1,0 +1,1 @@
+"""Monthly reports and assessments (built on by the reporting issues)."""

@@ -1,0 +1,9 @@
+"""Settings for trying the portal out on one machine (SQLite by default)."""
+
+import os
+
+from .base import *  # noqa: F403
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "local-only-not-a-secret")
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", *ALLOWED_HOSTS]  # noqa: F405
