@@ -1,0 +1,19 @@
+"""Root pytest configuration: the 2022 fixtures are available to every database test."""
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES = ("fixtures/units.json", "fixtures/plan_year_2022.json", "fixtures/targets_2022.json")
+
+
+@pytest.fixture
+def programme(db: None) -> None:
+    """The units, the 2022 plan year with its milestones, and the annex targets, as loaddata loads them."""
+    call_command("loaddata", *FIXTURES, verbosity=0)
+
+
+@pytest.fixture
+def plan_year(programme: None):  # type: ignore[no-untyped-def]
+    from projects.models import PlanYear
+
+    return PlanYear.objects.get(year=2022)

@@ -1,0 +1,97 @@
+"""Plain, stable representations of the rules' answers, for commands (``--json``) and exports."""
+
+from datetime import date
+from typing import Any
+
+from .choices import MilestoneKey
+from .models import Project
+from .rules.milestones import STATUS_LABELS, MilestoneResult
+from .rules.start import CRITERIA, StartStatus
+from .selectors import MilestoneReport
+
+
+def milestone_as_dict(result: MilestoneResult, actual_as_of: int | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "due": result.due.isoformat(),
+        "target": result.target,
+        "actual": result.actual,
+        "status": result.status.value,
+    }
+    if result.projects_total is not None:
+        data["projects_total"] = result.projects_total
+        data["projects_started"] = result.projects_started
+    if actual_as_of is not None:
+        data["actual_as_of"] = actual_as_of
+    return data
+
+
+def milestone_report_as_dict(report: MilestoneReport) -> dict[str, Any]:
+    """The ``check_targets --json`` contract: year, as_of, city and units with their milestones."""
+
+    def milestones(row: Any) -> dict[str, Any]:
+        return {
+            key: milestone_as_dict(result, row.actual_as_of.get(key))
+            for key, result in row.milestones.items()
+        }
+
+    rec = report.reconciliation
+    return {
+        "year": report.plan_year.year,
+        "as_of": report.as_of.isoformat(),
+        "city": {"milestones": milestones(report.city)},
+        "units": [{"unit": row.label, "milestones": milestones(row)} for row in report.units],
+        "unallocated": {
+            "new_starts": rec.unallocated_new_starts,
+            "completions": rec.unallocated_completions,
+            "carryover_unassigned": report.unassigned_carryover,
+        },
+    }
+
+
+def milestone_cell(result: MilestoneResult) -> str:
+    """A milestone in one short Chinese cell: actual / target and the status."""
+    target = "无目标" if result.target is None else str(result.target)
+    extra = ""
+    if result.projects_total is not None:
+        extra = f"，项目 {result.projects_started}/{result.projects_total}"
+    return f"{result.actual}/{target}{extra} {STATUS_LABELS[result.status]}"
+
+
+def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
+    """The milestone table as rows of text, header first (for the command's readable output)."""
+    keys = [spec.key for spec in report.specs]
+    labels = dict(MilestoneKey.choices)
+    header = ["区县", *[f"{labels.get(k, k)}（截止{_cn_date(s.due)}）" for k, s in zip(keys, report.specs, strict=True)]]
+    rows = [header]
+    for row in [report.city, *report.units]:
+        rows.append([row.label, *[milestone_cell(row.milestones[k]) for k in keys]])
+    return rows
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def start_status_as_dict(project: Project, status: StartStatus) -> dict[str, Any]:
+    """The ``check_start_criteria --json`` contract for one project."""
+    return {
+        "unit": project.unit.name,
+        "project": project.name,
+        "households": project.households,
+        "consent_agreed": status.consent_agreed,
+        "criteria": {
+            key: {
+                "met": status.criterion(key).met,
+                "date": _iso(status.criterion(key).date),
+                "verified": status.criterion(key).verified,
+                "reason": status.criterion(key).reason,
+            }
+            for key in CRITERIA
+        },
+        "started": status.started,
+        "start_date": _iso(status.started_on),
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
