@@ -129,8 +129,11 @@ class SheetRow:
         if number is None:
             self.error(column, f"应为整数，实为“{value}”")
             return None
+        if number < 0:
+            self.error(column, "不能为负数")
+            return None
         if number < minimum:
-            self.error(column, "不能为负数" if minimum == 0 else f"应不小于{minimum}")
+            self.error(column, f"应不小于{minimum}")
             return None
         return number
 

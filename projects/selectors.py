@@ -196,28 +196,21 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
     specs = milestone_specs(plan_year=plan_year)
     dates = sorted({as_of} | {judged_on(due=s.due, as_of=as_of) for s, _ in specs})
     figures, totals = _figures_by_unit(plan_year=plan_year, dates=dates)
-    targets = {t.unit_id: t for t in UnitTarget.objects.filter(plan_year=plan_year)}
     unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
     empty = {day: Figures() for day in dates}
-    rows = []
-    for unit in Unit.objects.all():
-        target = targets.get(unit.id)
-        rows.append(
-            _judge_row(
-                label=unit.name,
-                unit=unit,
-                targets=Targets(
-                    target.new_starts if target else None,
-                    target.completions if target else None,
-                    target.carryover if target else None,
-                ),
-                projects_total=totals.get(unit.id, 0),
-                figures=figures.get(unit.id, empty),
-                specs=specs,
-                as_of=as_of,
-                year_start=plan_year.year_start,
-            )
+    rows = [
+        _judge_row(
+            label=unit.name,
+            unit=unit,
+            targets=targets,
+            projects_total=totals.get(unit.id, 0),
+            figures=figures.get(unit.id, empty),
+            specs=specs,
+            as_of=as_of,
+            year_start=plan_year.year_start,
         )
+        for unit, targets in unit_targets(plan_year=plan_year)
+    ]
     city_figures = {day: _sum_figures(f[day] for f in figures.values()) for day in dates}
     city = _judge_row(
         label="全市",
@@ -231,18 +224,10 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
         as_of=as_of,
         year_start=plan_year.year_start,
     )
-    reconciliation = check_targets_reconcile(
-        city=CityTotals(
-            plan_year.city_new_starts,
-            plan_year.city_completions,
-            plan_year.city_carryover,
-            plan_year.completion_percent,
-        ),
-        units=[
-            UnitTargets(r.label, r.targets.new_starts, r.targets.completions, r.targets.carryover)
-            for r in rows
-        ],
-        unassigned_carryover=unassigned,
+    reconciliation = _reconcile(
+        plan_year=plan_year,
+        units=[(r.label, r.targets) for r in rows],
+        unassigned=unassigned,
     )
     return MilestoneReport(
         plan_year=plan_year,
@@ -252,6 +237,45 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
         units=rows,
         reconciliation=reconciliation,
         unassigned_carryover=unassigned,
+    )
+
+
+def _reconcile(
+    *, plan_year: PlanYear, units: Sequence[tuple[str, Targets]], unassigned: Sequence[int]
+) -> TargetCheck:
+    return check_targets_reconcile(
+        city=CityTotals(
+            plan_year.city_new_starts,
+            plan_year.city_completions,
+            plan_year.city_carryover,
+            plan_year.completion_percent,
+        ),
+        units=[UnitTargets(name, t.new_starts, t.completions, t.carryover) for name, t in units],
+        unassigned_carryover=unassigned,
+    )
+
+
+def unit_targets(*, plan_year: PlanYear) -> list[tuple[Unit, Targets]]:
+    """Every unit in order with its targets for the plan year (unknown where there is no figure)."""
+    rows = {t.unit_id: t for t in UnitTarget.objects.filter(plan_year=plan_year)}
+    return [
+        (
+            unit,
+            Targets(rows[unit.id].new_starts, rows[unit.id].completions, rows[unit.id].carryover)
+            if unit.id in rows
+            else Targets(None, None, None),
+        )
+        for unit in Unit.objects.all()
+    ]
+
+
+def target_reconciliation(*, plan_year: PlanYear) -> TargetCheck:
+    """The loaded targets checked against the city totals and the 70 % completion rule."""
+    unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
+    return _reconcile(
+        plan_year=plan_year,
+        units=[(unit.name, targets) for unit, targets in unit_targets(plan_year=plan_year)],
+        unassigned=unassigned,
     )
 
 

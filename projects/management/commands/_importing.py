@@ -1,0 +1,44 @@
+"""What the two import commands share: reading the file, reporting row errors, the exit status."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from projects.models import PlanYear
+from projects.services import ImportResult
+
+from .check_targets import plan_year_or_error
+
+
+class ImportCommand(BaseCommand):
+    """An import of one template file: the whole file goes in or nothing does."""
+
+    noun = ""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="导入模板格式的 .xlsx 文件")
+        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+
+    def run_import(self, *, source: Path, plan_year: PlanYear, dry_run: bool) -> ImportResult:
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        plan_year = plan_year_or_error(options["year"])
+        result = self.run_import(source=path, plan_year=plan_year, dry_run=options["dry_run"])
+        for warning in result.warnings:
+            self.stderr.write(f"提示：{warning}")
+        if result.errors:
+            for error in result.errors:
+                self.stderr.write(f"错误：{error}")
+            raise CommandError(f"{self.noun}导入失败：{len(result.errors)} 处错误，未写入任何数据")
+        verb = "检查通过（未写入）" if options["dry_run"] else "导入完成"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{self.noun}{verb}：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
+            )
+        )

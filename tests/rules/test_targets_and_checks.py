@@ -1,0 +1,111 @@
+"""Targets (SPEC §1) and the project checks of SPEC §4, with the seed's own numbers."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from projects.rules.project_checks import (
+    Funding,
+    date_order_problems,
+    funding_problems,
+    household_count_problem,
+    missing_pipeline_contents,
+)
+from projects.rules.targets import (
+    CityTotals,
+    UnitTargets,
+    check_targets_reconcile,
+    expected_completion,
+)
+
+ANNEX1 = {
+    "驿城区": (4804, 3363),
+    "经济开发区": (2067, 1447),
+    "遂平县": (475, 333),
+    "西平县": (2261, 1583),
+    "上蔡县": (288, 202),
+    "汝南县": (746, 522),
+}
+CITY = CityTotals(new_starts=15948, completions=11164, carryover=4676, completion_percent=70)
+
+
+@pytest.mark.parametrize(("new_starts", "completions"), [*ANNEX1.values(), (15948, 11164)])
+def test_completion_is_seventy_percent_rounded_half_up(new_starts: int, completions: int) -> None:
+    """Each annex 1 completion target is 70 % of its new starts, rounded half up (475 → 333, 746 → 522)."""
+    assert expected_completion(new_starts=new_starts, completion_percent=70) == completions
+
+
+def annex_units() -> list[UnitTargets]:
+    carry = {"驿城区": 962, "遂平县": 328, "西平县": 1082, "上蔡县": 0, "汝南县": 0}
+    units = [UnitTargets(n, ns, c, carry.get(n)) for n, (ns, c) in ANNEX1.items()]
+    units += [UnitTargets("平舆县", None, None, 161), UnitTargets("正阳县", None, None, 0)]
+    return units + [UnitTargets(n, None, None, None) for n in ("确山县", "泌阳县", "新蔡县")]
+
+
+def test_annex_figures_reconcile_with_city_totals() -> None:
+    """Known figures plus the unallocated remainder make the city totals: 5307 / 3714 unallocated."""
+    check = check_targets_reconcile(city=CITY, units=annex_units(), unassigned_carryover=[30, 2113])
+    assert check.problems == ()
+    assert (check.unallocated_new_starts, check.unallocated_completions) == (15948 - 10641, 11164 - 7450)
+    assert check.unallocated_carryover == 0
+    assert "经济开发区" in check.units_without_targets and "驿城区" not in check.units_without_targets
+
+
+def test_wrong_completion_target_is_a_problem() -> None:
+    """A completion target that is not 70 % of new starts is reported with the expected figure."""
+    units = [UnitTargets("汝南县", 746, 523, 0)]
+    check = check_targets_reconcile(city=CITY, units=units, unassigned_carryover=[])
+    assert len(check.problems) == 1 and "522" in check.problems[0]
+
+
+def test_figures_over_the_city_total_are_a_problem() -> None:
+    """Unit figures adding up to more than the city total are refused."""
+    units = [UnitTargets("驿城区", 16000, 11200, 5000)]
+    check = check_targets_reconcile(city=CITY, units=units, unassigned_carryover=[])
+    assert len(check.problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("unit", "city", "total", "problems"),
+    [
+        ("驿城区", "10", "100", 0),
+        ("经济开发区", "10", "100", 0),
+        ("遂平县", "10", "100", 1),  # city subsidy outside 驿城区/经济开发区
+        ("遂平县", "0", "100", 0),
+        ("驿城区", "10", "100.0001", 1),  # sources do not add up
+    ],
+)
+def test_funding_problems(unit: str, city: str, total: str, problems: int) -> None:
+    """City subsidy only for 驿城区 and 经济开发区; funding sources add up to the estimate."""
+    funding = Funding(total=Decimal(total), central=Decimal(50), county=Decimal(40), city=Decimal(city))
+    if city == "0":
+        funding = Funding(total=Decimal(total), central=Decimal(60), county=Decimal(40))
+    assert len(funding_problems(unit=unit, funding=funding)) == problems
+
+
+@pytest.mark.parametrize(
+    ("started", "completed", "accepted", "problems"),
+    [
+        (date(2022, 4, 1), date(2022, 9, 1), date(2022, 10, 1), 0),
+        (date(2022, 4, 1), date(2022, 4, 1), date(2022, 4, 1), 0),
+        (date(2022, 4, 2), date(2022, 4, 1), None, 1),
+        (date(2022, 4, 1), date(2022, 9, 1), date(2022, 8, 31), 1),
+        (None, None, date(2022, 8, 31), 1),
+    ],
+)
+def test_date_order(started: date | None, completed: date | None, accepted: date | None, problems: int) -> None:
+    """Dates are in order: started ≤ completed ≤ accepted."""
+    assert len(date_order_problems(started_on=started, completed_on=completed, accepted_on=accepted)) == problems
+
+
+def test_pipelines_found_must_be_renovated() -> None:
+    """应改尽改: a pipeline hazard found in the survey must be in the contents."""
+    assert missing_pipeline_contents(hazards={"燃气", "供水"}, contents={"供水", "绿化"}) == ("燃气",)
+    assert missing_pipeline_contents(hazards={"燃气"}, contents={"燃气"}) == ()
+
+
+def test_household_records_never_exceed_count() -> None:
+    """Household records over the project's household count are a problem; equal is fine."""
+    assert household_count_problem(records=10, households=10) is None
+    assert household_count_problem(records=11, households=10) is not None
