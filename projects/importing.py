@@ -5,9 +5,9 @@ writes them, all or nothing.
 """
 
 import io
+from collections.abc import Mapping
 import re
 import zipfile
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -187,7 +187,9 @@ class SheetRow:
             self.error(column, f"应为“是”或“否”，实为“{text}”")
         return text == "是"
 
-    def choice(self, column: str, options: dict[str, str], *, required: bool = False) -> str | None:
+    def choice(
+        self, column: str, options: Mapping[str, str], *, required: bool = False
+    ) -> str | None:
         text = self.text(column, max_length=20, required=required)
         if required and not text:
             return None
@@ -306,5 +308,3 @@ def template_workbook_bytes(kind: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -13,7 +13,14 @@ from simple_history.models import HistoricalRecords
 
 from .choices import Criterion, Measure, MilestoneKey, Opinion, ProjectKind, Role, TargetBasis
 
-MONEY = {"max_digits": 14, "decimal_places": 4, "default": 0}
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+
+def money_field(verbose_name: "StrOrPromise") -> models.DecimalField:
+    """An amount in 万元, exact to the yuan (four decimal places), never negative (checked below)."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=4, default=0)
 
 
 class Unit(models.Model):
@@ -191,14 +198,14 @@ class Project(models.Model):
     floor_area = models.DecimalField(
         _("建筑面积（㎡）"), max_digits=14, decimal_places=2, default=0
     )
-    investment = models.DecimalField(_("资金概算（万元）"), **MONEY)
-    fund_central = models.DecimalField(_("中央补助（万元）"), **MONEY)
-    fund_provincial = models.DecimalField(_("省级补助（万元）"), **MONEY)
-    fund_city = models.DecimalField(_("市级补助（万元）"), **MONEY)
-    fund_county = models.DecimalField(_("县级配套（万元）"), **MONEY)
-    fund_social = models.DecimalField(_("社会资本（万元）"), **MONEY)
-    fund_credit = models.DecimalField(_("信贷（万元）"), **MONEY)
-    fund_residents = models.DecimalField(_("居民出资（万元）"), **MONEY)
+    investment = money_field(_("资金概算（万元）"))
+    fund_central = money_field(_("中央补助（万元）"))
+    fund_provincial = money_field(_("省级补助（万元）"))
+    fund_city = money_field(_("市级补助（万元）"))
+    fund_county = money_field(_("县级配套（万元）"))
+    fund_social = money_field(_("社会资本（万元）"))
+    fund_credit = money_field(_("信贷（万元）"))
+    fund_residents = money_field(_("居民出资（万元）"))
     contents = models.JSONField(_("改造内容"), default=list, blank=True)
     hazards = models.JSONField(_("摸底排查隐患"), default=list, blank=True)
     linked_tags = models.JSONField(_("联动改造"), default=list, blank=True)
@@ -209,11 +216,17 @@ class Project(models.Model):
     responsible_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contractor = models.CharField(_("施工单位"), max_length=200, blank=True)
     consent_met_on = models.DateField(
-        _("居民同意达标日期"), null=True, blank=True, editable=False,
+        _("居民同意达标日期"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("由住户表态记录计算，不可手工填写"),
     )
     started_on = models.DateField(
-        _("开工日期"), null=True, blank=True, editable=False,
+        _("开工日期"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("五项开工条件最后一项满足的日期，由系统计算"),
     )
     completed_on = models.DateField(_("完工日期"), null=True, blank=True)
@@ -231,7 +244,9 @@ class Project(models.Model):
             models.UniqueConstraint(
                 fields=["plan_year", "unit", "name"], name="project_unique_name_in_unit"
             ),
-            models.CheckConstraint(name="project_households_positive", condition=Q(households__gt=0)),
+            models.CheckConstraint(
+                name="project_households_positive", condition=Q(households__gt=0)
+            ),
             models.CheckConstraint(
                 name="project_money_non_negative",
                 condition=Q(investment__gte=0)
@@ -309,7 +324,9 @@ class Household(models.Model):
             ),
             models.CheckConstraint(
                 name="household_answer_has_date",
-                condition=(Q(plan_opinion=Opinion.UNDECIDED) & Q(management_opinion=Opinion.UNDECIDED))
+                condition=(
+                    Q(plan_opinion=Opinion.UNDECIDED) & Q(management_opinion=Opinion.UNDECIDED)
+                )
                 | Q(answered_on__isnull=False),
                 violation_error_message=_("已表态的住户须填写表态日期"),
             ),

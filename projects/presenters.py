@@ -61,7 +61,13 @@ def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
     """The milestone table as rows of text, header first (for the command's readable output)."""
     keys = [spec.key for spec in report.specs]
     labels = dict(MilestoneKey.choices)
-    header = ["区县", *[f"{labels.get(k, k)}（截止{_cn_date(s.due)}）" for k, s in zip(keys, report.specs, strict=True)]]
+    header = [
+        "区县",
+        *[
+            f"{labels.get(k, k)}（截止{_cn_date(s.due)}）"
+            for k, s in zip(keys, report.specs, strict=True)
+        ],
+    ]
     rows = [header]
     for row in [report.city, *report.units]:
         rows.append([row.label, *[milestone_cell(row.milestones[k]) for k in keys]])

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -109,7 +110,7 @@ def _figures_by_unit(
     """One grouped query: for each unit, the cumulative figures on each date and its project count."""
     new = Q(kind=ProjectKind.NEW)
     carry = Q(kind=ProjectKind.CARRYOVER)
-    aggregates = {"projects_total": Count("id", filter=new)}
+    aggregates: dict[str, Any] = {"projects_total": Count("id", filter=new)}
     for i, day in enumerate(dates):
         aggregates[f"cc_{i}"] = Coalesce(
             Sum("households", filter=carry & Q(completed_on__lte=day)), 0
@@ -119,11 +120,12 @@ def _figures_by_unit(
             Sum("households", filter=new & Q(completed_on__lte=day)), 0
         )
         aggregates[f"ps_{i}"] = Count("id", filter=new & Q(started_on__lte=day))
-    rows = (
+    rows = cast(
+        Iterable[dict[str, Any]],
         Project.objects.filter(plan_year=plan_year)
         .order_by()
         .values("unit_id")
-        .annotate(**aggregates)
+        .annotate(**aggregates),
     )
     figures: dict[int, dict[date, Figures]] = {}
     totals: dict[int, int] = {}

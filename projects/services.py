@@ -4,7 +4,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -56,9 +55,7 @@ class ImportResult:
 def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = None) -> int:
     """Recompute the consent date and start date stored on each project from its records (the one
     start rule); returns how many projects changed."""
-    projects = list(
-        Project.objects.filter(id__in=list(project_ids)).select_related("plan_year")
-    )
+    projects = list(Project.objects.filter(id__in=list(project_ids)).select_related("plan_year"))
     changed = []
     by_year: dict[int, list[Project]] = defaultdict(list)
     for project in projects:
@@ -271,7 +268,9 @@ def _check_project_row(
     item.fields["consent_met_on"] = status.criterion("consent").date
     item.fields["started_on"] = started_on
     for problem in date_order_problems(
-        started_on=started_on, completed_on=values["completed_on"], accepted_on=values["accepted_on"]
+        started_on=started_on,
+        completed_on=values["completed_on"],
+        accepted_on=values["accepted_on"],
     ):
         row.error("完工日期" if "开工" in problem else "验收日期", problem)
     completed = values["completed_on"]
@@ -281,7 +280,9 @@ def _check_project_row(
             if met_on and met_on > completed:
                 row.error("完工日期", f"完工日期 {completed} 早于{column} {met_on}")
         if started_on is None:
-            warnings.append(RowError(row.number, "完工日期", "项目尚未满足开工条件却已填写完工日期"))
+            warnings.append(
+                RowError(row.number, "完工日期", "项目尚未满足开工条件却已填写完工日期")
+            )
     funding = Funding(
         total=values["investment"],
         central=values["fund_central"],
@@ -312,9 +313,7 @@ def _write_projects(
         project = existing.get((item.unit.id, item.name))
         values = {f: item.fields[f] for f in fields}
         if project is None:
-            to_create.append(
-                Project(plan_year=plan_year, unit=item.unit, name=item.name, **values)
-            )
+            to_create.append(Project(plan_year=plan_year, unit=item.unit, name=item.name, **values))
             continue
         if any(getattr(project, f) != v for f, v in values.items()):
             for f, v in values.items():
@@ -360,7 +359,11 @@ def _write_projects(
                 no_structures,
                 confirmed_by,
             ):
-                row.met_on, row.no_structures, row.confirmed_by = met_on, no_structures, confirmed_by
+                row.met_on, row.no_structures, row.confirmed_by = (
+                    met_on,
+                    no_structures,
+                    confirmed_by,
+                )
                 row.recorded_by = user
                 changed_criteria.append(row)
                 changed_ids.add(project_id)
@@ -407,9 +410,7 @@ def households_import(
     names = {str(r.cells.get("小区名称") or "").strip() for r in sheet_rows}
     projects = {
         (p.unit.name, p.name): p
-        for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related(
-            "unit"
-        )
+        for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related("unit")
     }
     parsed: list[_HouseholdRow] = []
     for row in sheet_rows:
@@ -492,9 +493,7 @@ def _check_household_rows(
                     item.row.error("房号", f"导入后{problem}")
             continue
         agree_dates = [
-            r.answered_on
-            if isinstance(r, Household)
-            else r.fields["answered_on"]
+            r.answered_on if isinstance(r, Household) else r.fields["answered_on"]
             for r in records[project_id].values()
             if _agrees(r)
         ]
@@ -511,7 +510,10 @@ def _agrees(record: "Household | _HouseholdRow") -> bool:
 
 
 def _check_start_against_completion(
-    project: Project, agree_dates: list[date | None], items: list[_HouseholdRow], plan_year: PlanYear
+    project: Project,
+    agree_dates: list[date | None],
+    items: list[_HouseholdRow],
+    plan_year: PlanYear,
 ) -> None:
     if project.kind != ProjectKind.NEW or project.completed_on is None:
         return
@@ -594,5 +596,3 @@ def criterion_record(
     row.save()
     projects_refresh_start(project_ids=[project.id], user=user)
     return row
-
-

@@ -85,9 +85,7 @@ def milestone_status(
         status = MilestoneStatus.MET
     elif as_of >= spec.due:
         status = MilestoneStatus.MISSED
-    elif _pace_reaches(
-        actual=actual, need=need, as_of=as_of, due=spec.due, year_start=year_start
-    ):
+    elif _pace_reaches(actual=actual, need=need, as_of=as_of, due=spec.due, year_start=year_start):
         status = MilestoneStatus.ON_TRACK
     else:
         status = MilestoneStatus.AT_RISK

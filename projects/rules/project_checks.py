@@ -34,7 +34,9 @@ class Funding:
         )
 
 
-def missing_pipeline_contents(*, hazards: set[str] | frozenset[str], contents: set[str] | frozenset[str]) -> tuple[str, ...]:
+def missing_pipeline_contents(
+    *, hazards: set[str] | frozenset[str], contents: set[str] | frozenset[str]
+) -> tuple[str, ...]:
     """应改尽改: pipeline hazards found in the survey that the renovation contents leave out."""
     return tuple(p for p in PIPELINES if p in hazards and p not in contents)
 

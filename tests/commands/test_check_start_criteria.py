@@ -15,7 +15,9 @@ from tests.factories import HouseholdFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_fixtures_alone_list_no_projects(plan_year: PlanYear, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fixtures_alone_list_no_projects(
+    plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With the fixtures alone there are no projects to judge."""
     call_command("check_start_criteria", "--year", "2022", "--json")
     assert json.loads(capsys.readouterr().out)["projects"] == []
@@ -41,10 +43,20 @@ def test_criteria_per_project(plan_year: PlanYear, capsys: pytest.CaptureFixture
     assert data["unit"] == "驿城区" and len(data["projects"]) == 1
     row = data["projects"][0]
     # 80 % of 5 is 4: the 4th agreement (03-09) meets consent, after on-site (03-08).
-    assert row["criteria"]["consent"] == {"met": True, "date": "2022-03-09", "verified": True, "reason": ""}
+    assert row["criteria"]["consent"] == {
+        "met": True,
+        "date": "2022-03-09",
+        "verified": True,
+        "reason": "",
+    }
     assert row["criteria"]["on_site"]["date"] == "2022-03-08"
     assert row["criteria"]["on_site"]["verified"] is False  # no evidence file yet
-    assert (row["consent_agreed"], row["households"], row["started"], row["start_date"]) == (4, 5, True, "2022-03-09")
+    assert (row["consent_agreed"], row["households"], row["started"], row["start_date"]) == (
+        4,
+        5,
+        True,
+        "2022-03-09",
+    )
     project.refresh_from_db()
     assert project.started_on == date(2022, 3, 9)
 

@@ -55,11 +55,17 @@ def yicheng(plan_year: PlanYear) -> None:
     """驿城区: 2000 + 402 households started by 06-30, 2402 more on 07-15; carry-over 962 done 06-30.
     遂平县: 237 households started 06-30, one short of its 238."""
     yc = Unit.objects.get(name="驿城区")
-    ProjectFactory(unit=yc, households=2000, started_on=date(2022, 5, 1), completed_on=date(2022, 9, 1))
+    ProjectFactory(
+        unit=yc, households=2000, started_on=date(2022, 5, 1), completed_on=date(2022, 9, 1)
+    )
     ProjectFactory(unit=yc, households=402, started_on=date(2022, 6, 30))
     ProjectFactory(unit=yc, households=2402, started_on=date(2022, 7, 15))
-    ProjectFactory(unit=yc, households=962, kind=ProjectKind.CARRYOVER, completed_on=date(2022, 6, 30))
-    ProjectFactory(unit=Unit.objects.get(name="遂平县"), households=237, started_on=date(2022, 6, 30))
+    ProjectFactory(
+        unit=yc, households=962, kind=ProjectKind.CARRYOVER, completed_on=date(2022, 6, 30)
+    )
+    ProjectFactory(
+        unit=Unit.objects.get(name="遂平县"), households=237, started_on=date(2022, 6, 30)
+    )
 
 
 def test_hand_made_case_on_june_30(yicheng: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,10 +73,16 @@ def test_hand_made_case_on_june_30(yicheng: None, capsys: pytest.CaptureFixture[
     data = check("2022-06-30", capsys)
     yc = unit(data, "驿城区")
     assert (yc["new_started_half"]["actual"], yc["new_started_half"]["status"]) == (2402, "met")
-    assert (yc["carryover_completed"]["actual"], yc["carryover_completed"]["status"]) == (962, "met")
+    assert (yc["carryover_completed"]["actual"], yc["carryover_completed"]["status"]) == (
+        962,
+        "met",
+    )
     # 2402 by day 181 of 304 projects 2402 × 304 / 181 = 4034 < 4804 by 10-31: at risk.
     assert yc["new_all_started"]["status"] == "at_risk"
-    assert (yc["new_all_started"]["projects_total"], yc["new_all_started"]["projects_started"]) == (3, 2)
+    assert (yc["new_all_started"]["projects_total"], yc["new_all_started"]["projects_started"]) == (
+        3,
+        2,
+    )
     assert unit(data, "遂平县")["new_started_half"]["status"] == "missed"
     city = data["city"]["milestones"]
     assert city["new_started_half"]["actual"] == 2402 + 237

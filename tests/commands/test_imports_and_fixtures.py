@@ -13,7 +13,9 @@ from tests.xlsx import household_row, project_row, write_xlsx
 pytestmark = pytest.mark.django_db
 
 
-def test_import_commands(tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_commands(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Valid files import and report their counts; the second run changes nothing."""
     projects = write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()])
     households = write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, [household_row()])
@@ -25,9 +27,15 @@ def test_import_commands(tmp_path: Path, plan_year: PlanYear, capsys: pytest.Cap
     assert Project.objects.count() == 1 and Household.objects.count() == 1
 
 
-def test_import_error_exits_non_zero(tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_error_exits_non_zero(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad row gives a non-zero exit, names the row and column in Chinese, and writes nothing."""
-    path = write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row(), project_row(**{"小区名称": "乙", "户数": -1})])
+    path = write_xlsx(
+        tmp_path / "p.xlsx",
+        PROJECT_HEADERS,
+        [project_row(), project_row(**{"小区名称": "乙", "户数": -1})],
+    )
     with pytest.raises(CommandError, match="未写入任何数据"):
         call_command("import_projects", str(path))
     assert "第3行「户数」：不能为负数" in capsys.readouterr().err

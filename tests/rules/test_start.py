@@ -78,7 +78,9 @@ def test_started_on_is_the_last_criterion_date() -> None:
         ({"contract_signed_on": None, "on_site_on": None}, ("contract_signed", "on_site")),
     ],
 )
-def test_any_missing_criterion_blocks_start(overrides: dict[str, object], missing: tuple[str, ...]) -> None:
+def test_any_missing_criterion_blocks_start(
+    overrides: dict[str, object], missing: tuple[str, ...]
+) -> None:
     """All five must hold; each missing one is named with a reason."""
     status = start_status(full(**overrides))
     assert status.started_on is None

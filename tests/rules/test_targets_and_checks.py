@@ -47,9 +47,14 @@ def test_annex_figures_reconcile_with_city_totals() -> None:
     """Known figures plus the unallocated remainder make the city totals: 5307 / 3714 unallocated."""
     check = check_targets_reconcile(city=CITY, units=annex_units(), unassigned_carryover=[30, 2113])
     assert check.problems == ()
-    assert (check.unallocated_new_starts, check.unallocated_completions) == (15948 - 10641, 11164 - 7450)
+    assert (check.unallocated_new_starts, check.unallocated_completions) == (
+        15948 - 10641,
+        11164 - 7450,
+    )
     assert check.unallocated_carryover == 0
-    assert "经济开发区" in check.units_without_targets and "驿城区" not in check.units_without_targets
+    assert (
+        "经济开发区" in check.units_without_targets and "驿城区" not in check.units_without_targets
+    )
 
 
 def test_wrong_completion_target_is_a_problem() -> None:
@@ -78,7 +83,9 @@ def test_figures_over_the_city_total_are_a_problem() -> None:
 )
 def test_funding_problems(unit: str, city: str, total: str, problems: int) -> None:
     """City subsidy only for 驿城区 and 经济开发区; funding sources add up to the estimate."""
-    funding = Funding(total=Decimal(total), central=Decimal(50), county=Decimal(40), city=Decimal(city))
+    funding = Funding(
+        total=Decimal(total), central=Decimal(50), county=Decimal(40), city=Decimal(city)
+    )
     if city == "0":
         funding = Funding(total=Decimal(total), central=Decimal(60), county=Decimal(40))
     assert len(funding_problems(unit=unit, funding=funding)) == problems
@@ -94,14 +101,21 @@ def test_funding_problems(unit: str, city: str, total: str, problems: int) -> No
         (None, None, date(2022, 8, 31), 1),
     ],
 )
-def test_date_order(started: date | None, completed: date | None, accepted: date | None, problems: int) -> None:
+def test_date_order(
+    started: date | None, completed: date | None, accepted: date | None, problems: int
+) -> None:
     """Dates are in order: started ≤ completed ≤ accepted."""
-    assert len(date_order_problems(started_on=started, completed_on=completed, accepted_on=accepted)) == problems
+    assert (
+        len(date_order_problems(started_on=started, completed_on=completed, accepted_on=accepted))
+        == problems
+    )
 
 
 def test_pipelines_found_must_be_renovated() -> None:
     """应改尽改: a pipeline hazard found in the survey must be in the contents."""
-    assert missing_pipeline_contents(hazards={"燃气", "供水"}, contents={"供水", "绿化"}) == ("燃气",)
+    assert missing_pipeline_contents(hazards={"燃气", "供水"}, contents={"供水", "绿化"}) == (
+        "燃气",
+    )
     assert missing_pipeline_contents(hazards={"燃气"}, contents={"燃气"}) == ()
 
 

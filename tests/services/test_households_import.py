@@ -21,13 +21,21 @@ def project(tmp_path: Path, plan_year: PlanYear) -> Project:
     return Project.objects.get()
 
 
-def roster(agree: int, *, total: int = 10, answered: str = "2022-03-{day:02d}") -> list[list[object]]:
+def roster(
+    agree: int, *, total: int = 10, answered: str = "2022-03-{day:02d}"
+) -> list[list[object]]:
     """``total`` households, the first ``agree`` agreeing, answers dated March 1st, 2nd, …"""
     rows = []
     for i in range(total):
         opinion = "同意" if i < agree else "不同意"
         rows.append(
-            household_row(**{"房号": str(101 + i), "改造方案意见": opinion, "表态日期": answered.format(day=i + 1)})
+            household_row(
+                **{
+                    "房号": str(101 + i),
+                    "改造方案意见": opinion,
+                    "表态日期": answered.format(day=i + 1),
+                }
+            )
         )
     return rows
 
@@ -37,7 +45,9 @@ def run(tmp_path: Path, plan_year: PlanYear, rows: list[list[object]]):  # type:
     return households_import(source=path, plan_year=plan_year)
 
 
-def test_eighty_percent_starts_the_project(tmp_path: Path, plan_year: PlanYear, project: Project) -> None:
+def test_eighty_percent_starts_the_project(
+    tmp_path: Path, plan_year: PlanYear, project: Project
+) -> None:
     """8 of 10 agreeing (the 8th on March 8th) meets consent; the start date is the last criterion, 04-15."""
     result = run(tmp_path, plan_year, roster(8))
     assert result.ok, result.errors
@@ -46,7 +56,9 @@ def test_eighty_percent_starts_the_project(tmp_path: Path, plan_year: PlanYear, 
     assert project.started_on == date(2022, 4, 15)
 
 
-def test_one_household_below_does_not_start(tmp_path: Path, plan_year: PlanYear, project: Project) -> None:
+def test_one_household_below_does_not_start(
+    tmp_path: Path, plan_year: PlanYear, project: Project
+) -> None:
     """7 of 10 agreeing is below 80 %: no consent, no start."""
     assert run(tmp_path, plan_year, roster(7)).ok
     project.refresh_from_db()
@@ -64,7 +76,9 @@ def test_disagreeing_on_management_mode_is_not_agreeing(
     assert project.started_on is None
 
 
-def test_corrected_roster_moves_start(tmp_path: Path, plan_year: PlanYear, project: Project) -> None:
+def test_corrected_roster_moves_start(
+    tmp_path: Path, plan_year: PlanYear, project: Project
+) -> None:
     """A re-import with a changed answer updates that household and recomputes the start date."""
     run(tmp_path, plan_year, roster(8))
     result = run(tmp_path, plan_year, roster(7))
@@ -75,7 +89,9 @@ def test_corrected_roster_moves_start(tmp_path: Path, plan_year: PlanYear, proje
     assert (again.created, again.updated, again.unchanged) == (0, 0, 10)
 
 
-def test_more_records_than_households_is_refused(tmp_path: Path, plan_year: PlanYear, project: Project) -> None:
+def test_more_records_than_households_is_refused(
+    tmp_path: Path, plan_year: PlanYear, project: Project
+) -> None:
     """An 11th household record for a 10-household project names the new rows and writes nothing."""
     result = run(tmp_path, plan_year, roster(8, total=11))
     assert not result.ok

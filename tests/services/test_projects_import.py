@@ -22,7 +22,11 @@ def run(tmp_path: Path, plan_year: PlanYear, rows: list[list[object]], headers=P
 
 def test_valid_file_creates_projects_with_criteria(tmp_path: Path, plan_year: PlanYear) -> None:
     """A valid row creates the project with exact Decimal money and its four recorded criteria."""
-    result = run(tmp_path, plan_year, [project_row(), project_row(**{"小区名称": "人民街2号院", "项目类型": "续建"})])
+    result = run(
+        tmp_path,
+        plan_year,
+        [project_row(), project_row(**{"小区名称": "人民街2号院", "项目类型": "续建"})],
+    )
     assert result.ok, result.errors
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     project = Project.objects.get(name="建设路1号院")

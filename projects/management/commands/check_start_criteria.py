@@ -20,16 +20,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
         parser.add_argument("--unit", help="只看一个区县（名称或区划代码）")
-        parser.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD，默认按已记录的全部日期")
+        parser.add_argument(
+            "--as-of", dest="as_of", help="截至日期 YYYY-MM-DD，默认按已记录的全部日期"
+        )
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         plan_year = plan_year_or_error(options["year"])
         unit = None
         if options["unit"]:
-            unit = Unit.objects.filter(name=options["unit"]).first() or Unit.objects.filter(
-                division_code=options["unit"]
-            ).first()
+            unit = (
+                Unit.objects.filter(name=options["unit"]).first()
+                or Unit.objects.filter(division_code=options["unit"]).first()
+            )
             if unit is None:
                 raise CommandError(f"没有名为“{options['unit']}”的区县")
         as_of = parse_date(options["as_of"]) if options["as_of"] else None
@@ -49,7 +52,14 @@ class Command(BaseCommand):
             }
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        header = ["区县", "小区名称", "户数", "同意户数", *[CRITERION_SHORT_LABELS[k] for k in CRITERIA], "开工日期"]
+        header = [
+            "区县",
+            "小区名称",
+            "户数",
+            "同意户数",
+            *[CRITERION_SHORT_LABELS[k] for k in CRITERIA],
+            "开工日期",
+        ]
         table = [header]
         for row in rows:
             table.append(
