@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
@@ -222,8 +223,6 @@ def projects_import(
 
 
 def _household_counts(project_ids: Sequence[int]) -> dict[int, int]:
-    from django.db.models import Count
-
     return dict(
         Household.objects.filter(project_id__in=project_ids)
         .order_by()
@@ -464,10 +463,14 @@ def _check_household_rows(
     existing: dict[tuple[int, str, str, str], Household],
     plan_year: PlanYear,
 ) -> None:
+    """Cross-row checks: duplicates in the file, records over the project's count, and a start
+    date (from the roster as it will be) after the completion already recorded."""
     seen: dict[tuple[int, str, str, str], int] = {}
-    records: dict[int, dict[tuple[str, str, str], Household | _HouseholdRow]] = defaultdict(dict)
+    # Each project's roster as it will be after the import: held records overlaid by the file's rows.
+    roster: dict[int, dict[tuple[str, ...], Household]] = defaultdict(dict)
     for (project_id, *dwelling), household in existing.items():
-        records[project_id][tuple(dwelling)] = household  # type: ignore[index]
+        roster[project_id][tuple(dwelling)] = household
+    by_project: dict[int, list[_HouseholdRow]] = defaultdict(list)
     for item in parsed:
         if item.project is None or not all(item.key):
             continue
@@ -476,62 +479,43 @@ def _check_household_rows(
             item.row.error("房号", f"与第{seen[key]}行是同一住户（楼栋、单元、房号相同）")
             continue
         seen[key] = item.row.number
-        records[item.project.id][item.key] = item
-    by_project: dict[int, list[_HouseholdRow]] = defaultdict(list)
-    for item in parsed:
-        if item.project is not None:
-            by_project[item.project.id].append(item)
+        roster[item.project.id][item.key] = Household(project=item.project, **item.fields)
+        by_project[item.project.id].append(item)
+    completed = [
+        items[0].project
+        for items in by_project.values()
+        if items[0].project
+        and items[0].project.kind == ProjectKind.NEW
+        and items[0].project.completed_on
+    ]
+    criteria = selectors.criteria_by_project(project_ids=[p.id for p in completed])
     for project_id, items in by_project.items():
         project = items[0].project
         assert project is not None
         problem = household_count_problem(
-            records=len(records[project_id]), households=project.households
+            records=len(roster[project_id]), households=project.households
         )
         if problem:
             for item in items:
                 if (project_id, *item.key) not in existing:
                     item.row.error("房号", f"导入后{problem}")
             continue
-        agree_dates = [
-            r.answered_on if isinstance(r, Household) else r.fields["answered_on"]
-            for r in records[project_id].values()
-            if _agrees(r)
-        ]
-        _check_start_against_completion(project, agree_dates, items, plan_year)
-
-
-def _agrees(record: "Household | _HouseholdRow") -> bool:
-    if isinstance(record, Household):
-        return record.agrees
-    return (
-        record.fields["plan_opinion"] == Opinion.AGREE
-        and record.fields["management_opinion"] == Opinion.AGREE
-    )
-
-
-def _check_start_against_completion(
-    project: Project,
-    agree_dates: list[date | None],
-    items: list[_HouseholdRow],
-    plan_year: PlanYear,
-) -> None:
-    if project.kind != ProjectKind.NEW or project.completed_on is None:
-        return
-    criteria = selectors.criteria_by_project(project_ids=[project.id]).get(project.id, {})
-    status = start_status(
-        selectors.start_input(
-            project=project,
-            consent_percent=plan_year.consent_percent,
-            agree_dates=agree_dates,
-            criteria=criteria,
+        if project.kind != ProjectKind.NEW or project.completed_on is None:
+            continue
+        status = start_status(
+            selectors.start_input(
+                project=project,
+                consent_percent=plan_year.consent_percent,
+                agree_dates=[h.answered_on for h in roster[project_id].values() if h.agrees],
+                criteria=criteria.get(project_id, {}),
+            )
         )
-    )
-    if status.started_on and status.started_on > project.completed_on:
-        items[0].row.error(
-            "表态日期",
-            f"按本文件计算，{project.name}的开工日期将为 {status.started_on}，晚于已记录的完工日期"
-            f" {project.completed_on}",
-        )
+        if status.started_on and status.started_on > project.completed_on:
+            items[0].row.error(
+                "表态日期",
+                f"按本文件计算，{project.name}的开工日期将为 {status.started_on}，"
+                f"晚于已记录的完工日期 {project.completed_on}",
+            )
 
 
 def _write_households(
