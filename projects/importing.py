@@ -5,9 +5,9 @@ writes them, all or nothing.
 """
 
 import io
-from collections.abc import Mapping
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation

@@ -13,7 +13,6 @@ from simple_history.models import HistoricalRecords
 
 from .choices import Criterion, Measure, MilestoneKey, Opinion, ProjectKind, Role, TargetBasis
 
-
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 

@@ -101,3 +101,20 @@ def start_status_as_dict(project: Project, status: StartStatus) -> dict[str, Any
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+# --- personal data: masked wherever listed or exported ---
+
+
+def mask_name(name: str) -> str:
+    """A head of household's name with all but the first character hidden: 张三 → 张*."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number with its middle hidden: 13812341234 → 138****1234 (short numbers fully)."""
+    phone = phone.strip()
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

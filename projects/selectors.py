@@ -348,9 +348,10 @@ def start_input(
 
 
 def start_statuses(
-    *, projects: Sequence[Project], consent_percent: int, as_of: date | None = None
+    *, projects: Sequence[Project], as_of: date | None = None
 ) -> dict[int, StartStatus]:
-    """The start status of each project, in three queries whatever the number of projects."""
+    """The start status of each project (its ``plan_year`` selected), in two queries whatever the
+    number of projects."""
     ids = [p.id for p in projects]
     agree = agree_dates_by_project(project_ids=ids)
     criteria = criteria_by_project(project_ids=ids)
@@ -358,7 +359,7 @@ def start_statuses(
         p.id: start_status(
             start_input(
                 project=p,
-                consent_percent=consent_percent,
+                consent_percent=p.plan_year.consent_percent,
                 agree_dates=agree.get(p.id, []),
                 criteria=criteria.get(p.id, {}),
             ),
@@ -371,7 +372,7 @@ def start_statuses(
 def project_list(
     *, plan_year: PlanYear, unit: Unit | None = None, kind: str | None = None
 ) -> QuerySet[Project]:
-    qs = Project.objects.filter(plan_year=plan_year).select_related("unit")
+    qs = Project.objects.filter(plan_year=plan_year).select_related("unit", "plan_year")
     if unit is not None:
         qs = qs.filter(unit=unit)
     if kind is not None:

@@ -58,19 +58,15 @@ def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = No
     start rule); returns how many projects changed."""
     projects = list(Project.objects.filter(id__in=list(project_ids)).select_related("plan_year"))
     changed = []
-    by_year: dict[int, list[Project]] = defaultdict(list)
+    statuses = selectors.start_statuses(projects=projects)
     for project in projects:
-        by_year[project.plan_year.consent_percent].append(project)
-    for percent, group in by_year.items():
-        statuses = selectors.start_statuses(projects=group, consent_percent=percent)
-        for project in group:
-            status = statuses[project.id]
-            consent_on = status.criterion("consent").date
-            started_on = status.started_on if project.kind == ProjectKind.NEW else None
-            if (project.consent_met_on, project.started_on) != (consent_on, started_on):
-                project.consent_met_on = consent_on
-                project.started_on = started_on
-                changed.append(project)
+        status = statuses[project.id]
+        consent_on = status.criterion("consent").date
+        started_on = status.started_on if project.kind == ProjectKind.NEW else None
+        if (project.consent_met_on, project.started_on) != (consent_on, started_on):
+            project.consent_met_on = consent_on
+            project.started_on = started_on
+            changed.append(project)
     if changed:
         bulk_update_with_history(
             changed,
@@ -81,6 +77,36 @@ def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = No
             default_change_reason="开工状态重新计算",
         )
     return len(changed)
+
+
+def project_date_problems(
+    project: Project,
+    *,
+    criteria: dict[str, StartCriterion] | None = None,
+    agree_dates: Sequence[date | None] | None = None,
+) -> tuple[str, ...]:
+    """The date-order problems ``project`` would have once its start date is recomputed from these
+    criteria and agreeing households' answer dates (the stored ones where not given)."""
+    if project.plan_year_id is None or not project.kind or not project.households:
+        return ()
+    ids = [project.pk] if project.pk else []
+    if criteria is None:
+        criteria = selectors.criteria_by_project(project_ids=ids).get(project.pk, {})
+    if agree_dates is None:
+        agree_dates = selectors.agree_dates_by_project(project_ids=ids).get(project.pk, [])
+    status = start_status(
+        selectors.start_input(
+            project=project,
+            consent_percent=project.plan_year.consent_percent,
+            agree_dates=agree_dates,
+            criteria=criteria,
+        )
+    )
+    return date_order_problems(
+        started_on=status.started_on if project.kind == ProjectKind.NEW else None,
+        completed_on=project.completed_on,
+        accepted_on=project.accepted_on,
+    )
 
 
 # --- project import ----------------------------------------------------------------------------

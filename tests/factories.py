@@ -38,9 +38,8 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.CLERK
     unit = factory.LazyFunction(lambda: Unit.objects.get(name="驿城区"))
-    password = factory.PostGenerationMethodCall("set_password", "Zmd-test-2022!")
+    password = factory.django.Password("Zmd-test-2022!")

@@ -39,9 +39,7 @@ class Command(BaseCommand):
         projects = list(
             selectors.project_list(plan_year=plan_year, unit=unit, kind=ProjectKind.NEW)
         )
-        statuses = selectors.start_statuses(
-            projects=projects, consent_percent=plan_year.consent_percent, as_of=as_of
-        )
+        statuses = selectors.start_statuses(projects=projects, as_of=as_of)
         rows = [start_status_as_dict(p, statuses[p.id]) for p in projects]
         if options["json"]:
             payload = {

@@ -1,0 +1,684 @@
+"""The admin (管理后台): every model of the programme, the city check page and the Excel imports.
+
+Computed facts (consent and start dates, milestone statuses, missing criteria) come from selectors and
+the rules, computed once per page, never per row; every save that can move a start date ends with
+``services.projects_refresh_start``.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import Result
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import selectors, services
+from .choices import MilestoneKey, Opinion, ProjectKind, Role
+from .models import (
+    Household,
+    Milestone,
+    PlanYear,
+    Project,
+    StartCriterion,
+    UnassignedCarryover,
+    Unit,
+    UnitTarget,
+    User,
+)
+from .presenters import mask_name, mask_phone, milestone_cell
+from .resources import HouseholdImportResource, ProjectImportResource, WorkbookXLSX
+from .rules.milestones import STATUS_LABELS, MilestoneResult
+from .rules.project_checks import household_count_problem
+from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
+
+
+def status_badge(result: MilestoneResult) -> str:
+    """A milestone status as a coloured label (classes in admin/projects/_status_styles.html)."""
+    return format_html(
+        '<span class="zmd-status zmd-status-{}" title="{}">{}</span>',
+        result.status.value,
+        milestone_cell(result),
+        STATUS_LABELS[result.status],
+    )
+
+
+def latest_plan_year() -> PlanYear | None:
+    return PlanYear.objects.order_by("-year").first()
+
+
+def acting_user(request: HttpRequest) -> User | None:
+    """The portal user behind an admin request, for the history the services record."""
+    return request.user if isinstance(request.user, User) else None
+
+
+# --- scoping by unit ----------------------------------------------------------------------------
+
+
+def unit_scope(request: HttpRequest) -> int | None:
+    """The unit a clerk or leader is confined to (SPEC §6), or None for the city office and admins."""
+    user = acting_user(request)
+    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
+        return None
+    return user.unit_id or -1  # a clerk without a unit sees nothing
+
+
+class UnitScopedAdmin(admin.ModelAdmin):
+    """A clerk or leader who reaches the admin sees and picks only its own unit's records."""
+
+    unit_path = "unit"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        unit_id = unit_scope(request)
+        return qs if unit_id is None else qs.filter(**{f"{self.unit_path}_id": unit_id})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        unit_id = unit_scope(request)
+        if unit_id is not None and db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.filter(id=unit_id)
+        elif unit_id is not None and db_field.name == "project":
+            kwargs["queryset"] = Project.objects.filter(unit_id=unit_id).select_related("unit")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- start of work ------------------------------------------------------------------------------
+
+
+# --- units and the city check page ---------------------------------------------------------------
+
+
+class CheckForm(forms.Form):
+    plan_year = forms.ModelChoiceField(
+        label="年度计划", queryset=PlanYear.objects.all(), required=False, empty_label=None
+    )
+    as_of = forms.DateField(
+        label="截至日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="默认为今天（限于年度内）",
+    )
+
+
+@dataclass
+class CriteriaRow:
+    """One row of the start-criteria summary: a unit's (or the city's) new projects on a date."""
+
+    label: str
+    projects: int = 0
+    started: int = 0
+    lacking: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CRITERIA, 0))
+
+    @property
+    def not_started(self) -> int:
+        return self.projects - self.started
+
+    @property
+    def lacking_list(self) -> list[int]:
+        return [self.lacking[key] for key in CRITERIA]
+
+    def add(self, status: StartStatus) -> None:
+        self.projects += 1
+        self.started += status.started
+        for key in status.missing:
+            self.lacking[key] += 1
+
+
+def criteria_summary(
+    *, plan_year: PlanYear, as_of: date, units: Iterable[Unit]
+) -> tuple[CriteriaRow, list[CriteriaRow]]:
+    """The city's and each unit's new projects, how many had started on ``as_of`` and how many
+    lacked each of the five criteria: three queries whatever the number of projects."""
+    projects = list(
+        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).select_related(
+            "plan_year"
+        )
+    )
+    statuses = selectors.start_statuses(projects=projects, as_of=as_of)
+    city = CriteriaRow("全市")
+    rows = {unit.id: CriteriaRow(unit.name) for unit in units}
+    for project in projects:
+        status = statuses[project.id]
+        city.add(status)
+        if project.unit_id in rows:
+            rows[project.unit_id].add(status)
+    return city, list(rows.values())
+
+
+class UnitAdmin(admin.ModelAdmin):
+    """Units, with each milestone's status today; the city check page hangs off this admin."""
+
+    base_list_display = ("name", "division_code", "sort_order", "in_annexes")
+    list_display = base_list_display
+    search_fields = ("name", "division_code")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # One milestone report per changelist request; the columns read it by unit.
+        request.milestone_report = selectors.milestone_report_for_today()  # type: ignore[attr-defined]
+        return super().changelist_view(request, extra_context)
+
+    def get_list_display(
+        self, request: HttpRequest
+    ) -> tuple[str | Callable[[Any], str | bool], ...]:
+        report = getattr(request, "milestone_report", None)
+        if report is None:
+            return self.base_list_display
+        rows = {row.unit.id: row for row in report.units if row.unit is not None}
+        labels = dict(MilestoneKey.choices)
+        return (
+            *self.base_list_display,
+            *[
+                self._milestone_column(spec.key, str(labels.get(spec.key, spec.key)), rows)
+                for spec in report.specs
+            ],
+        )
+
+    @staticmethod
+    def _milestone_column(key: str, label: str, rows: dict[int, Any]) -> Callable[[Unit], str]:
+        @admin.display(description=label)
+        def column(unit: Unit) -> str:
+            row = rows.get(unit.id)
+            return status_badge(row.milestones[key]) if row else "—"
+
+        column.__name__ = f"milestone_{key}"
+        return column
+
+    def get_urls(self) -> list[URLPattern]:
+        check = path("check/", self.admin_site.admin_view(self.check_view), name="projects_check")
+        return [check, *super().get_urls()]
+
+    def check_view(self, request: HttpRequest) -> HttpResponse:
+        """全市目标与开工条件检查: the milestone table and the five-criteria summary on a date."""
+        form = CheckForm(request.GET or None)
+        chosen = form.cleaned_data if form.is_valid() else {}
+        plan_year = chosen.get("plan_year") or latest_plan_year()
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": "全市目标与开工条件检查",
+            "opts": self.model._meta,
+            "form": form,
+            "plan_year": plan_year,
+            "criteria_labels": [CRITERION_SHORT_LABELS[key] for key in CRITERIA],
+        }
+        if plan_year is not None:
+            as_of = chosen.get("as_of") or selectors.clip_to_year(
+                plan_year=plan_year, day=selectors.today_local()
+            )
+            if not form.is_bound:
+                context["form"] = CheckForm(initial={"plan_year": plan_year, "as_of": as_of})
+            report = selectors.milestone_report(plan_year=plan_year, as_of=as_of)
+            city, units = criteria_summary(
+                plan_year=plan_year, as_of=as_of, units=[r.unit for r in report.units if r.unit]
+            )
+            labels = dict(MilestoneKey.choices)
+            context.update(
+                as_of=as_of,
+                report=report,
+                milestone_headers=[(labels.get(s.key, s.key), s.due) for s in report.specs],
+                milestone_rows=[
+                    (
+                        row,
+                        [
+                            (
+                                row.milestones[s.key],
+                                status_badge(row.milestones[s.key]),
+                                row.actual_as_of[s.key],
+                            )
+                            for s in report.specs
+                        ],
+                    )
+                    for row in [report.city, *report.units]
+                ],
+                criteria_rows=[city, *units],
+            )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/projects/check.html", context)
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+class PortalUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "role", "unit")
+
+
+class PortalUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Users with their role and unit; a clerk or leader must belong to a unit."""
+
+    form = PortalUserChangeForm
+    add_form = PortalUserCreationForm
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("角色与区县", {"fields": ("role", "unit")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "unit", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("username", "first_name", "last_name", "role", "unit", "is_staff", "is_active")
+    list_filter = ("role", "unit", "is_staff", "is_superuser", "is_active")
+    list_select_related = ("unit",)
+
+
+# --- plan years and targets ---------------------------------------------------------------------
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class PlanYearAdmin(SimpleHistoryAdmin):
+    """Plan years with their milestones; a new consent share recomputes every project's start."""
+
+    list_display = ("year", "city_new_starts", "city_completions", "city_carryover")
+    inlines = (MilestoneInline,)
+
+    def save_model(self, request: HttpRequest, obj: PlanYear, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "consent_percent" in form.changed_data:
+            services.projects_refresh_start(
+                project_ids=obj.projects.values_list("id", flat=True), user=acting_user(request)
+            )
+
+
+class UnitTargetAdmin(SimpleHistoryAdmin):
+    """The annex targets; the city office fills in the figures the source lost, with history."""
+
+    list_display = ("plan_year", "unit", "new_starts", "completions", "carryover")
+    list_editable = ("new_starts", "completions", "carryover")
+    list_filter = ("plan_year",)
+    list_select_related = ("plan_year", "unit")
+
+
+class UnassignedCarryoverAdmin(SimpleHistoryAdmin):
+    list_display = ("plan_year", "households", "source_note")
+    list_filter = ("plan_year",)
+    list_select_related = ("plan_year",)
+
+
+# --- projects and their start criteria ------------------------------------------------------------
+
+
+class PlanYearImportForm(ImportForm):
+    plan_year = forms.ModelChoiceField(
+        label="年度计划", queryset=PlanYear.objects.all(), empty_label=None
+    )
+    field_order = ["resource", "plan_year", "import_file", "format"]
+
+
+class PlanYearConfirmImportForm(ConfirmImportForm):
+    plan_year = forms.ModelChoiceField(queryset=PlanYear.objects.all(), widget=forms.HiddenInput)
+
+
+class ServiceImportAdmin(ImportMixin):
+    """Upload → preview (a dry run of our service) → confirm (the real run); xlsx only.
+
+    The service writes history records with the user for every change, so the admin log entries
+    import-export would add per row are skipped.
+    """
+
+    import_formats = [WorkbookXLSX]
+    import_form_class = PlanYearImportForm
+    confirm_form_class = PlanYearConfirmImportForm
+    import_template_name = "admin/projects/import.html"
+    skip_admin_log = True
+    template_kind = ""
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_import_form_initial(self, request: HttpRequest) -> dict[str, Any]:
+        plan_year = latest_plan_year()
+        return {"plan_year": plan_year.pk if plan_year else None}
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["plan_year"] = import_form.cleaned_data["plan_year"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        cleaned = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        return {"plan_year": cleaned.get("plan_year")}
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "import_template_url": reverse("import_template", kwargs={"kind": self.template_kind})
+        }
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        # A refused file is never confirmed: drop the uploaded copy (it may hold residents' data).
+        context = getattr(response, "context_data", None) or {}
+        result, form = context.get("result"), context.get("form")
+        if result is not None and "confirm_form" not in context and form is not None:
+            upload = getattr(form, "cleaned_data", {}).get("import_file")
+            name = getattr(upload, "tmp_storage_name", None)
+            if name:
+                storage = self.get_tmp_storage_class()(
+                    name=name, **self.get_tmp_storage_class_kwargs()
+                )
+                storage.remove()
+        return response
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        opts = self.model._meta
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirm: nothing was written.
+            problems = [str(e.error) for e in result.base_errors]
+            for row in result.invalid_rows:
+                problems += [f"第{row.number}行：{m}" for m in row.error.messages]
+            messages.error(request, "导入未执行，未写入任何数据：" + "；".join(problems[:20]))
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        for warning in getattr(result, "warnings", [])[:20]:
+            messages.warning(request, warning)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result: Result, request: HttpRequest) -> None:
+        counts = result.counts
+        messages.success(
+            request,
+            f"导入完成：新增 {counts.created} 条，更新 {counts.updated} 条，"
+            f"无变化 {counts.unchanged} 条。",
+        )
+
+
+class StartCriterionInlineFormSet(BaseInlineFormSet):
+    """Refuses criteria (and project fields) that would put the start after the completion date."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        criteria: dict[str, StartCriterion] = {}
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            criteria[form.instance.criterion] = form.instance
+        problems = services.project_date_problems(self.instance, criteria=criteria)
+        if problems:
+            raise ValidationError(list(problems))
+
+
+class StartCriterionInline(admin.StackedInline):
+    model = StartCriterion
+    formset = StartCriterionInlineFormSet
+    extra = 0
+    fields = ("criterion", "met_on", "no_structures", "confirmed_by", "evidence", "note",
+              "recorded_by", "recorded_at")  # fmt: skip
+    readonly_fields = ("recorded_by", "recorded_at")
+
+
+PROJECT_FORM_FIELDS = (
+    "plan_year", "unit", "kind", "name", "address", "buildings", "households", "floor_area",
+    "investment", "fund_central", "fund_provincial", "fund_city", "fund_county", "fund_social",
+    "fund_credit", "fund_residents", "contents", "hazards", "linked_tags", "management_mode",
+    "construction_unit", "supervising_unit", "responsible_person", "responsible_phone",
+    "contractor", "completed_on", "accepted_on",
+)  # fmt: skip
+
+
+class ProjectAdminForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = PROJECT_FORM_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        households = cleaned.get("households")
+        if self.instance.pk and households:
+            problem = household_count_problem(
+                records=self.instance.household_records.count(), households=households
+            )
+            if problem:
+                self.add_error("households", problem)
+        return cleaned
+
+
+class StartedFilter(admin.SimpleListFilter):
+    title = "是否开工"
+    parameter_name = "started"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "已开工"), ("no", "未开工")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(started_on__isnull=self.value() == "no")
+        return queryset
+
+
+class ProjectChangeList(ChangeList):
+    """Judges the start criteria of the page's projects in one go once the page is known."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        projects = list(self.result_list)
+        statuses = selectors.start_statuses(projects=projects)
+        for project in projects:
+            project.start_status = statuses.get(project.id)
+
+
+class ProjectAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+    """Projects; the consent and start dates are computed by the start rule, never typed."""
+
+    form = ProjectAdminForm
+    resource_classes = [ProjectImportResource]
+    template_kind = "projects"
+    inlines = (StartCriterionInline,)
+    list_display = ("name", "unit", "kind", "households", "consent_met_on", "started_on",
+                    "completed_on", "missing_criteria")  # fmt: skip
+    list_filter = ("unit", "kind", StartedFilter, "plan_year")
+    list_select_related = ("unit", "plan_year")
+    search_fields = ("name",)
+    readonly_fields = ("consent_met_on", "started_on", "version", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("plan_year", "unit", "kind", "name", "address", "buildings",
+                           "households", "floor_area")}),
+        ("资金概算（万元）", {"fields": ("investment", "fund_central", "fund_provincial", "fund_city",
+                                     "fund_county", "fund_social", "fund_credit", "fund_residents")}),
+        ("改造内容", {"fields": ("contents", "hazards", "linked_tags", "management_mode")}),
+        ("责任单位", {"fields": ("construction_unit", "supervising_unit", "responsible_person",
+                              "responsible_phone", "contractor")}),
+        ("开工与完工", {"fields": ("consent_met_on", "started_on", "completed_on", "accepted_on")}),
+        ("记录", {"fields": ("version", "created_at", "updated_at")}),
+    )  # fmt: skip
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ProjectChangeList
+
+    @admin.display(description="缺少的开工条件")
+    def missing_criteria(self, project: Project) -> str:
+        if project.kind != ProjectKind.NEW:
+            return "不适用（续建）"
+        status = getattr(project, "start_status", None)
+        if status is None:
+            return "—"
+        return "、".join(CRITERION_SHORT_LABELS[key] for key in status.missing) or "无"
+
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for instance in formset.save(commit=False):
+            if isinstance(instance, StartCriterion):
+                instance.recorded_by = acting_user(request)
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.projects_refresh_start(project_ids=[form.instance.pk], user=acting_user(request))
+
+
+class StartCriterionAdminForm(forms.ModelForm):
+    class Meta:
+        model = StartCriterion
+        fields = ("project", "criterion", "met_on", "no_structures", "confirmed_by", "evidence",
+                  "note")  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        project = cleaned.get("project")
+        if project is None or not cleaned.get("criterion") or self.errors:
+            return cleaned
+        # The form's instance is updated only after clean(): judge an unsaved copy of the answer.
+        edited = StartCriterion(
+            project=project,
+            criterion=cleaned["criterion"],
+            met_on=cleaned.get("met_on"),
+            no_structures=bool(cleaned.get("no_structures")),
+            confirmed_by=cleaned.get("confirmed_by") or "",
+        )
+        criteria = selectors.criteria_by_project(project_ids=[project.pk]).get(project.pk, {})
+        criteria = {k: v for k, v in criteria.items() if v.pk != self.instance.pk}
+        criteria[edited.criterion] = edited
+        for problem in services.project_date_problems(project, criteria=criteria):
+            self.add_error(None, problem)
+        return cleaned
+
+
+class StartCriterionAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+    """Start criteria 2–5; saving or deleting one recomputes the project's start date."""
+
+    form = StartCriterionAdminForm
+    unit_path = "project__unit"
+    list_display = ("project", "criterion", "met_on", "no_structures", "confirmed_by",
+                    "recorded_by", "recorded_at")  # fmt: skip
+    list_filter = ("criterion", "project__unit")
+    list_select_related = ("project__unit", "recorded_by")
+    search_fields = ("project__name",)
+    autocomplete_fields = ("project",)
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def save_model(
+        self, request: HttpRequest, obj: StartCriterion, form: Any, change: bool
+    ) -> None:
+        old_project_id = form.initial.get("project") if change else None
+        obj.recorded_by = acting_user(request)
+        super().save_model(request, obj, form, change)
+        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: StartCriterion) -> None:
+        project_id = obj.project_id
+        super().delete_model(request, obj)
+        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ids = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+class HouseholdAdminForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ("project", "building", "entrance", "room", "head_name", "phone", "plan_opinion",
+                  "management_opinion", "answered_on")  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        project = cleaned.get("project")
+        if project is None or self.errors:
+            return cleaned
+        others = project.household_records.exclude(pk=self.instance.pk)
+        problem = household_count_problem(records=others.count() + 1, households=project.households)
+        if problem:
+            self.add_error("project", problem)
+        agree_dates = list(
+            others.filter(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE).values_list(
+                "answered_on", flat=True
+            )
+        )
+        if cleaned.get("plan_opinion") == Opinion.AGREE == cleaned.get("management_opinion"):
+            agree_dates.append(cleaned.get("answered_on"))
+        for message in services.project_date_problems(project, agree_dates=agree_dates):
+            self.add_error(None, message)
+        return cleaned
+
+
+class HouseholdAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+    """Household answers; names and phones are masked in the list and not searchable."""
+
+    form = HouseholdAdminForm
+    resource_classes = [HouseholdImportResource]
+    template_kind = "households"
+    unit_path = "project__unit"
+    list_display = ("project", "building", "entrance", "room", "masked_head_name", "masked_phone",
+                    "plan_opinion", "management_opinion", "answered_on")  # fmt: skip
+    list_filter = ("project__unit", "plan_opinion", "management_opinion")
+    list_select_related = ("project__unit",)
+    search_fields = ("building", "room")
+    autocomplete_fields = ("project",)
+
+    @admin.display(description="户主姓名")
+    def masked_head_name(self, household: Household) -> str:
+        return mask_name(household.head_name)
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, household: Household) -> str:
+        return mask_phone(household.phone)
+
+    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
+        old_project_id = form.initial.get("project") if change else None
+        super().save_model(request, obj, form, change)
+        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Household) -> None:
+        project_id = obj.project_id
+        super().delete_model(request, obj)
+        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ids = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+
+admin.site.register(Unit, UnitAdmin)
+admin.site.register(User, UserAdmin)
+admin.site.register(PlanYear, PlanYearAdmin)
+admin.site.register(UnitTarget, UnitTargetAdmin)
+admin.site.register(UnassignedCarryover, UnassignedCarryoverAdmin)
+admin.site.register(Project, ProjectAdmin)
+admin.site.register(StartCriterion, StartCriterionAdmin)
+admin.site.register(Household, HouseholdAdmin)

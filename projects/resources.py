@@ -1,0 +1,242 @@
+"""The admin's Excel import (django-import-export) for projects and households.
+
+The admin offers the standard upload → preview → confirm screens, but the rows are checked and written
+by the same services as the import commands (``services.projects_import`` / ``households_import``):
+all or nothing, every problem in Chinese, history recorded with the user. A resource here only turns
+our ``ImportResult`` into import-export's ``Result`` so the standard screens can show it.
+"""
+
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from import_export.fields import Field
+from import_export.formats.base_formats import XLSX
+from import_export.resources import Resource
+from import_export.results import Error, InvalidRow, Result, RowResult
+from tablib import Dataset
+
+from . import services
+from .importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS, RowError, Source
+from .models import Household, PlanYear, Project, User
+from .presenters import mask_name, mask_phone
+
+# --- the file format ------------------------------------------------------------------------------
+
+
+class WorkbookXLSX(XLSX):
+    """xlsx that keeps the uploaded bytes with the dataset.
+
+    The services read the workbook themselves (headers, Excel dates, formula cells refused), so they
+    get the file as uploaded rather than tablib's reading of it, which keeps only formula results.
+    A file tablib cannot read is passed on too: the service says in Chinese what is wrong with it.
+    """
+
+    def create_dataset(self, in_stream: bytes) -> Dataset:
+        try:
+            dataset = super().create_dataset(in_stream)
+        except Exception:  # the service explains in Chinese what is wrong with the file
+            dataset = Dataset(["—"], headers=["文件"])
+        dataset.workbook_bytes = bytes(in_stream)
+        return dataset
+
+
+def workbook_bytes(dataset: Dataset) -> bytes:
+    """The uploaded workbook, or the dataset written as one when it did not come from an upload."""
+    data = getattr(dataset, "workbook_bytes", None)
+    return data if data is not None else dataset.export("xlsx")
+
+
+# --- resources ----------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the preview shows it (and as keys are matched): dates in ISO, whole floats as ints."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class ServiceImportResource(Resource):
+    """An import resource whose ``import_data`` hands the workbook to one of our import services."""
+
+    headers: ClassVar[tuple[str, ...]] = ()
+    key_columns: ClassVar[tuple[str, ...]] = ()
+    display_name: ClassVar[str] = ""
+    masked_columns: ClassVar[dict[str, Callable[[str], str]]] = {}
+
+    def __init__(self, *, plan_year: PlanYear | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plan_year = plan_year
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return cls.display_name
+
+    def get_user_visible_fields(self) -> list[Field]:
+        return [Field(column_name=header) for header in self.headers]
+
+    def run_service(
+        self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
+    ) -> services.ImportResult:
+        raise NotImplementedError
+
+    def existing_keys(
+        self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]
+    ) -> set[tuple[str, ...]]:
+        """The keys (``key_columns``) of the rows that name a record already in the database."""
+        raise NotImplementedError
+
+    def import_data(
+        self,
+        dataset: Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> Result:
+        """Check (``dry_run``) or import the workbook through the service; the service is atomic, so
+        a file with any error writes nothing."""
+        plan_year = self.plan_year or PlanYear.objects.order_by("-year").first()
+        if plan_year is None:
+            outcome = services.ImportResult(errors=[RowError(0, "", "尚无年度计划，无法导入")])
+        else:
+            user = kwargs.get("user")
+            outcome = self.run_service(
+                source=io.BytesIO(workbook_bytes(dataset)),
+                plan_year=plan_year,
+                user=user if isinstance(user, User) else None,
+                dry_run=dry_run,
+            )
+        if raise_errors and outcome.errors:
+            raise ValueError("；".join(str(e) for e in outcome.errors))
+        return self.as_result(outcome, dataset, plan_year)
+
+    def as_result(
+        self, outcome: services.ImportResult, dataset: Dataset, plan_year: PlanYear | None
+    ) -> Result:
+        """Our ImportResult as import-export's Result: file problems as base errors, row problems as
+        invalid rows (by their Excel row number), and on success one preview row per data row with
+        the service's counts as totals."""
+        result = Result()
+        result.diff_headers = list(self.headers)
+        result.total_rows = len(dataset)
+        result.warnings = [str(w) for w in outcome.warnings]
+        result.counts = outcome
+        rows = self._rows_by_number(dataset)
+        by_row: dict[int, list[RowError]] = defaultdict(list)
+        for error in outcome.errors:
+            if error.row <= 1:
+                result.append_base_error(Error(ValueError(str(error))))
+            else:
+                by_row[error.row].append(error)
+        for number, errors in sorted(by_row.items()):
+            messages: dict[str, list[str]] = defaultdict(list)
+            for error in errors:
+                messages[error.column or NON_FIELD_ERRORS].append(error.message)
+            result.invalid_rows.append(
+                InvalidRow(
+                    number=number,
+                    validation_error=ValidationError(dict(messages)),
+                    values=self._shown(rows.get(number, {})),
+                )
+            )
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+        if outcome.errors or plan_year is None:
+            return result
+        existing = self.existing_keys(plan_year=plan_year, rows=rows.values())
+        for values in rows.values():
+            row_result = RowResult()
+            key = tuple(values.get(c, "") for c in self.key_columns)
+            row_result.import_type = (
+                RowResult.IMPORT_TYPE_UPDATE if key in existing else RowResult.IMPORT_TYPE_NEW
+            )
+            row_result.diff = list(self._shown(values))
+            result.append_row_result(row_result)
+        result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.created
+        result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
+        result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
+        return result
+
+    def _rows_by_number(self, dataset: Dataset) -> dict[int, dict[str, str]]:
+        """The non-blank data rows by their Excel row number (the header is row 1), as text."""
+        headers = [_cell_text(h) for h in (dataset.headers or [])]
+        rows: dict[int, dict[str, str]] = {}
+        for number, row in enumerate(dataset, start=2):
+            values = {h: _cell_text(v) for h, v in zip(headers, row, strict=False) if h}
+            if any(values.values()):
+                rows[number] = values
+        return rows
+
+    def _shown(self, values: dict[str, str]) -> tuple[str, ...]:
+        shown = []
+        for header in self.headers:
+            text = values.get(header, "")
+            mask = self.masked_columns.get(header)
+            shown.append(mask(text) if mask and text else text)
+        return tuple(shown)
+
+
+class ProjectImportResource(ServiceImportResource):
+    """The projects template (区县 + 小区名称 identify a project), imported by ``projects_import``."""
+
+    headers = PROJECT_HEADERS
+    key_columns = ("区县", "小区名称")
+    display_name = "改造项目导入模板"
+
+    def run_service(
+        self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
+    ) -> services.ImportResult:
+        return services.projects_import(
+            source=source, plan_year=plan_year, user=user, dry_run=dry_run
+        )
+
+    def existing_keys(
+        self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]
+    ) -> set[tuple[str, ...]]:
+        names = {r.get("小区名称", "") for r in rows}
+        return set(
+            Project.objects.filter(plan_year=plan_year, name__in=names).values_list(
+                "unit__name", "name"
+            )
+        )
+
+
+class HouseholdImportResource(ServiceImportResource):
+    """The household roster template, imported by ``households_import``; names and phones masked."""
+
+    headers = HOUSEHOLD_HEADERS
+    key_columns = ("区县", "小区名称", "楼栋", "单元", "房号")
+    display_name = "住户表态导入模板"
+    masked_columns: ClassVar[dict[str, Callable[[str], str]]] = {
+        "户主姓名": mask_name,
+        "联系电话": mask_phone,
+    }
+
+    def run_service(
+        self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
+    ) -> services.ImportResult:
+        return services.households_import(
+            source=source, plan_year=plan_year, user=user, dry_run=dry_run
+        )
+
+    def existing_keys(
+        self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]
+    ) -> set[tuple[str, ...]]:
+        names = {r.get("小区名称", "") for r in rows}
+        return set(
+            Household.objects.filter(
+                project__plan_year=plan_year, project__name__in=names
+            ).values_list("project__unit__name", "project__name", "building", "entrance", "room")
+        )

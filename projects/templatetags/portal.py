@@ -1,0 +1,58 @@
+"""Template filters of the portal: Chinese dates and the milestone table's labels and badges."""
+
+from datetime import date
+from typing import Any
+
+from django import template
+
+from projects.choices import MilestoneKey
+from projects.rules.milestones import STATUS_LABELS, MilestoneStatus
+
+register = template.Library()
+
+STATUS_BADGES: dict[MilestoneStatus, str] = {
+    MilestoneStatus.MET: "text-bg-success",
+    MilestoneStatus.MISSED: "text-bg-danger",
+    MilestoneStatus.ON_TRACK: "text-bg-primary",
+    MilestoneStatus.AT_RISK: "text-bg-warning",
+    MilestoneStatus.NO_TARGET: "text-bg-secondary",
+}
+
+
+@register.filter
+def cn_date(day: date | None) -> str:
+    """A date as the portal shows it: 2022年6月30日."""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """The Chinese label of a milestone status (已完成, 未完成, …)."""
+    return STATUS_LABELS[MilestoneStatus(status)]
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The Bootstrap badge class of a milestone status."""
+    return STATUS_BADGES[MilestoneStatus(status)]
+
+
+@register.filter
+def milestone_label(key: str) -> str:
+    """The Chinese name of a milestone key."""
+    return str(dict(MilestoneKey.choices).get(key, key))
+
+
+@register.filter
+def milestone(row: Any, key: str) -> Any:
+    """The judged milestone ``key`` of a milestone-table row (templates cannot index a dict by a
+    variable)."""
+    return row.milestones.get(key)
+
+
+@register.filter
+def milestone_rows(report: Any) -> list[Any]:
+    """The rows of a milestone report in table order: the city first, then the units."""
+    return [report.city, *report.units]
