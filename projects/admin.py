@@ -28,7 +28,7 @@ from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
-from .choices import MilestoneKey, Opinion, ProjectKind, Role
+from .choices import MilestoneKey, Opinion, ProjectKind
 from .models import (
     Household,
     Milestone,
@@ -71,10 +71,7 @@ def acting_user(request: HttpRequest) -> User | None:
 
 def unit_scope(request: HttpRequest) -> int | None:
     """The unit a clerk or leader is confined to (SPEC §6), or None for the city office and admins."""
-    user = acting_user(request)
-    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
-        return None
-    return user.unit_id or -1  # a clerk without a unit sees nothing
+    return services.writable_unit_id(acting_user(request))
 
 
 class UnitScopedAdmin(admin.ModelAdmin):

@@ -11,7 +11,7 @@ from django.db.models import Count
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
-from .choices import Criterion, Opinion, ProjectKind
+from .choices import Criterion, Opinion, ProjectKind, Role
 from .importing import (
     HOUSEHOLD_HEADERS,
     KIND_BY_LABEL,
@@ -48,6 +48,23 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+# --- who may write what ---
+
+
+def writable_unit_id(user: User | None) -> int | None:
+    """The one unit a clerk or leader may write (SPEC §6); None when the user is not confined to a
+    unit (the city office, administrators, commands run without a user). A clerk without a unit may
+    write nothing (-1 matches no unit)."""
+    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
+        return None
+    return user.unit_id or -1
+
+
+def _check_unit_allowed(row: SheetRow, unit: Unit | None, allowed: int | None) -> None:
+    if unit is not None and allowed is not None and unit.id != allowed:
+        row.error("区县", f"无权导入{unit.name}的数据：只能导入本区县的数据")
 
 
 # --- computed start dates -----------------------------------------------------------------------
@@ -206,6 +223,9 @@ def projects_import(
         return result
     units = {u.name: u for u in Unit.objects.all()}
     parsed = [_parse_project_row(r, units) for r in sheet_rows]
+    allowed = writable_unit_id(user)
+    for item in parsed:
+        _check_unit_allowed(item.row, item.unit, allowed)
     existing = {
         (p.unit_id, p.name): p
         for p in Project.objects.filter(
@@ -438,10 +458,12 @@ def households_import(
         for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related("unit")
     }
     parsed: list[_HouseholdRow] = []
+    allowed = writable_unit_id(user)
     for row in sheet_rows:
         unit_name = row.text("区县", max_length=50, required=True)
         name = row.text("小区名称", max_length=200, required=True)
         project = projects.get((unit_name, name))
+        _check_unit_allowed(row, units.get(unit_name), allowed)
         if unit_name and unit_name not in units:
             row.error("区县", f"没有名为“{unit_name}”的区县")
         elif unit_name and name and project is None:

@@ -137,3 +137,18 @@ def test_start_after_recorded_completion_is_refused(
     result = run(tmp_path, plan_year, late)
     assert not result.ok and "完工日期" in result.errors[0].message
     assert Household.objects.count() == 0
+
+
+def test_clerk_imports_only_own_unit(tmp_path: Path, plan_year: PlanYear, project: Project) -> None:
+    """A clerk of another unit cannot import 驿城区's roster; its own unit's leader can."""
+    from projects.models import Unit
+    from tests.factories import UserFactory
+
+    path = write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, roster(8))
+    outsider = UserFactory(unit=Unit.objects.get(name="西平县"))
+    result = households_import(source=path, plan_year=plan_year, user=outsider)
+    assert {e.column for e in result.errors} == {"区县"} and len(result.errors) == 10
+    assert Household.objects.count() == 0
+    leader = UserFactory(role="leader", unit=Unit.objects.get(name="驿城区"))
+    assert households_import(source=path, plan_year=plan_year, user=leader).ok
+    assert Household.objects.count() == 10

@@ -144,3 +144,24 @@ def test_households_over_count_is_refused(tmp_path: Path, plan_year: PlanYear) -
     result = run(tmp_path, plan_year, [project_row(**{"户数": 7})])
     assert [(e.row, e.column) for e in result.errors] == [(2, "户数")]
     assert Project.objects.get().households == 10
+
+
+def test_clerk_imports_only_own_unit(tmp_path: Path, plan_year: PlanYear) -> None:
+    """A clerk of 遂平县 cannot import a row naming 驿城区 (SPEC §6); nothing is written."""
+    from projects.models import Unit
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(unit=Unit.objects.get(name="遂平县"))
+    path = write_xlsx(
+        tmp_path / "p.xlsx",
+        PROJECT_HEADERS,
+        [
+            project_row(**{"区县": "遂平县", "市级补助(万元)": None, "总投资(万元)": "90"}),
+            project_row(),
+        ],
+    )
+    result = projects_import(source=path, plan_year=plan_year, user=clerk)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "区县")]
+    assert Project.objects.count() == 0
+    city = UserFactory(role="city", unit=None)
+    assert projects_import(source=path, plan_year=plan_year, user=city).ok
