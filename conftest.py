@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-FIXTURES = ("fixtures/units.json", "fixtures/plan_year_2022.json", "fixtures/targets_2022.json")
+from projects.management.commands.load_programme import FIXTURES
 
 
 @pytest.fixture

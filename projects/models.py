@@ -3,9 +3,9 @@
 import uuid
 from datetime import date
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +41,20 @@ class Unit(models.Model):
         return self.name
 
 
+class PortalUserManager(UserManager["User"]):
+    """Superusers are administrators, not clerks, so they need no unit."""
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> "User":
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     """A portal user: a unit's clerk or leader, the city office, or an administrator."""
+
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.CLERK)
     unit = models.ForeignKey(

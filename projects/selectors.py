@@ -281,8 +281,10 @@ def target_reconciliation(*, plan_year: PlanYear) -> TargetCheck:
     )
 
 
-def milestone_report_for_today(*, year: int | None = None) -> MilestoneReport | None:
-    """The milestone table today (clipped to the plan year), for the latest plan year by default."""
+def milestone_report_for_today(
+    *, year: int | None = None, as_of: date | None = None
+) -> MilestoneReport | None:
+    """The milestone table as of ``as_of`` or today, clipped to the plan year (the latest by default)."""
     plan_year = (
         PlanYear.objects.filter(year=year).first()
         if year
@@ -291,7 +293,7 @@ def milestone_report_for_today(*, year: int | None = None) -> MilestoneReport | 
     if plan_year is None:
         return None
     return milestone_report(
-        plan_year=plan_year, as_of=clip_to_year(plan_year=plan_year, day=today_local())
+        plan_year=plan_year, as_of=clip_to_year(plan_year=plan_year, day=as_of or today_local())
     )
 
 

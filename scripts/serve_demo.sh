@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Try the portal on one machine: a virtualenv, the database, the 2022 targets, demo data and demo
+# users, then the development server on http://127.0.0.1:${PORT:-8000}/.
+#   PORT=8000 HOST=127.0.0.1 DEMO_PASSWORD=... PYTHON=python3 DATABASE_URL=... bash scripts/serve_demo.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON="${PYTHON:-python3}"
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "需要 Python 3.11 或更高版本（当前 PYTHON=$PYTHON）；可用 PYTHON=/path/to/python3.11 指定" >&2
+        exit 1
+    fi
+    echo "==> 创建虚拟环境 .venv"
+    "$PYTHON" -m venv .venv
+fi
+VENV_PYTHON=.venv/bin/python
+
+echo "==> 安装依赖（requirements.txt）"
+"$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+echo "==> 迁移数据库"
+"$VENV_PYTHON" manage.py migrate --noinput
+
+echo "==> 加载区县、2022年度计划和目标"
+"$VENV_PYTHON" manage.py load_programme
+
+echo "==> 生成演示数据"
+"$VENV_PYTHON" manage.py seed_demo
+
+echo "==> 创建演示用户"
+"$VENV_PYTHON" manage.py setup_demo_users
+
+echo "==> 启动开发服务器：http://${HOST}:${PORT}/ （Ctrl+C 停止）"
+exec "$VENV_PYTHON" manage.py runserver "${HOST}:${PORT}"
