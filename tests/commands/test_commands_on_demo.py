@@ -1,0 +1,104 @@
+"""check_targets and check_start_criteria on the demo programme, against sums worked out directly."""
+
+import json
+from collections import defaultdict
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from projects.choices import ProjectKind
+from projects.models import Project, UnitTarget
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(programme: None) -> None:
+    call_command("seed_demo", verbosity=0)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: ignore[type-arg]
+    call_command(*args, "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def expected_actuals(day: date) -> dict[str, dict[str, int]]:
+    """Per unit, the households counted on ``day``, summed straight from the project rows."""
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in Project.objects.select_related("unit"):
+        row = sums[p.unit.name]
+        if p.kind == ProjectKind.CARRYOVER:
+            row["carryover_completed"] += (
+                p.households if p.completed_on and p.completed_on <= day else 0
+            )
+            continue
+        started = p.started_on is not None and p.started_on <= day
+        row["new_started"] += p.households if started else 0
+        row["projects_started"] += started
+        row["projects_total"] += 1
+        row["new_completed"] += p.households if p.completed_on and p.completed_on <= day else 0
+    return sums
+
+
+def test_check_targets_on_demo(demo: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """On and after each due date, every unit's figure and met/missed verdict match direct sums."""
+    for as_of in ("2022-06-30", "2022-10-31", "2022-12-31", "2023-02-01"):
+        check_one_date(run(capsys, "check_targets", "--year", "2022", "--as-of", as_of), as_of)
+
+
+def check_one_date(data: dict, as_of: str) -> None:  # type: ignore[type-arg]
+    day = date.fromisoformat(as_of)
+    targets = {t.unit.name: t for t in UnitTarget.objects.select_related("unit")}
+    measures = {
+        "carryover_completed": ("carryover_completed", "carryover", 100),
+        "new_started_half": ("new_started", "new_starts", 50),
+        "new_all_started": ("new_started", "new_starts", 100),
+        "new_completed_70": ("new_completed", "completions", 100),
+    }
+    checked = 0
+    for unit in data["units"]:
+        for key, result in unit["milestones"].items():
+            due = date.fromisoformat(result["due"])
+            if due > day:
+                assert result["status"] in ("met", "on_track", "at_risk", "no_target")
+                continue
+            measure, basis, percent = measures[key]
+            sums = expected_actuals(due)[unit["unit"]]
+            assert result["actual"] == sums[measure], (unit["unit"], key)
+            target = getattr(targets[unit["unit"]], basis)
+            if target is None:
+                assert result["status"] == "no_target"
+                continue
+            ok = sums[measure] * 100 >= percent * target
+            if key == "new_all_started":
+                ok = ok and sums["projects_started"] == sums["projects_total"]
+                assert result["projects_started"] == sums["projects_started"]
+            assert result["status"] == ("met" if ok else "missed"), (unit["unit"], key)
+            checked += 1
+    assert checked > 0
+    city = data["city"]["milestones"]["new_started_half"]
+    june = expected_actuals(date(2022, 6, 30))
+    if day >= date(2022, 6, 30):
+        assert city["actual"] == sum(u["new_started"] for u in june.values())
+
+
+def test_check_start_criteria_on_demo(demo: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every demo project's start date is the latest of its five criteria dates, and only when all
+    five are met; the stored start date agrees."""
+    data = run(capsys, "check_start_criteria", "--year", "2022")
+    stored = {(p.unit.name, p.name): p.started_on for p in Project.objects.select_related("unit")}
+    assert len(data["projects"]) == Project.objects.filter(kind=ProjectKind.NEW).count()
+    started = 0
+    for row in data["projects"]:
+        criteria = row["criteria"].values()
+        if all(c["met"] for c in criteria):
+            assert row["start_date"] == max(c["date"] for c in criteria)
+            started += 1
+        else:
+            assert row["start_date"] is None and not row["started"]
+        consent_met = row["consent_agreed"] * 100 >= 80 * row["households"]
+        assert row["criteria"]["consent"]["met"] is consent_met
+        expected = stored[(row["unit"], row["project"])]
+        assert row["start_date"] == (expected.isoformat() if expected else None)
+    assert 0 < started < len(data["projects"])
