@@ -1,0 +1,237 @@
+"""English through Django's i18n: the en catalogue, language negotiation and the language switcher."""
+
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from projects.choices import Criterion, Opinion, ProjectKind, Role
+from projects.models import Household, Project, Unit, User
+
+pytestmark = pytest.mark.django_db
+
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+PO_FILE = LOCALE_DIR / "django.po"
+MO_FILE = LOCALE_DIR / "django.mo"
+
+# Sources whose gettext strings the catalogue must cover (the files makemessages collects from).
+SOURCES = [
+    "projects/choices.py",
+    "projects/models.py",
+    "zmd_renovation/settings/base.py",
+    "templates/base.html",
+    "templates/registration/login.html",
+]
+PY_STRING = re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)*)"\s*\)""")
+TEMPLATE_STRING = re.compile(r"""{%\s*translate\s+"((?:[^"\\]|\\.)*)"(?:\s+context\s+"([^"]*)")?""")
+PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def unquote(parts: list[str]) -> str:
+    """The text of a (possibly multi-line) quoted .po string."""
+    body = "".join(part.strip()[1:-1] for part in parts)
+    return re.sub(r"\\(.)", lambda m: PO_ESCAPES[m.group(1)], body)
+
+
+@dataclass
+class Entry:
+    msgctxt: str | None
+    msgid: str
+    msgstr: str
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The key of the entry in a compiled catalogue (context and id joined by EOT)."""
+        return f"{self.msgctxt}\x04{self.msgid}" if self.msgctxt is not None else self.msgid
+
+
+def po_entries() -> list[Entry]:
+    """The entries of the .po file (a small parser instead of a polib dependency)."""
+    entries: list[Entry] = []
+    text = PO_FILE.read_text(encoding="utf-8")
+    for block in re.split(r"\n\s*\n", text.strip()):
+        fields: dict[str, list[str]] = {}
+        flags: list[str] = []
+        current = None
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                flags += [flag.strip() for flag in line[2:].split(",")]
+            elif line.startswith("#~"):
+                current = None  # obsolete entries are ignored by msgfmt
+            elif match := re.match(r"(msgctxt|msgid|msgstr)\s+(\".*\")$", line):
+                current = match.group(1)
+                fields[current] = [match.group(2)]
+            elif line.startswith('"') and current:
+                fields[current].append(line)
+        if "msgid" in fields:
+            entries.append(
+                Entry(
+                    msgctxt=unquote(fields["msgctxt"]) if "msgctxt" in fields else None,
+                    msgid=unquote(fields["msgid"]),
+                    msgstr=unquote(fields.get("msgstr", ['""'])),
+                    flags=flags,
+                )
+            )
+    return entries
+
+
+def messages() -> list[Entry]:
+    """The translatable entries (everything but the header)."""
+    return [entry for entry in po_entries() if entry.msgid]
+
+
+def test_model_names_and_choice_labels_are_english_under_en() -> None:
+    """With English active, model and field verbose names and choice labels come out in English."""
+    with translation.override("en"):
+        assert Project._meta.verbose_name == "renovation project"
+        assert Household._meta.verbose_name == "household"
+        assert Unit._meta.verbose_name == "county-level unit"
+        assert Project._meta.get_field("floor_area").verbose_name == "floor area (m²)"
+        assert (
+            Project._meta.get_field("investment").verbose_name == "estimated investment (10k yuan)"
+        )
+        assert Project._meta.get_field("management_mode").verbose_name == "property-management mode"
+        assert Household._meta.get_field("head_name").verbose_name == "head of household"
+        assert ProjectKind.NEW.label == "New start"
+        assert ProjectKind.CARRYOVER.label == "Carry-over"
+        assert Opinion.AGREE.label == "Agree"
+        assert Role.CLERK.label == "County-level clerk"
+        assert Role.CITY.label == "City renovation office"
+        assert Criterion.DESIGN_POSTED.label == "Design publicly posted"
+        assert dict(ProjectKind.choices) == {"new": "New start", "carryover": "Carry-over"}
+
+
+def test_model_names_and_choice_labels_are_chinese_by_default() -> None:
+    """Without an override the interface language is zh-hans and the labels stay Chinese."""
+    assert translation.get_language() == "zh-hans"
+    assert Project._meta.verbose_name == "改造项目"
+    assert Project._meta.get_field("floor_area").verbose_name == "建筑面积（㎡）"
+    assert ProjectKind.NEW.label == "新开工"
+    assert Role.CITY.label == "市老旧办"
+    with translation.override("en"), translation.override("zh-hans"):
+        assert Criterion.DESIGN_POSTED.label == "设计公示"
+
+
+def test_login_page_is_english_for_an_english_browser(client: Client) -> None:
+    """Accept-Language: en gets the login page, its layout and Django's form labels in English."""
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html
+    assert "<title>Log in · Zhumadian Old Residential Community Renovation Portal</title>" in html
+    assert "Users of county-level units log in as" in html
+    assert "Username" in html and "Password" in html
+    assert "Language" in html and "Switch" in html
+    for chinese in ("登录", "驻马店市", "区划代码", "语言", "切换"):
+        assert chinese not in html
+
+
+@pytest.mark.parametrize("accept_language", [None, "zh-CN,zh;q=0.9", "fr-FR,fr;q=0.9"])
+def test_login_page_is_chinese_otherwise(client: Client, accept_language: str | None) -> None:
+    """A Chinese, unsupported or absent Accept-Language gets the Chinese login page."""
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+    html = client.get(reverse("login"), **headers).content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "<title>登录 · 驻马店市城镇老旧小区改造信息平台</title>" in html
+    assert "Log in" not in html
+
+
+def test_layout_has_a_language_switcher(client: Client) -> None:
+    """The footer posts to set_language with a CSRF token, the page to return to and both languages."""
+    html = client.get(reverse("login")).content.decode()
+    form = re.search(
+        rf'<form method="post" action="{reverse("set_language")}".*?</form>', html, re.S
+    )
+    assert form is not None
+    switcher = form.group(0)
+    assert "csrfmiddlewaretoken" in switcher
+    assert f'name="next" value="{reverse("login")}"' in switcher
+    assert '<option value="zh-hans" selected lang="zh-hans">简体中文</option>' in switcher
+    assert '<option value="en" lang="en">English</option>' in switcher
+
+
+def test_set_language_switches_to_english_and_back(client: Client) -> None:
+    """Posting to set_language stores the choice in the language cookie, which later pages follow."""
+    login = reverse("login")
+    response = client.post(reverse("set_language"), {"language": "en", "next": login})
+    assert response.status_code == 302
+    assert response["Location"] == login
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    html = client.get(login).content.decode()
+    assert '<html lang="en">' in html and "Log in" in html
+    assert '<option value="en" selected lang="en">English</option>' in html
+
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": login})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    html = client.get(login).content.decode()
+    assert '<html lang="zh-hans">' in html and "登录" in html and "Log in" not in html
+
+
+def test_set_language_to_an_unlisted_language_keeps_chinese(client: Client) -> None:
+    """A language outside LANGUAGES (Django ships French, the portal does not offer it) leaves the page Chinese."""
+    client.post(reverse("set_language"), {"language": "fr", "next": reverse("login")})
+    html = client.get(reverse("login")).content.decode()
+    assert '<html lang="zh-hans">' in html and "登录" in html
+
+
+def test_navbar_is_english_for_a_signed_in_user(client: Client, programme: None) -> None:
+    """A signed-in clerk who chose English sees the navbar, role and logout button in English."""
+    clerk = User.objects.create_user(
+        "411702-clerk", password="x", role=Role.CLERK, unit=Unit.objects.get(name="驿城区")
+    )
+    client.force_login(clerk)
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    html = client.get(reverse("home")).content.decode()
+    assert ">Milestones</a>" in html
+    assert "(County-level clerk)" in html
+    assert ">Log out</button>" in html
+
+
+def test_every_message_is_translated_and_none_is_fuzzy() -> None:
+    """Every msgid of the English catalogue has a non-empty msgstr, and no entry (header included) is fuzzy."""
+    entries = po_entries()
+    assert entries and entries[0].msgid == ""
+    assert "Language: en\n" in entries[0].msgstr
+    assert len(messages()) > 100
+    assert not [entry.msgid for entry in entries if "fuzzy" in entry.flags]
+    assert not [entry.msgid for entry in messages() if not entry.msgstr.strip()]
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    for entry in messages():
+        if "python-format" in entry.flags:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(
+                placeholder.findall(entry.msgstr)
+            ), entry.msgid
+
+
+def test_catalogue_covers_every_gettext_string_of_the_sources() -> None:
+    """Every _("…") of the Python sources and {% translate %} of the templates has a .po entry."""
+    known = {(entry.msgctxt, entry.msgid) for entry in messages()}
+    wanted: set[tuple[str | None, str]] = set()
+    for source in SOURCES:
+        text = (Path(settings.BASE_DIR) / source).read_text(encoding="utf-8")
+        if source.endswith(".py"):
+            wanted |= {(None, unquote([f'"{s}"'])) for s in PY_STRING.findall(text)}
+        else:
+            wanted |= {
+                (ctx or None, unquote([f'"{s}"'])) for s, ctx in TEMPLATE_STRING.findall(text)
+            }
+    assert len(wanted) > 100
+    assert not wanted - known
+
+
+def test_compiled_catalogue_is_up_to_date_with_the_po() -> None:
+    """The committed .mo exists, is not older than the .po and holds exactly the .po's translations."""
+    assert MO_FILE.exists()
+    assert (
+        MO_FILE.stat().st_mtime >= PO_FILE.stat().st_mtime - 2
+    )  # clones may reorder mtimes slightly
+    with MO_FILE.open("rb") as mo:
+        catalogue = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    compiled = {key: value for key, value in catalogue.items() if key}  # "" is the header
+    assert compiled == {entry.key: entry.msgstr for entry in messages()}
