@@ -21,14 +21,14 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
-from .choices import MilestoneKey, Opinion, ProjectKind
+from .choices import MilestoneKey, ProjectKind
 from .models import (
     Household,
     Milestone,
@@ -44,7 +44,7 @@ from .presenters import mask_name, mask_phone, milestone_cell
 from .resources import HouseholdImportResource, ProjectImportResource, WorkbookXLSX
 from .rules.milestones import STATUS_LABELS, MilestoneResult
 from .rules.project_checks import household_count_problem
-from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
+from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus, agrees
 
 
 def status_badge(result: MilestoneResult) -> str:
@@ -291,9 +291,28 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
+class PlanYearAdminForm(forms.ModelForm):
+    class Meta:
+        model = PlanYear
+        fields = ("year", "city_new_starts", "city_completions", "city_carryover",
+                  "completion_percent", "consent_percent", "implementation_plan_due",
+                  "renovation_plans_due", "adjustment_cutoff", "report_due_day")  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        percent = cleaned.get("consent_percent")
+        if self.instance.pk and percent is not None and "consent_percent" in self.changed_data:
+            for problem in services.plan_year_consent_problems(
+                plan_year=self.instance, consent_percent=percent
+            ):
+                self.add_error("consent_percent", problem)
+        return cleaned
+
+
 class PlanYearAdmin(SimpleHistoryAdmin):
     """Plan years with their milestones; a new consent share recomputes every project's start."""
 
+    form = PlanYearAdminForm
     list_display = ("year", "city_new_starts", "city_completions", "city_carryover")
     inlines = (MilestoneInline,)
 
@@ -496,8 +515,16 @@ class ProjectAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     list_filter = ("unit", "kind", StartedFilter, "plan_year")
     list_select_related = ("unit", "plan_year")
     search_fields = ("name",)
-    readonly_fields = ("consent_met_on", "started_on", "version", "created_at", "updated_at")
+    readonly_fields = (
+        "checks",
+        "consent_met_on",
+        "started_on",
+        "version",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
+        ("检查提示", {"fields": ("checks",)}),
         (None, {"fields": ("plan_year", "unit", "kind", "name", "address", "buildings",
                            "households", "floor_area")}),
         ("资金概算（万元）", {"fields": ("investment", "fund_central", "fund_provincial", "fund_city",
@@ -511,6 +538,21 @@ class ProjectAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ProjectChangeList
+
+    @admin.display(description="提示")
+    def checks(self, project: Project) -> str:
+        """The SPEC §4 warnings and the open criteria of a saved project, from the shared rules."""
+        if project.pk is None:
+            return "—"
+        status = selectors.start_statuses(projects=[project])[project.id]
+        lines = selectors.project_warnings(project=project, status=status)
+        lines += [f"开工条件未满足：{c.reason}" for c in status.criteria if not c.met]
+        lines += [
+            f"{CRITERION_SHORT_LABELS[c.key]}：已满足但未上传证明材料（未核验）"
+            for c in status.criteria
+            if c.met and not c.verified
+        ]
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "无"
 
     @admin.display(description="缺少的开工条件")
     def missing_criteria(self, project: Project) -> str:
@@ -621,11 +663,15 @@ class HouseholdAdminForm(forms.ModelForm):
         if problem:
             self.add_error("project", problem)
         agree_dates = list(
-            others.filter(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE).values_list(
-                "answered_on", flat=True
-            )
+            selectors.agreeing_households()
+            .filter(project=project)
+            .exclude(pk=self.instance.pk)
+            .values_list("answered_on", flat=True)
         )
-        if cleaned.get("plan_opinion") == Opinion.AGREE == cleaned.get("management_opinion"):
+        if agrees(
+            plan_opinion=cleaned.get("plan_opinion") or "",
+            management_opinion=cleaned.get("management_opinion") or "",
+        ):
             agree_dates.append(cleaned.get("answered_on"))
         for message in services.project_date_problems(project, agree_dates=agree_dates):
             self.add_error(None, message)

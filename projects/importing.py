@@ -33,15 +33,17 @@ HOUSEHOLD_HEADERS: tuple[str, ...] = (
     "物业管理模式意见", "表态日期",
 )  # fmt: skip
 
+# The template's example row names this community; a file that still holds it is refused.
+EXAMPLE_COMMUNITY = "示例小区"
 PROJECT_EXAMPLE: tuple[Any, ...] = (
-    "驿城区", "新开工", "示例小区", "驿城区示例路1号", 6, 120, Decimal("8600.00"), Decimal("480.0000"),
+    "驿城区", "新开工", EXAMPLE_COMMUNITY, "驿城区示例路1号", 6, 120, Decimal("8600.00"), Decimal("480.0000"),
     Decimal("200.0000"), Decimal("80.0000"), Decimal("60.0000"), Decimal("100.0000"), Decimal("20.0000"),
     Decimal("0"), Decimal("20.0000"), "驿城区住房和城乡建设局", "某某街道办事处", "张三", "13800001234",
     date(2022, 3, 10), "否", date(2022, 3, 20), "某某建设工程有限公司", date(2022, 4, 1),
     date(2022, 4, 15), None, None,
 )  # fmt: skip
 HOUSEHOLD_EXAMPLE: tuple[Any, ...] = (
-    "驿城区", "示例小区", "1", "2", "301", "李四", "13900005678", "同意", "同意", date(2022, 3, 5),
+    "驿城区", EXAMPLE_COMMUNITY, "1", "2", "301", "李四", "13900005678", "同意", "同意", date(2022, 3, 5),
 )  # fmt: skip
 
 TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
@@ -60,6 +62,20 @@ PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # A workbook that unpacks to more than this is refused before it is parsed (zip bombs).
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+# No community has a million households or buildings: a larger count is a typing error.
+MAX_COUNT = 1_000_000
+# Dates outside this range are typing errors (2202 for 2022).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text, the same whether Excel stored 101 as a number or as text."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 @dataclass(frozen=True, order=True)
@@ -91,28 +107,29 @@ class SheetRow:
     number: int
     cells: dict[str, Any]
     errors: list[RowError] = field(default_factory=list)
+    # Rows of residents' data never echo a cell's value in a message: a shifted column could put
+    # a name or phone number there (personal data stays out of messages and logs).
+    personal: bool = False
 
     def error(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.number, column, message))
 
+    def _was(self, value: Any) -> str:
+        return "" if self.personal else f"，实为“{value}”"
+
     def text(self, column: str, *, max_length: int, required: bool = False) -> str:
         value = self.cells.get(column)
-        if value is None:
-            text = ""
-        elif isinstance(value, float) and value.is_integer():
-            text = str(int(value))
-        elif isinstance(value, datetime | date):
+        if isinstance(value, datetime | date):
             self.error(column, "应为文字，不能是日期")
             return ""
-        else:
-            text = str(value).strip()
+        text = cell_text(value)
         if required and not text:
             self.error(column, "不能为空")
         elif len(text) > max_length:
             self.error(column, f"不能超过{max_length}个字")
         return text
 
-    def integer(self, column: str, *, minimum: int = 0) -> int | None:
+    def integer(self, column: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int | None:
         value = self.cells.get(column)
         if value is None or value == "":
             self.error(column, "不能为空")
@@ -127,7 +144,7 @@ class SheetRow:
         elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
             number = int(value.strip())
         if number is None:
-            self.error(column, f"应为整数，实为“{value}”")
+            self.error(column, f"应为整数{self._was(value)}")
             return None
         if number < 0:
             self.error(column, "不能为负数")
@@ -135,25 +152,32 @@ class SheetRow:
         if number < minimum:
             self.error(column, f"应不小于{minimum}")
             return None
+        if number > maximum:
+            self.error(column, f"数值过大（不应超过{maximum}）")
+            return None
         return number
 
     def decimal(self, column: str, *, places: int) -> Decimal:
         value = self.cells.get(column)
         if value is None or value == "":
             return Decimal(0)
+        not_a_number = f"应为数字{self._was(value)}"
         if isinstance(value, bool | datetime | date):
-            self.error(column, f"应为数字，实为“{value}”")
+            self.error(column, not_a_number)
             return Decimal(0)
         try:
             number = Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation:
-            self.error(column, f"应为数字，实为“{value}”")
+            self.error(column, not_a_number)
             return Decimal(0)
         if not number.is_finite():
-            self.error(column, f"应为数字，实为“{value}”")
+            self.error(column, not_a_number)
             return Decimal(0)
         if number < 0:
             self.error(column, "不能为负数")
+            return Decimal(0)
+        if number.adjusted() >= 14 - places:
+            self.error(column, "数值过大")
             return Decimal(0)
         quantized = number.quantize(Decimal(1).scaleb(-places))
         if quantized != number:
@@ -167,24 +191,30 @@ class SheetRow:
         value = self.cells.get(column)
         if value is None or value == "":
             return None
+        day: date | None = None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            match = DATE_RE.match(value.strip())
-            if match:
-                try:
-                    return date(int(match[1]), int(match[2]), int(match[3]))
-                except ValueError:
-                    pass
-        self.error(column, f"日期应为Excel日期或YYYY-MM-DD格式，实为“{value}”")
-        return None
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        elif isinstance(value, str) and (match := DATE_RE.match(value.strip())):
+            try:
+                day = date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                day = None
+        if day is None:
+            self.error(column, f"日期应为Excel日期或YYYY-MM-DD格式{self._was(value)}")
+        elif not EARLIEST_DATE <= day <= LATEST_DATE:
+            self.error(
+                column,
+                f"日期{day.isoformat()}不在合理范围内（{EARLIEST_DATE.year}—{LATEST_DATE.year}年）",
+            )
+            day = None
+        return day
 
     def yes_no(self, column: str) -> bool:
         text = self.text(column, max_length=2)
         if text not in ("是", "否", ""):
-            self.error(column, f"应为“是”或“否”，实为“{text}”")
+            self.error(column, f"应为“是”或“否”{self._was(text)}")
         return text == "是"
 
     def choice(
@@ -195,7 +225,7 @@ class SheetRow:
             return None
         if text not in options:
             allowed = "、".join(f"“{k}”" for k in options if k)
-            self.error(column, f"应为{allowed}之一，实为“{text}”")
+            self.error(column, f"应为{allowed}之一{self._was(text)}")
             return None
         return options[text]
 
@@ -225,7 +255,9 @@ def _too_large() -> str:
     return f"文件超过{settings.IMPORT_MAX_FILE_BYTES // (1024 * 1024)}MB，请拆分后导入"
 
 
-def read_sheet(source: Source, *, headers: tuple[str, ...]) -> list[SheetRow]:
+def read_sheet(
+    source: Source, *, headers: tuple[str, ...], personal: bool = False
+) -> list[SheetRow]:
     """The data rows of the first sheet, after checking the file and that row 1 holds exactly ``headers``.
 
     Raises FileRejected for a file that is not an .xlsx workbook, too large, or has wrong headers.
@@ -242,6 +274,20 @@ def read_sheet(source: Source, *, headers: tuple[str, ...]) -> list[SheetRow]:
         raise FileRejected([not_a_workbook]) from None
     try:
         sheet = workbook.worksheets[0]
+        for other in workbook.worksheets[1:]:
+            other.reset_dimensions()
+            if any(v not in (None, "") for row in other.iter_rows(values_only=True) for v in row):
+                raise FileRejected(
+                    [
+                        RowError(
+                            0,
+                            "",
+                            f"工作簿中除第一个工作表外，“{other.title}”也有数据；请只保留要导入的工作表",
+                        )
+                    ]
+                )
+        # Some programs write a wrong <dimension> into the sheet; never let it cut rows off.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows()
         header_cells = next(rows, ())
         found = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
@@ -258,7 +304,7 @@ def read_sheet(source: Source, *, headers: tuple[str, ...]) -> list[SheetRow]:
                 raise FileRejected(
                     [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
                 )
-            row = SheetRow(number, dict(zip(found, values, strict=False)))
+            row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
             for cell, header in zip(cells, found, strict=False):
                 if getattr(cell, "data_type", None) == "f":
                     row.error(header, "含有公式，请改为数值后导入")
@@ -266,6 +312,10 @@ def read_sheet(source: Source, *, headers: tuple[str, ...]) -> list[SheetRow]:
             if extra:
                 row.error("", "表头之外的列有数据")
             result.append(row)
+        if not result:
+            raise FileRejected(
+                [RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")]
+            )
         return result
     finally:
         workbook.close()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .choices import Criterion, Measure, MilestoneKey, Opinion, ProjectKind, Role, TargetBasis
+from .rules.start import agrees
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -349,7 +350,7 @@ class Household(models.Model):
     @property
     def agrees(self) -> bool:
         """A household agrees when it agreed to both the plan and the management mode."""
-        return self.plan_opinion == Opinion.AGREE and self.management_opinion == Opinion.AGREE
+        return agrees(plan_opinion=self.plan_opinion, management_opinion=self.management_opinion)
 
 
 def evidence_upload_to(instance: Any, filename: str) -> str:

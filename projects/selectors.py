@@ -13,6 +13,12 @@ from django.utils import timezone
 from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
 from .models import Household, Milestone, PlanYear, Project, StartCriterion, Unit, UnitTarget
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
+from .rules.project_checks import (
+    Funding,
+    completion_warnings,
+    funding_problems,
+    missing_pipeline_contents,
+)
 from .rules.start import StartInput, StartStatus, start_status
 from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
@@ -300,14 +306,54 @@ def milestone_report_for_today(
 # --- start of work ----------------------------------------------------------------------------
 
 
+def agreeing_households() -> QuerySet[Household]:
+    """Households that agreed to both the plan and the management mode (rules.start.agrees, in SQL)."""
+    return Household.objects.filter(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE)
+
+
+def criteria_dates(criteria: dict[str, StartCriterion]) -> dict[str, date | None]:
+    """The recorded criteria's dates by their Chinese label, for the date-order check."""
+    return {str(Criterion(k).label): row.met_on for k, row in criteria.items()}
+
+
+def project_funding(project: Project) -> Funding:
+    return Funding(
+        total=project.investment,
+        central=project.fund_central,
+        provincial=project.fund_provincial,
+        city=project.fund_city,
+        county=project.fund_county,
+        social=project.fund_social,
+        credit=project.fund_credit,
+        residents=project.fund_residents,
+    )
+
+
+def project_warnings(*, project: Project, status: StartStatus) -> list[str]:
+    """The checks of SPEC §4 shown on a project without blocking it: funding, 应改尽改 and a
+    completion recorded before the project meets the start criteria."""
+    warnings = list(funding_problems(unit=project.unit.name, funding=project_funding(project)))
+    missing = missing_pipeline_contents(
+        hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
+    )
+    if missing:
+        warnings.append("应改尽改：摸底排查发现的" + "、".join(missing) + "管线隐患未列入改造内容")
+    warnings += completion_warnings(
+        start_applies=project.kind == ProjectKind.NEW,
+        started_on=status.started_on,
+        completed_on=project.completed_on,
+    )
+    return warnings
+
+
 def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date | None]]:
     """The answer dates of the households that agreed to both plan and management mode, per project."""
     result: dict[int, list[date | None]] = defaultdict(list)
-    rows = Household.objects.filter(
-        project_id__in=list(project_ids),
-        plan_opinion=Opinion.AGREE,
-        management_opinion=Opinion.AGREE,
-    ).values_list("project_id", "answered_on")
+    rows = (
+        agreeing_households()
+        .filter(project_id__in=list(project_ids))
+        .values_list("project_id", "answered_on")
+    )
     for project_id, answered_on in rows:
         result[project_id].append(answered_on)
     return result
@@ -335,6 +381,7 @@ def start_input(
 
     structures = criteria.get(Criterion.STRUCTURES_CLEARED)
     return StartInput(
+        applies=project.kind == ProjectKind.NEW,
         households=project.households,
         agree_dates=tuple(agree_dates),
         consent_percent=consent_percent,

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import selectors
 from .choices import Criterion, Opinion, ProjectKind, Role
 from .importing import (
+    EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
     KIND_BY_LABEL,
     OPINION_BY_LABEL,
@@ -21,16 +22,15 @@ from .importing import (
     RowError,
     SheetRow,
     Source,
+    cell_text,
     read_sheet,
 )
 from .models import Household, PlanYear, Project, StartCriterion, Unit, User
 from .rules.project_checks import (
-    Funding,
     date_order_problems,
-    funding_problems,
     household_count_problem,
 )
-from .rules.start import StartInput, start_status
+from .rules.start import start_status
 
 BATCH = 2000
 
@@ -79,7 +79,7 @@ def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = No
     for project in projects:
         status = statuses[project.id]
         consent_on = status.criterion("consent").date
-        started_on = status.started_on if project.kind == ProjectKind.NEW else None
+        started_on = status.started_on
         if (project.consent_met_on, project.started_on) != (consent_on, started_on):
             project.consent_met_on = consent_on
             project.started_on = started_on
@@ -119,11 +119,35 @@ def project_date_problems(
             criteria=criteria,
         )
     )
-    return date_order_problems(
-        started_on=status.started_on if project.kind == ProjectKind.NEW else None,
-        completed_on=project.completed_on,
-        accepted_on=project.accepted_on,
+    return tuple(
+        p.message
+        for p in date_order_problems(
+            started_on=status.started_on,
+            completed_on=project.completed_on,
+            accepted_on=project.accepted_on,
+            criteria_dates=selectors.criteria_dates(criteria),
+        )
     )
+
+
+def plan_year_consent_problems(*, plan_year: PlanYear, consent_percent: int) -> list[str]:
+    """What a new consent share would break: completed projects whose start would move after their
+    completion. Projects that would simply stop counting as started are named too."""
+    projects = list(
+        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).select_related(
+            "plan_year", "unit"
+        )
+    )
+    for project in projects:
+        project.plan_year.consent_percent = consent_percent
+    statuses = selectors.start_statuses(projects=projects)
+    problems = []
+    for project in projects:
+        started_on = statuses[project.id].started_on
+        if project.completed_on and (started_on is None or started_on > project.completed_on):
+            after = f"开工日期将为 {started_on}" if started_on else "将不再满足开工条件"
+            problems.append(f"{project}：{after}，而完工日期为 {project.completed_on}")
+    return problems
 
 
 # --- project import ----------------------------------------------------------------------------
@@ -202,9 +226,10 @@ def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
         )
     if criteria[Criterion.CONTRACT_SIGNED][0] and not values["contractor"]:
         row.error("施工单位", "已填施工合同日期，须填写施工单位")
-    return _ProjectRow(
-        row, unit, row.text("小区名称", max_length=200, required=True), values, criteria
-    )
+    name = row.text("小区名称", max_length=200, required=True)
+    if name == EXAMPLE_COMMUNITY:
+        row.error("小区名称", "这是导入模板中的示例行，请删除后再导入")
+    return _ProjectRow(row, unit, name, values, criteria)
 
 
 def projects_import(
@@ -288,58 +313,76 @@ def _check_project_row(
     records: int,
     warnings: list[RowError],
 ) -> None:
+    """The checks of one row against what is recorded: household records, the start rule on the
+    row's dates, dates in order; then the warnings of SPEC §4 for a row without errors."""
     row, values = item.row, item.fields
     if values["households"] is None or values["kind"] is None or item.unit is None:
         return
     problem = household_count_problem(records=records, households=values["households"])
     if problem:
         row.error("户数", problem + "，请先删除多余住户记录或更正户数")
+    _keep_recorded_dates(item, project, old_criteria, warnings)
+    candidate = Project(plan_year=plan_year, unit=item.unit, name=item.name, **values)
+    criteria = {
+        key: StartCriterion(
+            criterion=key,
+            met_on=met_on,
+            no_structures=no_structures,
+            confirmed_by=confirmed_by,
+            evidence=old_criteria[key].evidence if key in old_criteria else "",
+        )
+        for key, (met_on, no_structures, confirmed_by) in item.criteria.items()
+    }
     status = start_status(
-        StartInput(
-            households=values["households"],
-            agree_dates=tuple(agree_dates),
+        selectors.start_input(
+            project=candidate,
             consent_percent=plan_year.consent_percent,
-            structures_cleared_on=item.criteria[Criterion.STRUCTURES_CLEARED][0],
-            no_structures=item.criteria[Criterion.STRUCTURES_CLEARED][1],
-            structures_confirmed_by=item.criteria[Criterion.STRUCTURES_CLEARED][2],
-            design_posted_on=item.criteria[Criterion.DESIGN_POSTED][0],
-            contractor=values["contractor"],
-            contract_signed_on=item.criteria[Criterion.CONTRACT_SIGNED][0],
-            on_site_on=item.criteria[Criterion.ON_SITE][0],
-            evidenced=frozenset(k for k, c in old_criteria.items() if c.evidence),
+            agree_dates=agree_dates,
+            criteria=criteria,
         )
     )
-    started_on = status.started_on if values["kind"] == ProjectKind.NEW else None
     item.fields["consent_met_on"] = status.criterion("consent").date
-    item.fields["started_on"] = started_on
-    for problem in date_order_problems(
-        started_on=started_on,
+    item.fields["started_on"] = status.started_on
+    for date_problem in date_order_problems(
+        started_on=status.started_on,
         completed_on=values["completed_on"],
         accepted_on=values["accepted_on"],
+        criteria_dates=selectors.criteria_dates(criteria),
     ):
-        row.error("完工日期" if "开工" in problem else "验收日期", problem)
-    completed = values["completed_on"]
-    if completed and values["kind"] == ProjectKind.NEW:
-        for key, column in CRITERION_COLUMNS.items():
-            met_on = item.criteria[key][0]
-            if met_on and met_on > completed:
-                row.error("完工日期", f"完工日期 {completed} 早于{column} {met_on}")
-        if started_on is None:
+        row.error(PROJECT_DATE_COLUMNS[date_problem.field], date_problem.message)
+    if not row.errors:
+        candidate.started_on = status.started_on
+        for warning in selectors.project_warnings(project=candidate, status=status):
+            warnings.append(RowError(row.number, "", warning))
+
+
+PROJECT_DATE_COLUMNS = {"completed_on": "完工日期", "accepted_on": "验收日期"}
+
+
+def _keep_recorded_dates(
+    item: _ProjectRow,
+    project: Project | None,
+    old_criteria: dict[str, StartCriterion],
+    warnings: list[RowError],
+) -> None:
+    """A blank date cell never erases a date already recorded (perhaps in the browser, with its
+    evidence): the recorded date is kept and the row says so. Dates are cleared in the browser."""
+    if project is None:
+        return
+    for key, column in CRITERION_COLUMNS.items():
+        recorded = old_criteria.get(key)
+        if item.criteria[key][0] is None and recorded is not None and recorded.met_on:
+            item.criteria[key] = (recorded.met_on, recorded.no_structures, recorded.confirmed_by)
             warnings.append(
-                RowError(row.number, "完工日期", "项目尚未满足开工条件却已填写完工日期")
+                RowError(item.row.number, column, f"为空，保留已记录的日期 {recorded.met_on}")
             )
-    funding = Funding(
-        total=values["investment"],
-        central=values["fund_central"],
-        provincial=values["fund_provincial"],
-        city=values["fund_city"],
-        county=values["fund_county"],
-        social=values["fund_social"],
-        credit=values["fund_credit"],
-        residents=values["fund_residents"],
-    )
-    for problem in funding_problems(unit=item.unit.name, funding=funding):
-        warnings.append(RowError(row.number, "总投资(万元)", problem))
+    for field_name, column in PROJECT_DATE_COLUMNS.items():
+        recorded_day = getattr(project, field_name)
+        if item.fields[field_name] is None and recorded_day:
+            item.fields[field_name] = recorded_day
+            warnings.append(
+                RowError(item.row.number, column, f"为空，保留已记录的日期 {recorded_day}")
+            )
 
 
 def _write_projects(
@@ -447,12 +490,12 @@ def households_import(
     """
     result = ImportResult()
     try:
-        sheet_rows = read_sheet(source, headers=HOUSEHOLD_HEADERS)
+        sheet_rows = read_sheet(source, headers=HOUSEHOLD_HEADERS, personal=True)
     except FileRejected as rejected:
         result.errors = rejected.errors
         return result
     units = {u.name: u for u in Unit.objects.all()}
-    names = {str(r.cells.get("小区名称") or "").strip() for r in sheet_rows}
+    names = {cell_text(r.cells.get("小区名称")) for r in sheet_rows}
     projects = {
         (p.unit.name, p.name): p
         for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related("unit")
@@ -462,6 +505,8 @@ def households_import(
     for row in sheet_rows:
         unit_name = row.text("区县", max_length=50, required=True)
         name = row.text("小区名称", max_length=200, required=True)
+        if name == EXAMPLE_COMMUNITY:
+            row.error("小区名称", "这是导入模板中的示例行，请删除后再导入")
         project = projects.get((unit_name, name))
         _check_unit_allowed(row, units.get(unit_name), allowed)
         if unit_name and unit_name not in units:
@@ -484,7 +529,7 @@ def households_import(
             Opinion.UNDECIDED,
             None,
         }
-        if answered and fields["answered_on"] is None:
+        if answered and cell_text(row.cells.get("表态日期")) == "":
             row.error("表态日期", "已表态的住户须填写表态日期")
         parsed.append(_HouseholdRow(row, project, key, fields))
     project_ids = {h.project.id for h in parsed if h.project}

@@ -454,3 +454,63 @@ def test_deleting_a_household_recomputes_the_start(
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.started_on is None
+
+
+def test_consent_share_change_that_unstarts_completed_projects_is_refused(
+    admin_client: Client, plan_year: PlanYear
+) -> None:
+    """Raising the consent share so a completed project's start moves after its completion is
+    refused with the project named, and nothing changes (no 500 from the database constraint)."""
+    from datetime import date
+
+    from projects.services import criterion_record, projects_refresh_start
+    from tests.factories import HouseholdFactory, ProjectFactory
+
+    project = ProjectFactory(name="甲小区", households=10, contractor="某公司")
+    for i in range(9):
+        HouseholdFactory(project=project, room=str(101 + i), answered_on=date(2022, 2, 1))
+    HouseholdFactory(project=project, room="110", answered_on=date(2022, 12, 1))
+    for criterion in ("structures_cleared", "design_posted", "contract_signed", "on_site"):
+        criterion_record(project=project, criterion=criterion, met_on=date(2022, 3, 1), user=None)
+    Project.objects.filter(pk=project.pk).update(completed_on=date(2022, 6, 1))
+    projects_refresh_start(project_ids=[project.pk])
+    project.refresh_from_db()
+    assert project.started_on == date(2022, 3, 1)  # 8 of 10 agreed by 02-01
+    url = reverse("admin:projects_planyear_change", args=[plan_year.pk])
+    data = {
+        "year": 2022, "city_new_starts": 15948, "city_completions": 11164, "city_carryover": 4676,
+        "completion_percent": 70, "consent_percent": 100, "implementation_plan_due": "2022-02-28",
+        "renovation_plans_due": "2022-03-31", "adjustment_cutoff": "2022-03-31", "report_due_day": 5,
+        "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "甲小区" in response.content.decode() and "2022-12-01" in response.content.decode()
+    plan_year.refresh_from_db()
+    assert plan_year.consent_percent == 80
+    project.refresh_from_db()
+    assert project.started_on == date(2022, 3, 1)
+
+
+def test_project_page_shows_the_spec_warnings(admin_client: Client, plan_year: PlanYear) -> None:
+    """A 遂平县 project with city subsidy, sources not adding up and an unrenovated gas hazard shows
+    each warning of SPEC §4 on its admin page, with the open criteria."""
+    from decimal import Decimal
+
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory(
+        unit=Unit.objects.get(name="遂平县"),
+        investment=Decimal("100"),
+        fund_central=Decimal("50"),
+        fund_city=Decimal("10"),
+        hazards=["燃气", "供水"],
+        contents=["供水", "绿化"],
+    )
+    html = admin_client.get(
+        reverse("admin:projects_project_change", args=[project.pk])
+    ).content.decode()
+    assert "市级补助只拨付驿城区、经济开发区项目" in html
+    assert "各资金来源合计 60.0000 万元与资金概算 100.0000 万元不一致" in html
+    assert "应改尽改：摸底排查发现的燃气管线隐患未列入改造内容" in html
+    assert "未填写设计公示日期" in html

@@ -85,18 +85,28 @@ def milestone_status(
         status = MilestoneStatus.MET
     elif as_of >= spec.due:
         status = MilestoneStatus.MISSED
-    elif _pace_reaches(actual=actual, need=need, as_of=as_of, due=spec.due, year_start=year_start):
+    elif _pace_reaches(
+        actual=actual,
+        target=base_target,
+        percent=spec.percent,
+        as_of=as_of,
+        due=spec.due,
+        year_start=year_start,
+    ):
         status = MilestoneStatus.ON_TRACK
     else:
         status = MilestoneStatus.AT_RISK
     return MilestoneResult(spec.key, spec.due, need, actual, status, total, started)
 
 
-def _pace_reaches(*, actual: int, need: int, as_of: date, due: date, year_start: date) -> bool:
+def _pace_reaches(
+    *, actual: int, target: int, percent: int, as_of: date, due: date, year_start: date
+) -> bool:
     """Whether ``actual`` households over the days from ``year_start`` to ``as_of`` (inclusive), kept up
-    until ``due``, reach ``need``. Before the year starts nothing can be behind yet."""
+    until ``due``, reach ``percent`` % of ``target``: actual × span / elapsed ≥ percent × target / 100,
+    compared in integers. Before the year starts nothing can be behind yet."""
     elapsed = (as_of - year_start).days + 1
     if elapsed <= 0:
         return True
     span = (due - year_start).days + 1
-    return actual * span >= need * elapsed
+    return actual * span * 100 >= percent * target * elapsed

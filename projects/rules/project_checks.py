@@ -1,5 +1,6 @@
 """The checks SPEC §4 asks of every project: 应改尽改, city subsidy, funding, dates in order, households."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,18 +54,53 @@ def funding_problems(*, unit: str, funding: Funding) -> tuple[str, ...]:
     return tuple(problems)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A problem found by a check, with the field it belongs to (a model field name)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def date_order_problems(
-    *, started_on: date | None, completed_on: date | None, accepted_on: date | None
-) -> tuple[str, ...]:
-    """Dates in order: started ≤ completed ≤ accepted; no acceptance before completion."""
+    *,
+    started_on: date | None,
+    completed_on: date | None,
+    accepted_on: date | None,
+    criteria_dates: Mapping[str, date | None] | None = None,
+) -> tuple[Problem, ...]:
+    """Dates in order: each start criterion ≤ started ≤ completed ≤ accepted; no acceptance before
+    completion. ``criteria_dates`` maps a criterion's label to its date."""
     problems = []
     if completed_on and started_on and completed_on < started_on:
-        problems.append(f"完工日期 {completed_on} 早于开工日期 {started_on}")
+        problems.append(
+            Problem("completed_on", f"完工日期 {completed_on} 早于开工日期 {started_on}")
+        )
+    elif completed_on:
+        for label, met_on in (criteria_dates or {}).items():
+            if met_on and met_on > completed_on:
+                problems.append(
+                    Problem("completed_on", f"完工日期 {completed_on} 早于{label}日期 {met_on}")
+                )
     if accepted_on and not completed_on:
-        problems.append("已填验收移交日期但未填完工日期")
+        problems.append(Problem("accepted_on", "已填验收移交日期但未填完工日期"))
     if accepted_on and completed_on and accepted_on < completed_on:
-        problems.append(f"验收移交日期 {accepted_on} 早于完工日期 {completed_on}")
+        problems.append(
+            Problem("accepted_on", f"验收移交日期 {accepted_on} 早于完工日期 {completed_on}")
+        )
     return tuple(problems)
+
+
+def completion_warnings(
+    *, start_applies: bool, started_on: date | None, completed_on: date | None
+) -> tuple[str, ...]:
+    """A new project recorded as completed while its start criteria do not all hold yet."""
+    if start_applies and completed_on and started_on is None:
+        return ("已填写完工日期，但项目尚未满足五项开工条件",)
+    return ()
 
 
 def household_count_problem(*, records: int, households: int) -> str | None:

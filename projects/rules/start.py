@@ -29,9 +29,21 @@ CRITERION_SHORT_LABELS: dict[str, str] = {
 }
 
 
+AGREE = "agree"
+
+
+def agrees(*, plan_opinion: str, management_opinion: str) -> bool:
+    """A household agrees when it agreed to both the renovation plan and the management mode."""
+    return plan_opinion == AGREE and management_opinion == AGREE
+
+
 @dataclass(frozen=True)
 class StartInput:
-    """What the start rule needs to know about one project: plain values, nothing from the database."""
+    """What the start rule needs to know about one project: plain values, nothing from the database.
+
+    ``applies`` is False for 2021 carry-over projects: they started in 2021, the rule does not apply
+    and they have no start date in the plan year.
+    """
 
     households: int
     agree_dates: tuple[date | None, ...]
@@ -44,6 +56,7 @@ class StartInput:
     contract_signed_on: date | None = None
     on_site_on: date | None = None
     evidenced: frozenset[str] = frozenset()
+    applies: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,7 +176,8 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
         _dated("on_site", inp.on_site_on if holds(inp.on_site_on) else None, inp, "未填写进场日期")
     )
     dates = [c.date for c in criteria]
-    started_on = max(d for d in dates if d is not None) if all(c.met for c in criteria) else None
+    all_met = inp.applies and all(c.met for c in criteria)
+    started_on = max(d for d in dates if d is not None) if all_met else None
     return StartStatus(tuple(criteria), len(agree_dates), need, started_on)
 
 

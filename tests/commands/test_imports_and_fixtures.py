@@ -61,3 +61,21 @@ def test_check_fixtures_catches_a_wrong_target(plan_year: PlanYear) -> None:
     UnitTarget.objects.filter(unit__name="汝南县").update(completions=523)
     with pytest.raises(CommandError):
         call_command("check_fixtures")
+
+
+def test_import_records_the_user(tmp_path: Path, plan_year: PlanYear) -> None:
+    """--user records who imported (history and criteria) and confines a clerk to their unit."""
+    from projects.models import Unit
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="411702-clerk", unit=Unit.objects.get(name="驿城区"))
+    path = write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()])
+    call_command("import_projects", str(path), "--user", "411702-clerk")
+    project = Project.objects.get()
+    assert project.history.get().history_user == clerk
+    assert {c.recorded_by for c in project.criteria.all()} == {clerk}
+    other = write_xlsx(tmp_path / "o.xlsx", PROJECT_HEADERS, [project_row(**{"区县": "西平县"})])
+    with pytest.raises(CommandError):
+        call_command("import_projects", str(other), "--user", "411702-clerk")
+    with pytest.raises(CommandError, match="没有名为"):
+        call_command("import_projects", str(path), "--user", "nobody")

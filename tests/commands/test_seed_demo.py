@@ -100,7 +100,7 @@ def test_missing_plan_year_is_a_clear_error(db: None) -> None:
     """Without the 2022 fixtures the command stops and says which fixtures to load."""
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="loaddata"):
+    with pytest.raises(CommandError, match="load_programme"):
         seed()
 
 

@@ -51,6 +51,10 @@ def test_least_satisfying_households(target: int, percent: int, need: int) -> No
         (JUNE_HALF, 4804, 1194, date(2022, 3, 31), MilestoneStatus.AT_RISK),
         (JUNE_HALF, 4804, 2402, date(2022, 3, 31), MilestoneStatus.MET),
         (JUNE_HALF, 4804, 0, date(2022, 1, 1), MilestoneStatus.AT_RISK),
+        # The pace is held against the exact share, not the rounded-up households: 2022-01-16 is
+        # day 16 of 181, and 21 × 181 / 16 = 237.56 ≥ 237.5 (50 % of 475) while 20 gives 226.3.
+        (JUNE_HALF, 475, 21, date(2022, 1, 16), MilestoneStatus.ON_TRACK),
+        (JUNE_HALF, 475, 20, date(2022, 1, 16), MilestoneStatus.AT_RISK),
         (JUNE_HALF, 4804, 0, date(2021, 12, 31), MilestoneStatus.ON_TRACK),
         # Unknown and zero targets.
         (JUNE_HALF, None, 100, date(2022, 6, 30), MilestoneStatus.NO_TARGET),

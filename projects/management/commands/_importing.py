@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from projects.models import PlanYear
+from projects.models import PlanYear, User
 from projects.services import ImportResult
 
 from .check_targets import plan_year_or_error
@@ -20,8 +20,13 @@ class ImportCommand(BaseCommand):
         parser.add_argument("file", help="导入模板格式的 .xlsx 文件")
         parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        parser.add_argument(
+            "--user", help="记为哪个用户的操作（用户名）；区县用户只能导入本区县的数据"
+        )
 
-    def run_import(self, *, source: Path, plan_year: PlanYear, dry_run: bool) -> ImportResult:
+    def run_import(
+        self, *, source: Path, plan_year: PlanYear, user: User | None, dry_run: bool
+    ) -> ImportResult:
         raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,7 +34,14 @@ class ImportCommand(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
         plan_year = plan_year_or_error(options["year"])
-        result = self.run_import(source=path, plan_year=plan_year, dry_run=options["dry_run"])
+        user = None
+        if options["user"]:
+            user = User.objects.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"没有名为“{options['user']}”的有效用户")
+        result = self.run_import(
+            source=path, plan_year=plan_year, user=user, dry_run=options["dry_run"]
+        )
         for warning in result.warnings:
             self.stderr.write(f"提示：{warning}")
         if result.errors:

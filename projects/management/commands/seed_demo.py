@@ -27,8 +27,7 @@ class Command(BaseCommand):
             plan_year = PlanYear.objects.get(year=DEMO_YEAR)
         except PlanYear.DoesNotExist:
             raise CommandError(
-                f"没有{DEMO_YEAR}年度计划，请先运行：python manage.py loaddata fixtures/units.json "
-                "fixtures/plan_year_2022.json fixtures/targets_2022.json"
+                f"没有{DEMO_YEAR}年度计划，请先运行：python manage.py load_programme"
             ) from None
         began = time.monotonic()
         summary = demo_seed(plan_year=plan_year, seed=options["seed"])
