@@ -610,7 +610,28 @@ class StartCriterionAdminForm(forms.ModelForm):
         return cleaned
 
 
-class StartCriterionAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
+class RecomputesStartAdmin(admin.ModelAdmin):
+    """For records a project's start depends on (criteria, households): every save and delete
+    recomputes the start dates of the projects concerned, through the one start rule."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        old_project_id = form.initial.get("project") if change else None
+        super().save_model(request, obj, form, change)
+        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        project_id = obj.project_id
+        super().delete_model(request, obj)
+        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ids = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
+
+
+class StartCriterionAdmin(RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     """Start criteria 2–5; saving or deleting one recomputes the project's start date."""
 
     form = StartCriterionAdminForm
@@ -626,21 +647,8 @@ class StartCriterionAdmin(UnitScopedAdmin, SimpleHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: StartCriterion, form: Any, change: bool
     ) -> None:
-        old_project_id = form.initial.get("project") if change else None
         obj.recorded_by = acting_user(request)
         super().save_model(request, obj, form, change)
-        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
-
-    def delete_model(self, request: HttpRequest, obj: StartCriterion) -> None:
-        project_id = obj.project_id
-        super().delete_model(request, obj)
-        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ids = set(queryset.values_list("project_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
 
 
 # --- households -------------------------------------------------------------------------------
@@ -678,7 +686,7 @@ class HouseholdAdminForm(forms.ModelForm):
         return cleaned
 
 
-class HouseholdAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+class HouseholdAdmin(ServiceImportAdmin, RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     """Household answers; names and phones are masked in the list and not searchable."""
 
     form = HouseholdAdminForm
@@ -699,22 +707,6 @@ class HouseholdAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     @admin.display(description="联系电话")
     def masked_phone(self, household: Household) -> str:
         return mask_phone(household.phone)
-
-    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
-        old_project_id = form.initial.get("project") if change else None
-        super().save_model(request, obj, form, change)
-        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
-
-    def delete_model(self, request: HttpRequest, obj: Household) -> None:
-        project_id = obj.project_id
-        super().delete_model(request, obj)
-        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ids = set(queryset.values_list("project_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
 
 
 admin.site.register(Unit, UnitAdmin)

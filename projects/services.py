@@ -281,16 +281,21 @@ def projects_import(
             records=record_counts.get(project.id, 0) if project else 0,
             warnings=result.warnings,
         )
-    for item in parsed:
-        result.errors.extend(item.row.errors)
-    result.errors.sort()
-    if result.errors:
+    if _collect_errors((item.row for item in parsed), result):
         return result
     with transaction.atomic():
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _collect_errors(rows: Iterable[SheetRow], result: ImportResult) -> bool:
+    """Gather every row's errors into the result, in row order; True when there are any."""
+    for row in rows:
+        result.errors.extend(row.errors)
+    result.errors.sort()
+    return bool(result.errors)
 
 
 def _household_counts(project_ids: Sequence[int]) -> dict[int, int]:
@@ -538,10 +543,7 @@ def households_import(
         for h in Household.objects.filter(project_id__in=project_ids)
     }
     _check_household_rows(parsed, existing, plan_year)
-    for item in parsed:
-        result.errors.extend(item.row.errors)
-    result.errors.sort()
-    if result.errors:
+    if _collect_errors((item.row for item in parsed), result):
         return result
     with transaction.atomic():
         _write_households(parsed, existing, user, result)

@@ -15,7 +15,7 @@ from projects import selectors
 from projects.choices import Opinion, ProjectKind
 from projects.models import Household, PlanYear, Project, StartCriterion, UnitTarget
 from projects.rules.milestones import MilestoneStatus
-from projects.rules.project_checks import Funding, funding_problems, missing_pipeline_contents
+from projects.rules.project_checks import funding_problems, missing_pipeline_contents
 
 pytestmark = pytest.mark.django_db
 
@@ -149,16 +149,7 @@ class TestDemoData:
         """Each investment estimate equals the sum of its sources, and only 驿城区 and 经济开发区 get
         市级补助."""
         for project in Project.objects.select_related("unit"):
-            funding = Funding(
-                total=project.investment,
-                central=project.fund_central,
-                provincial=project.fund_provincial,
-                city=project.fund_city,
-                county=project.fund_county,
-                social=project.fund_social,
-                credit=project.fund_credit,
-                residents=project.fund_residents,
-            )
+            funding = selectors.project_funding(project)
             assert project.investment > 0
             assert funding_problems(unit=project.unit.name, funding=funding) == (), project.name
 
