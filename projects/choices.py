@@ -52,3 +52,13 @@ class Measure(models.TextChoices):
     CARRYOVER_COMPLETED = "carryover_completed", _("续建项目完工户数")
     NEW_STARTED = "new_started", _("新开工项目开工户数")
     NEW_COMPLETED = "new_completed", _("新开工项目完工户数")
+
+
+class MilestoneStatusChoice(models.TextChoices):
+    """The statuses of rules.milestones.MilestoneStatus with translatable labels, for pages."""
+
+    MET = "met", _("已完成")
+    MISSED = "missed", _("未完成")
+    ON_TRACK = "on_track", _("进度正常")
+    AT_RISK = "at_risk", _("进度滞后")
+    NO_TARGET = "no_target", _("无目标")

@@ -232,3 +232,28 @@ def test_compiled_catalogue_is_up_to_date_with_the_po() -> None:
         catalogue = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     compiled = {key: value for key, value in catalogue.items() if key}  # "" is the header
     assert compiled == {entry.key: entry.msgstr for entry in messages()}
+
+
+def test_home_page_in_english(client: Client, programme: None) -> None:
+    """With English chosen the milestone table's headings, statuses and dates are English."""
+    from projects.choices import Role
+    from projects.models import Unit, User
+
+    user = User.objects.create_user("c", password="x", role=Role.CLERK, unit=Unit.objects.first())
+    client.force_login(user)
+    html = client.get("/", {"as_of": "2022-06-30"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "City total" in html and "Milestones of the 2022 plan year" in html
+    assert ">Missed<" in html and ">No target<" in html
+    assert "June 30, 2022" in html
+    assert "已完成" not in html and "截至日期" not in html
+
+
+def test_status_labels_match_the_rules() -> None:
+    """The pages' status labels are the rules' Chinese labels, value for value."""
+    from projects.choices import MilestoneStatusChoice
+    from projects.rules.milestones import STATUS_LABELS
+
+    with translation.override("zh-hans"):
+        assert {s.value: str(s.label) for s in MilestoneStatusChoice} == {
+            k.value: v for k, v in STATUS_LABELS.items()
+        }

@@ -79,7 +79,8 @@ def test_home_shows_city_row_units_and_unallocated_rows(client: Client, clerk: U
     assert "全市" in html
     for unit in Unit.objects.all():
         assert unit.name in html
-    assert html.count("来源文件未列明区县") == 3
+    assert html.count("未分解到区县的目标") == 1
+    assert html.count("未列明区县的续建目标") == 2
     for figure in ("5307", "3714", "30", "2113", "15948", "11164", "4676"):
         assert f">{figure}<" in html
     assert "截止2022年6月30日" in html and "截止2022年10月31日" in html

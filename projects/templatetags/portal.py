@@ -4,9 +4,11 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
-from projects.choices import MilestoneKey
-from projects.rules.milestones import STATUS_LABELS, MilestoneStatus
+from projects.choices import MilestoneKey, MilestoneStatusChoice
+from projects.rules.milestones import MilestoneStatus
 
 register = template.Library()
 
@@ -21,16 +23,18 @@ STATUS_BADGES: dict[MilestoneStatus, str] = {
 
 @register.filter
 def cn_date(day: date | None) -> str:
-    """A date as the portal shows it: 2022年6月30日."""
+    """A date as the portal shows it: 2022年6月30日 in Chinese, the locale's format otherwise."""
     if day is None:
         return ""
+    if not (get_language() or "zh").startswith("zh"):
+        return date_format(day, "DATE_FORMAT")
     return f"{day.year}年{day.month}月{day.day}日"
 
 
 @register.filter
 def status_label(status: str) -> str:
-    """The Chinese label of a milestone status (已完成, 未完成, …)."""
-    return STATUS_LABELS[MilestoneStatus(status)]
+    """The label of a milestone status (已完成, 未完成, …) in the active language."""
+    return str(MilestoneStatusChoice(MilestoneStatus(status).value).label)
 
 
 @register.filter
