@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import services
 from .choices import Criterion, MilestoneKey, Opinion, ProjectKind
 from .models import Household, PlanYear, Project, StartCriterion, UnitTarget
-from .rules.arithmetic import least_satisfying
+from .rules.arithmetic import least_satisfying, share_reached
 from .rules.project_checks import CITY_SUBSIDY_UNITS, PIPELINES
 
 DEMO_SEED = 2022
@@ -396,9 +396,9 @@ def _pick(
     for project in projects:
         size = project.fields["households"]
         if reach:
-            if total * 100 >= percent * target:
+            if share_reached(actual=total, target=target, percent=percent):
                 break
-        elif (total + size) * 100 >= percent * target:
+        elif share_reached(actual=total + size, target=target, percent=percent):
             continue
         picked.append(project)
         total += size
