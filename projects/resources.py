@@ -85,10 +85,13 @@ class ServiceImportResource(Resource):
     def get_user_visible_fields(self) -> list[Field]:
         return [Field(column_name=header) for header in self.headers]
 
+    # The import service that checks and writes the file (services.projects_import or households_import).
+    service: ClassVar[Callable[..., services.ImportResult]]
+
     def run_service(
         self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
     ) -> services.ImportResult:
-        raise NotImplementedError
+        return type(self).service(source=source, plan_year=plan_year, user=user, dry_run=dry_run)
 
     def existing_keys(
         self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]
@@ -194,13 +197,7 @@ class ProjectImportResource(ServiceImportResource):
     headers = PROJECT_HEADERS
     key_columns = ("区县", "小区名称")
     display_name = "改造项目导入模板"
-
-    def run_service(
-        self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
-    ) -> services.ImportResult:
-        return services.projects_import(
-            source=source, plan_year=plan_year, user=user, dry_run=dry_run
-        )
+    service = services.projects_import
 
     def existing_keys(
         self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]
@@ -219,17 +216,11 @@ class HouseholdImportResource(ServiceImportResource):
     headers = HOUSEHOLD_HEADERS
     key_columns = ("区县", "小区名称", "楼栋", "单元", "房号")
     display_name = "住户表态导入模板"
+    service = services.households_import
     masked_columns: ClassVar[dict[str, Callable[[str], str]]] = {
         "户主姓名": mask_name,
         "联系电话": mask_phone,
     }
-
-    def run_service(
-        self, *, source: Source, plan_year: PlanYear, user: User | None, dry_run: bool
-    ) -> services.ImportResult:
-        return services.households_import(
-            source=source, plan_year=plan_year, user=user, dry_run=dry_run
-        )
 
     def existing_keys(
         self, *, plan_year: PlanYear, rows: Iterable[dict[str, str]]

@@ -1,11 +1,12 @@
 """What the two import commands share: reading the file, reporting row errors, the exit status."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from projects.models import PlanYear, User
+from projects.models import User
 from projects.services import ImportResult
 
 from .check_targets import plan_year_or_error
@@ -15,6 +16,8 @@ class ImportCommand(BaseCommand):
     """An import of one template file: the whole file goes in or nothing does."""
 
     noun = ""
+    # The import service that checks and writes the file.
+    service: ClassVar[Callable[..., ImportResult]]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="导入模板格式的 .xlsx 文件")
@@ -23,11 +26,6 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--user", help="记为哪个用户的操作（用户名）；区县用户只能导入本区县的数据"
         )
-
-    def run_import(
-        self, *, source: Path, plan_year: PlanYear, user: User | None, dry_run: bool
-    ) -> ImportResult:
-        raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -39,7 +37,7 @@ class ImportCommand(BaseCommand):
             user = User.objects.filter(username=options["user"], is_active=True).first()
             if user is None:
                 raise CommandError(f"没有名为“{options['user']}”的有效用户")
-        result = self.run_import(
+        result = type(self).service(
             source=path, plan_year=plan_year, user=user, dry_run=options["dry_run"]
         )
         for warning in result.warnings:
