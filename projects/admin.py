@@ -57,10 +57,6 @@ def status_badge(result: MilestoneResult) -> str:
     )
 
 
-def latest_plan_year() -> PlanYear | None:
-    return PlanYear.objects.order_by("-year").first()
-
-
 def acting_user(request: HttpRequest) -> User | None:
     """The portal user behind an admin request, for the history the services record."""
     return request.user if isinstance(request.user, User) else None
@@ -202,7 +198,7 @@ class UnitAdmin(admin.ModelAdmin):
         """全市目标与开工条件检查: the milestone table and the five-criteria summary on a date."""
         form = CheckForm(request.GET or None)
         chosen = form.cleaned_data if form.is_valid() else {}
-        plan_year = chosen.get("plan_year") or latest_plan_year()
+        plan_year = chosen.get("plan_year") or selectors.plan_year_latest()
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": "全市目标与开工条件检查",
@@ -371,7 +367,7 @@ class ServiceImportAdmin(ImportMixin):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def get_import_form_initial(self, request: HttpRequest) -> dict[str, Any]:
-        plan_year = latest_plan_year()
+        plan_year = selectors.plan_year_latest()
         return {"plan_year": plan_year.pk if plan_year else None}
 
     def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:

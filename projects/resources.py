@@ -19,7 +19,7 @@ from import_export.resources import Resource
 from import_export.results import Error, InvalidRow, Result, RowResult
 from tablib import Dataset
 
-from . import services
+from . import selectors, services
 from .importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS, RowError, Source
 from .models import Household, PlanYear, Project, User
 from .presenters import mask_name, mask_phone
@@ -111,7 +111,7 @@ class ServiceImportResource(Resource):
     ) -> Result:
         """Check (``dry_run``) or import the workbook through the service; the service is atomic, so
         a file with any error writes nothing."""
-        plan_year = self.plan_year or PlanYear.objects.order_by("-year").first()
+        plan_year = self.plan_year or selectors.plan_year_latest()
         if plan_year is None:
             outcome = services.ImportResult(errors=[RowError(0, "", "尚无年度计划，无法导入")])
         else:

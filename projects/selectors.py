@@ -32,6 +32,11 @@ def plan_year_get(*, year: int) -> PlanYear:
     return PlanYear.objects.get(year=year)
 
 
+def plan_year_latest() -> PlanYear | None:
+    """The latest plan year, the one pages show by default."""
+    return PlanYear.objects.order_by("-year").first()
+
+
 def clip_to_year(*, plan_year: PlanYear, day: date) -> date:
     """A date clipped to the plan year (the dashboards' default is today, clipped)."""
     return min(max(day, plan_year.year_start), plan_year.year_end)
@@ -291,11 +296,7 @@ def milestone_report_for_today(
     *, year: int | None = None, as_of: date | None = None
 ) -> MilestoneReport | None:
     """The milestone table as of ``as_of`` or today, clipped to the plan year (the latest by default)."""
-    plan_year = (
-        PlanYear.objects.filter(year=year).first()
-        if year
-        else PlanYear.objects.order_by("-year").first()
-    )
+    plan_year = PlanYear.objects.filter(year=year).first() if year else plan_year_latest()
     if plan_year is None:
         return None
     return milestone_report(
