@@ -6,16 +6,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PYTHON="${PYTHON:-python3}"
-
-if [ ! -x .venv/bin/python ]; then
-    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-        echo "需要 Python 3.11 或更高版本（当前 PYTHON=$PYTHON）" >&2
-        exit 1
-    fi
-    echo "==> 创建虚拟环境 .venv"
-    "$PYTHON" -m venv .venv
-fi
+source scripts/_venv.sh
 BIN=.venv/bin
 
 # Install only when the requirement files changed since the last successful install.
