@@ -62,3 +62,18 @@ class MilestoneStatusChoice(models.TextChoices):
     ON_TRACK = "on_track", _("进度正常")
     AT_RISK = "at_risk", _("进度滞后")
     NO_TARGET = "no_target", _("无目标")
+
+
+# Vocabularies offered on the project form (the demo data draws from them too). The renovation
+# contents start with the six pipelines (rules.project_checks.PIPELINES), as SPEC §4 orders them.
+OTHER_CONTENTS: tuple[str, ...] = (
+    "屋面防水", "外墙保温", "楼道照明", "道路硬化", "绿化提升", "雨污分流", "安防监控", "停车位",
+    "充电桩", "加装电梯", "无障碍设施", "文体活动场地", "垃圾分类设施", "消防设施",
+)  # fmt: skip
+OTHER_HAZARDS: tuple[str, ...] = ("消防通道占用", "外墙空鼓脱落", "楼道堆物", "防盗窗锈蚀")
+LINKED_TAGS: tuple[str, ...] = (
+    "适老化", "适儿化", "无障碍", "海绵城市", "绿色社区", "完整社区", "红色物业",
+)  # fmt: skip
+MANAGEMENT_MODES: tuple[str, ...] = (
+    "专业化物业服务", "社区托管", "业主自治管理", "国有物业企业兜底服务", "“红色物业”党建引领",
+)  # fmt: skip

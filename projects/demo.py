@@ -19,7 +19,16 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import services
-from .choices import Criterion, MilestoneKey, Opinion, ProjectKind
+from .choices import (
+    LINKED_TAGS,
+    MANAGEMENT_MODES,
+    OTHER_CONTENTS,
+    OTHER_HAZARDS,
+    Criterion,
+    MilestoneKey,
+    Opinion,
+    ProjectKind,
+)
 from .models import Household, PlanYear, Project, StartCriterion, UnitTarget
 from .rules.arithmetic import least_satisfying, share_reached
 from .rules.project_checks import CITY_SUBSIDY_UNITS, PIPELINES
@@ -125,15 +134,6 @@ CONTRACTOR_WORDS = (
     "金盾", "百川", "诚信", "兴业",
 )  # fmt: skip
 CONTRACTOR_KINDS = ("建设工程有限公司", "建筑工程有限公司", "市政工程有限公司", "建设集团有限公司")
-MANAGEMENT_MODES = (
-    "专业化物业服务", "社区托管", "业主自治管理", "国有物业企业兜底服务", "“红色物业”党建引领",
-)  # fmt: skip
-OTHER_CONTENTS = (
-    "屋面防水", "外墙保温", "楼道照明", "道路硬化", "绿化提升", "雨污分流", "安防监控", "停车位",
-    "充电桩", "加装电梯", "无障碍设施", "文体活动场地", "垃圾分类设施", "消防设施",
-)  # fmt: skip
-OTHER_HAZARDS = ("消防通道占用", "外墙空鼓脱落", "楼道堆物", "防盗窗锈蚀")
-LINKED_TAGS = ("适老化", "适儿化", "无障碍", "海绵城市", "绿色社区", "完整社区", "红色物业")
 
 
 # --- plain plans, built without the database ----------------------------------------------------

@@ -243,6 +243,11 @@ class Project(models.Model):
     )
     completed_on = models.DateField(_("完工日期"), null=True, blank=True)
     accepted_on = models.DateField(_("验收移交日期"), null=True, blank=True)
+    warning_note = models.TextField(
+        _("提示情况说明"),
+        blank=True,
+        help_text=_("项目存在提示（如资金来源合计与概算不符）时，须书面说明原因"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -6,17 +6,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
-from .models import Household, Milestone, PlanYear, Project, StartCriterion, Unit, UnitTarget
+from .choices import Criterion, Measure, Opinion, ProjectKind, Role, TargetBasis
+from .models import (
+    Household,
+    Milestone,
+    PlanYear,
+    Project,
+    StartCriterion,
+    Unit,
+    UnitTarget,
+    User,
+)
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
 from .rules.project_checks import (
     Funding,
     completion_warnings,
     funding_problems,
+    household_count_problem,
     missing_pipeline_contents,
 )
 from .rules.start import StartInput, StartStatus, start_status
@@ -428,3 +438,170 @@ def project_list(
     if kind is not None:
         qs = qs.filter(kind=kind)
     return qs.order_by("unit__sort_order", "name", "id")
+
+
+# --- what a user may see ----------------------------------------------------------------------
+
+
+def unit_scope(user: User | None) -> int | None:
+    """The one unit a clerk or leader is confined to (SPEC §6); None for the city office and
+    administrators, who read every unit. A clerk without a unit sees nothing (-1 matches none)."""
+    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
+        return None
+    return user.unit_id or -1
+
+
+def user_may_write(user: User, unit_id: int) -> bool:
+    """Clerks and leaders write their own unit's projects, households and evidence; nobody else
+    writes them in the portal (the city office reads, administrators configure)."""
+    return (
+        not user.is_superuser
+        and user.role in (Role.CLERK, Role.LEADER)
+        and unit_scope(user) == unit_id
+    )
+
+
+def projects_visible(*, user: User) -> QuerySet[Project]:
+    """The projects ``user`` may read: their unit's, or every unit's for the city office."""
+    qs = Project.objects.select_related("unit", "plan_year")
+    scope = unit_scope(user)
+    return qs if scope is None else qs.filter(unit_id=scope)
+
+
+def households_visible(*, user: User) -> QuerySet[Household]:
+    """The household records ``user`` may read (they hold residents' personal data)."""
+    qs = Household.objects.select_related("project__unit", "project__plan_year")
+    scope = unit_scope(user)
+    return qs if scope is None else qs.filter(project__unit_id=scope)
+
+
+# --- the project list -------------------------------------------------------------------------
+
+PROJECT_STATUSES: dict[str, str] = {
+    "not_started": "未开工",
+    "started": "已开工未完工",
+    "completed": "已完工未验收",
+    "accepted": "已验收移交",
+    "carryover_open": "续建未完工",
+}
+
+
+def _criterion_missing(key: str) -> Q:
+    """Projects where criterion ``key`` does not hold (the start rule's conditions, as a filter; a
+    test checks it against rules.start on the demo data)."""
+    if key == "consent":
+        return Q(consent_met_on__isnull=True)
+    recorded = StartCriterion.objects.filter(
+        project=OuterRef("pk"), criterion=key, met_on__isnull=False
+    )
+    if key == Criterion.STRUCTURES_CLEARED:
+        recorded = recorded.filter(Q(no_structures=False) | ~Q(confirmed_by=""))
+    missing = Q(~Exists(recorded))
+    if key == Criterion.CONTRACT_SIGNED:
+        missing |= Q(contractor="")
+    return missing
+
+
+def project_search(
+    *,
+    projects: QuerySet[Project],
+    q: str = "",
+    kind: str = "",
+    status: str = "",
+    missing: str = "",
+) -> QuerySet[Project]:
+    """The project list filtered by kind, progress, a criterion still open, and a search of the
+    name, address and contractor; each row counts its household records and agreeing ones."""
+    if q:
+        projects = projects.filter(
+            Q(name__icontains=q) | Q(address__icontains=q) | Q(contractor__icontains=q)
+        )
+    if kind:
+        projects = projects.filter(kind=kind)
+    if status == "not_started":
+        projects = projects.filter(kind=ProjectKind.NEW, started_on__isnull=True)
+    elif status == "started":
+        projects = projects.filter(started_on__isnull=False, completed_on__isnull=True)
+    elif status == "completed":
+        projects = projects.filter(completed_on__isnull=False, accepted_on__isnull=True)
+    elif status == "accepted":
+        projects = projects.filter(accepted_on__isnull=False)
+    elif status == "carryover_open":
+        projects = projects.filter(kind=ProjectKind.CARRYOVER, completed_on__isnull=True)
+    if missing:
+        projects = projects.filter(Q(kind=ProjectKind.NEW) & _criterion_missing(missing))
+    agree = Q(household_records__plan_opinion=Opinion.AGREE) & Q(
+        household_records__management_opinion=Opinion.AGREE
+    )
+    return projects.annotate(
+        records=Count("household_records"), agreed=Count("household_records", filter=agree)
+    ).order_by("unit__sort_order", "name", "id")
+
+
+# --- a unit's home page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blockers:
+    """The projects that hold a unit back from a milestone: not started (by what each lacks), or not
+    completed."""
+
+    not_started: int
+    lacking_one: dict[str, int]
+    lacking_more: int
+    unverified: int
+    not_completed: int
+    carryover_open: int
+
+
+@dataclass(frozen=True)
+class UnitHome:
+    """A unit's home page: its row of the milestone table, what blocks it, and its warnings."""
+
+    row: MilestoneRow
+    as_of: date
+    specs: tuple[MilestoneSpec, ...]
+    blockers: Blockers
+    warnings: list[tuple[Project, list[str]]]
+    projects_total: int
+
+
+def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
+    """Everything the unit home page shows, in a fixed number of queries whatever the unit's size."""
+    report = milestone_report(plan_year=plan_year, as_of=as_of)
+    row = next(r for r in report.units if r.unit is not None and r.unit.id == unit.id)
+    projects = list(
+        project_search(
+            projects=Project.objects.filter(plan_year=plan_year, unit=unit)
+        ).select_related("unit", "plan_year")
+    )
+    statuses = start_statuses(projects=projects)
+    lacking_one: dict[str, int] = defaultdict(int)
+    lacking_more = unverified = 0
+    warnings = []
+    for project in projects:
+        status = statuses[project.id]
+        if project.kind == ProjectKind.NEW and not status.started:
+            if len(status.missing) == 1:
+                lacking_one[status.missing[0]] += 1
+            else:
+                lacking_more += 1
+        unverified += any(c.met and not c.verified for c in status.criteria[1:])
+        lines = project_warnings(project=project, status=status)
+        too_many = household_count_problem(records=project.records, households=project.households)  # type: ignore[attr-defined]
+        if too_many:
+            lines.append(too_many)
+        if lines:
+            warnings.append((project, lines))
+    new = [p for p in projects if p.kind == ProjectKind.NEW]
+    blockers = Blockers(
+        not_started=sum(1 for p in new if not statuses[p.id].started),
+        lacking_one=dict(lacking_one),
+        lacking_more=lacking_more,
+        unverified=unverified,
+        not_completed=sum(1 for p in new if p.completed_on is None),
+        carryover_open=sum(
+            1 for p in projects if p.kind == ProjectKind.CARRYOVER and p.completed_on is None
+        ),
+    )
+    return UnitHome(row, report.as_of, report.specs, blockers, warnings, len(projects))

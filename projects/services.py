@@ -3,15 +3,17 @@
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Count
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
-from .choices import Criterion, Opinion, ProjectKind, Role
+from .choices import Criterion, Opinion, ProjectKind
 from .importing import (
     EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
@@ -27,10 +29,11 @@ from .importing import (
 )
 from .models import Household, PlanYear, Project, StartCriterion, Unit, User
 from .rules.project_checks import (
+    Problem,
     date_order_problems,
     household_count_problem,
 )
-from .rules.start import start_status
+from .rules.start import StartStatus, start_status
 
 BATCH = 2000
 
@@ -54,12 +57,9 @@ class ImportResult:
 
 
 def writable_unit_id(user: User | None) -> int | None:
-    """The one unit a clerk or leader may write (SPEC §6); None when the user is not confined to a
-    unit (the city office, administrators, commands run without a user). A clerk without a unit may
-    write nothing (-1 matches no unit)."""
-    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
-        return None
-    return user.unit_id or -1
+    """The one unit an import by ``user`` may write (SPEC §6); None when the user is not confined to a
+    unit (the city office, administrators, commands run without a user)."""
+    return selectors.unit_scope(user)
 
 
 def _check_unit_allowed(row: SheetRow, unit: Unit | None, allowed: int | None) -> None:
@@ -486,12 +486,18 @@ class _HouseholdRow:
 
 
 def households_import(
-    *, source: Source, plan_year: PlanYear, user: User | None = None, dry_run: bool = False
+    *,
+    source: Source,
+    plan_year: PlanYear,
+    user: User | None = None,
+    dry_run: bool = False,
+    project: Project | None = None,
 ) -> ImportResult:
     """Import the household roster template: all rows checked, then the whole file written or nothing.
 
     A household is identified by its project (区县 + 小区名称) and 楼栋 + 单元 + 房号. The consent and
-    start dates of every project touched are recomputed by the start rule.
+    start dates of every project touched are recomputed by the start rule. With ``project`` (the
+    import on a project's page) every row must belong to that project.
     """
     result = ImportResult()
     try:
@@ -512,11 +518,16 @@ def households_import(
         name = row.text("小区名称", max_length=200, required=True)
         if name == EXAMPLE_COMMUNITY:
             row.error("小区名称", "这是导入模板中的示例行，请删除后再导入")
-        project = projects.get((unit_name, name))
+        found = projects.get((unit_name, name))
         _check_unit_allowed(row, units.get(unit_name), allowed)
+        other_project = project is not None and found is not None and found.id != project.id
+        if other_project:
+            assert project is not None
+            row.error("小区名称", f"此处只能导入“{project.unit.name}{project.name}”的住户")
+            found = None
         if unit_name and unit_name not in units:
             row.error("区县", f"没有名为“{unit_name}”的区县")
-        elif unit_name and name and project is None:
+        elif unit_name and name and found is None and not other_project:
             row.error("小区名称", f"{unit_name}{plan_year}没有名为“{name}”的项目，请先导入项目")
         key = (
             row.text("楼栋", max_length=30, required=True),
@@ -536,7 +547,7 @@ def households_import(
         }
         if answered and cell_text(row.cells.get("表态日期")) == "":
             row.error("表态日期", "已表态的住户须填写表态日期")
-        parsed.append(_HouseholdRow(row, project, key, fields))
+        parsed.append(_HouseholdRow(row, found, key, fields))
     project_ids = {h.project.id for h in parsed if h.project}
     existing: dict[tuple[int, str, str, str], Household] = {
         (h.project_id, h.building, h.entrance, h.room): h
@@ -649,6 +660,247 @@ def _write_households(
 
 
 # --- single records ----------------------------------------------------------------------------
+#
+# The browser's forms write through these. Each runs in one transaction, writes its history with
+# the acting user, re-checks the rules of SPEC §4 against what would be stored (refusing the whole
+# change when a hard rule breaks) and recomputes the project's start date with the one start rule.
+
+PROJECT_EDITABLE_FIELDS: tuple[str, ...] = (
+    "kind", "name", "address", "buildings", "households", "floor_area", *PROJECT_MONEY_FIELDS,
+    "contents", "hazards", "linked_tags", "management_mode", "construction_unit",
+    "supervising_unit", "responsible_person", "responsible_phone", "contractor", "completed_on",
+    "accepted_on", "warning_note",
+)  # fmt: skip
+
+
+def _require_writable(user: User | None, unit_id: int) -> None:
+    """Only a clerk or leader of the unit writes its data through these services (SPEC §6); the city
+    office and administrators read. Commands pass no user."""
+    if user is not None and not selectors.user_may_write(user, unit_id):
+        raise PermissionDenied("只能修改本区县的数据")
+
+
+@dataclass(frozen=True)
+class ProjectCheck:
+    """What SPEC §4 says about a project as it would be stored: errors block the save, warnings need
+    a written explanation (``warning_note``)."""
+
+    status: StartStatus
+    errors: tuple[Problem, ...]
+    warnings: tuple[str, ...]
+
+
+def project_check(
+    project: Project,
+    *,
+    criteria: dict[str, StartCriterion] | None = None,
+    agree_dates: Sequence[date | None] | None = None,
+    records: int | None = None,
+) -> ProjectCheck:
+    """Check ``project`` with its unsaved changes against its stored (or the given) criteria,
+    agreeing households' answer dates and household record count."""
+    ids = [project.pk] if project.pk else []
+    if criteria is None:
+        criteria = selectors.criteria_by_project(project_ids=ids).get(project.pk, {})
+    if agree_dates is None:
+        agree_dates = selectors.agree_dates_by_project(project_ids=ids).get(project.pk, [])
+    if records is None:
+        records = Household.objects.filter(project_id=project.pk).count() if ids else 0
+    status = start_status(
+        selectors.start_input(
+            project=project,
+            consent_percent=project.plan_year.consent_percent,
+            agree_dates=agree_dates,
+            criteria=criteria,
+        )
+    )
+    errors = list(
+        date_order_problems(
+            started_on=status.started_on,
+            completed_on=project.completed_on,
+            accepted_on=project.accepted_on,
+            criteria_dates=selectors.criteria_dates(criteria),
+        )
+    )
+    too_many = household_count_problem(records=records, households=project.households or 0)
+    if too_many:
+        errors.append(Problem("households", too_many))
+    warnings = tuple(selectors.project_warnings(project=project, status=status))
+    return ProjectCheck(status, tuple(errors), warnings)
+
+
+def _raise_problems(check: ProjectCheck, *, note: str) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    for problem in check.errors:
+        errors[problem.field].append(problem.message)
+    if check.warnings and not note.strip():
+        errors["warning_note"].append(
+            "项目存在以下提示，请填写情况说明：" + "；".join(check.warnings)
+        )
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field someone else changed while the user was editing."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Why an edit was refused: the project changed since the user opened it, by whom and how."""
+
+    version: int
+    changed_by: str
+    changed_at: datetime | None
+    changes: tuple[FieldChange, ...]
+
+
+class StaleEdit(Exception):
+    """The project was saved by someone else after the form was opened (optimistic locking)."""
+
+    def __init__(self, conflict: Conflict) -> None:
+        super().__init__("项目已被他人修改")
+        self.conflict = conflict
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "（空）"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def project_conflict(*, project_id: int, since_version: int) -> Conflict:
+    """What changed on a project after ``since_version``, from its history (django-simple-history)."""
+    history = Project.history.filter(id=project_id).select_related("history_user")
+    base = history.filter(version=since_version).order_by("-history_date", "-history_id").first()
+    latest = history.order_by("-history_date", "-history_id").first()
+    current = Project.objects.get(pk=project_id)
+    changes = []
+    if base is not None:
+        for name in PROJECT_EDITABLE_FIELDS:
+            before, after = getattr(base, name), getattr(current, name)
+            if before != after:
+                label = str(getattr(Project._meta.get_field(name), "verbose_name", name))
+                changes.append(FieldChange(label, _shown(before), _shown(after)))
+    user = latest.history_user if latest is not None else None
+    return Conflict(
+        version=current.version,
+        changed_by=(user.get_full_name() or user.get_username()) if user else "系统",
+        changed_at=latest.history_date if latest is not None else None,
+        changes=tuple(changes),
+    )
+
+
+@transaction.atomic
+def project_create(
+    *, plan_year: PlanYear, unit: Unit, user: User | None, data: dict[str, Any]
+) -> Project:
+    """Create a project of ``unit`` from the form's fields (PROJECT_EDITABLE_FIELDS)."""
+    _require_writable(user, unit.id)
+    project = Project(plan_year=plan_year, unit=unit, **_editable(data))
+    project.full_clean()
+    _raise_problems(project_check(project), note=project.warning_note)
+    project._history_user = user  # type: ignore[attr-defined]
+    project.save()
+    projects_refresh_start(project_ids=[project.id], user=user)
+    project.refresh_from_db()
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, project_id: int, expected_version: int, user: User | None, data: dict[str, Any]
+) -> Project:
+    """Save the form's fields over the project, unless someone saved it since the user opened it at
+    ``expected_version``: then nothing is written and StaleEdit says what they changed."""
+    claimed = Project.objects.filter(pk=project_id, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not claimed:
+        raise StaleEdit(project_conflict(project_id=project_id, since_version=expected_version))
+    project = Project.objects.select_related("plan_year", "unit").get(pk=project_id)
+    _require_writable(user, project.unit_id)
+    for name, value in _editable(data).items():
+        setattr(project, name, value)
+    project.full_clean()
+    _raise_problems(project_check(project), note=project.warning_note)
+    project._history_user = user  # type: ignore[attr-defined]
+    project.save()
+    projects_refresh_start(project_ids=[project.id], user=user)
+    project.refresh_from_db()
+    return project
+
+
+def _editable(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - set(PROJECT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    return data
+
+
+def _touch_project(project: Project, user: User | None) -> None:
+    """Re-check a project after a change to its households or criteria (inside the change's
+    transaction, so a refusal undoes it), then recompute its start date."""
+    project = Project.objects.select_related("plan_year", "unit").get(pk=project.pk)
+    check = project_check(project)
+    if check.errors:
+        raise ValidationError([p.message for p in check.errors])
+    projects_refresh_start(project_ids=[project.id], user=user)
+
+
+def _lock_project(project: Project) -> Project:
+    """Hold the project's row until the transaction ends, so two writers of its households or
+    criteria queue up (PostgreSQL; SQLite writes one at a time anyway)."""
+    return (
+        Project.objects.select_for_update().select_related("plan_year", "unit").get(pk=project.pk)
+    )
+
+
+@transaction.atomic
+def household_create(*, project: Project, user: User | None, data: dict[str, Any]) -> Household:
+    """Add one household to a project's roster; refused when the roster would exceed the project's
+    household count or the project's dates would fall out of order."""
+    project = _lock_project(project)
+    _require_writable(user, project.unit_id)
+    household = Household(project=project, **data)
+    household.full_clean()
+    household._history_user = user  # type: ignore[attr-defined]
+    household.save()
+    _touch_project(project, user)
+    return household
+
+
+@transaction.atomic
+def household_update(*, household: Household, user: User | None, data: dict[str, Any]) -> Household:
+    """Change one household's dwelling, head of household, phone or answers."""
+    _lock_project(household.project)
+    _require_writable(user, household.project.unit_id)
+    household = Household.objects.get(pk=household.pk)
+    for name, value in data.items():
+        setattr(household, name, value)
+    household.full_clean()
+    household._history_user = user  # type: ignore[attr-defined]
+    household.save()
+    _touch_project(household.project, user)
+    return household
+
+
+@transaction.atomic
+def household_delete(*, household: Household, user: User | None) -> None:
+    """Remove one household from the roster (its history keeps it); refused when the project's
+    start would then move after its completion."""
+    project = _lock_project(household.project)
+    _require_writable(user, project.unit_id)
+    household._history_user = user  # type: ignore[attr-defined]
+    household.delete()
+    _touch_project(project, user)
 
 
 @transaction.atomic
@@ -661,8 +913,18 @@ def criterion_record(
     no_structures: bool = False,
     confirmed_by: str = "",
     note: str = "",
+    evidence: File | None = None,
+    contractor: str | None = None,
 ) -> StartCriterion:
-    """Record (or clear) the date of one of criteria 2–5 and recompute the project's start date."""
+    """Record (or clear) one of criteria 2–5: its date, the named confirmer of "none present", the
+    evidence scan and, for the contract, the contractor's name; then recompute the start date."""
+    project = _lock_project(project)
+    _require_writable(user, project.unit_id)
+    if contractor is not None and contractor != project.contractor:
+        project.contractor = contractor
+        project.version += 1
+        project._history_user = user  # type: ignore[attr-defined]
+        project.save(update_fields=["contractor", "version", "updated_at"])
     row, _ = StartCriterion.objects.get_or_create(
         project=project, criterion=Criterion(criterion), defaults={"recorded_by": user}
     )
@@ -671,7 +933,10 @@ def criterion_record(
     row.confirmed_by = confirmed_by
     row.note = note
     row.recorded_by = user
+    if evidence is not None:
+        row.evidence = evidence
     row.full_clean()
+    row._history_user = user  # type: ignore[attr-defined]
     row.save()
-    projects_refresh_start(project_ids=[project.id], user=user)
+    _touch_project(project, user)
     return row

@@ -1,3 +1,5 @@
+"""URLs of the portal's pages for units and the city office (the admin has its own)."""
+
 from django.urls import path
 
 from . import views
@@ -5,4 +7,30 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_create, name="project_create"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/history/", views.project_history, name="project_history"),
+    path(
+        "projects/<int:pk>/criteria/<str:criterion>/",
+        views.criterion_edit,
+        name="criterion_edit",
+    ),
+    path(
+        "projects/<int:pk>/criteria/<str:criterion>/evidence/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path("projects/<int:pk>/households/", views.household_list, name="household_list"),
+    path("projects/<int:pk>/households/new/", views.household_create, name="household_create"),
+    path("projects/<int:pk>/households/import/", views.household_import, name="household_import"),
+    path(
+        "projects/<int:pk>/households/import/cancel/",
+        views.household_import_cancel,
+        name="household_import_cancel",
+    ),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/delete/", views.household_delete, name="household_delete"),
 ]

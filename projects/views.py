@@ -1,14 +1,42 @@
-"""Views of the programme's facts."""
+"""Views of the programme's facts: the home pages, and the county clerks' and leaders' data entry.
+
+Every object is looked up through the user's scope (selectors.projects_visible /
+households_visible), so an object of another unit is a 404 whatever id the URL names; writing needs
+the clerk or leader role of the project's unit (403 for the city office, who reads).
+"""
+
+import re
+import uuid
+from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import selectors, services
+from .choices import Criterion, Opinion, ProjectKind, Role
+from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES, template_workbook_bytes
+from .models import Household, PlanYear, Project, StartCriterion, User
+from .presenters import mask_name, mask_phone
+from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
+from .uploads import EVIDENCE_TYPES, evidence_kind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 25
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class AsOfForm(forms.Form):
@@ -19,11 +47,74 @@ class AsOfForm(forms.Form):
     )
 
 
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _plan_year_or_404() -> PlanYear:
+    plan_year = selectors.plan_year_latest()
+    if plan_year is None:
+        raise Http404("尚未建立年度计划")
+    return plan_year
+
+
+def _project_or_404(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(selectors.projects_visible(user=_user(request)), pk=pk)
+
+
+def _writable_project_or_404(request: HttpRequest, pk: int) -> Project:
+    project = _project_or_404(request, pk)
+    if not selectors.user_may_write(_user(request), project.unit_id):
+        raise PermissionDenied(_("只有本区县的填报员和审核人可以修改本区县的数据"))
+    return project
+
+
+def _household_or_404(request: HttpRequest, pk: int) -> Household:
+    return get_object_or_404(selectors.households_visible(user=_user(request)), pk=pk)
+
+
+def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's refusal shown beside the fields it names (the rest above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- home pages ---------------------------------------------------------------------------------
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: the city's milestone table, today (clipped to the plan year) or as of a date."""
+    """A clerk's or leader's unit page; the city's milestone table for the city office and admins.
+    Both as of today (clipped to the plan year) or the date asked for."""
     form = AsOfForm(request.GET or None)
     as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
+    user = _user(request)
+    plan_year = selectors.plan_year_latest()
+    scope = selectors.unit_scope(user)
+    if scope is not None and plan_year is not None and user.unit is not None:
+        day = selectors.clip_to_year(plan_year=plan_year, day=as_of or selectors.today_local())
+        page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
+        return render(
+            request,
+            "projects/unit_home.html",
+            {
+                "page": page,
+                "unit": user.unit,
+                "plan_year": plan_year,
+                "lacking_one": [
+                    (key, CRITERION_SHORT_LABELS[key], count)
+                    for key, count in sorted(
+                        page.blockers.lacking_one.items(), key=lambda kv: CRITERIA.index(kv[0])
+                    )
+                ],
+                "may_write": selectors.user_may_write(user, user.unit.id),
+            },
+        )
     report = selectors.milestone_report_for_today(as_of=as_of)
     return render(request, "projects/home.html", {"report": report, "form": form})
 
@@ -36,3 +127,489 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(template_workbook_bytes(kind), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
     return response
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    """The projects the user may see, filtered and searched, 25 to a page."""
+    user = _user(request)
+    plan_year = _plan_year_or_404()
+    filters = ProjectFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    projects = selectors.project_search(
+        projects=selectors.projects_visible(user=user).filter(plan_year=plan_year),
+        q=(criteria.get("q") or "").strip(),
+        kind=criteria.get("kind") or "",
+        status=criteria.get("status") or "",
+        missing=criteria.get("missing") or "",
+    )
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = selectors.start_statuses(projects=list(page.object_list))
+    rows = [(p, statuses[p.id]) for p in page.object_list]
+    query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "query": urlencode(query),
+            "plan_year": plan_year,
+            "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
+            "short_labels": CRITERION_SHORT_LABELS,
+        },
+    )
+
+
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    """A new project of the clerk's or leader's own unit (the unit is never taken from the form)."""
+    user = _user(request)
+    if user.unit is None or not selectors.user_may_write(user, user.unit.id):
+        raise PermissionDenied(_("只有区县填报员和审核人可以新建项目"))
+    plan_year = _plan_year_or_404()
+    form = ProjectForm(request.POST or None, instance=Project(plan_year=plan_year, unit=user.unit))
+    warnings: tuple[str, ...] = ()
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                plan_year=plan_year, unit=user.unit, user=user, data=form.service_data()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+            warnings = _pending_warnings(form)
+        else:
+            messages.success(request, _("已新建项目“%(name)s”") % {"name": project.name})
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "warnings": warnings, "title": _("新建改造项目"), "project": None},
+    )
+
+
+def _pending_warnings(form: ProjectForm) -> tuple[str, ...]:
+    """The warnings of the project as the form would save it (shown beside the explanation)."""
+    instance: Project = form.instance
+    for name, value in form.cleaned_data.items():
+        if hasattr(instance, name) and name != "version":
+            setattr(instance, name, value)
+    return services.project_check(instance).warnings
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project at a glance: the five criteria (which are open and why), consent, warnings."""
+    project = _project_or_404(request, pk)
+    check = services.project_check(project)
+    criteria = selectors.criteria_by_project(project_ids=[project.id]).get(project.id, {})
+    counts = Household.objects.filter(project=project).aggregate(
+        records=Count("id"),
+        agreed=Count("id", filter=Q(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE)),
+    )
+    rows = [
+        {
+            "key": state.key,
+            "label": CRITERION_LABELS[state.key],
+            "short": CRITERION_SHORT_LABELS[state.key],
+            "state": state,
+            "record": criteria.get(state.key),
+        }
+        for state in check.status.criteria
+    ]
+    needed = check.status.consent_needed
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "check": check,
+            "rows": rows,
+            "records": counts["records"],
+            "agreed": counts["agreed"],
+            "consent_percent_tenths": (counts["agreed"] * 1000 // project.households)
+            if project.households
+            else 0,
+            "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
+            "may_write": selectors.user_may_write(_user(request), project.unit_id),
+            "start_applies": project.kind == ProjectKind.NEW,
+        },
+    )
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a project; a save over someone else's newer save is refused and shows what they changed."""
+    project = _writable_project_or_404(request, pk)
+    form = ProjectForm(request.POST or None, instance=project)
+    conflict = None
+    warnings = services.project_check(project).warnings
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version") or 0
+        try:
+            saved = services.project_update(
+                project_id=project.pk,
+                expected_version=expected,
+                user=_user(request),
+                data=form.service_data(),
+            )
+        except services.StaleEdit as stale:
+            conflict = stale.conflict
+            # The user's input stays in the form; saving again now knowingly replaces their change.
+            data = request.POST.copy()
+            data["version"] = str(conflict.version)
+            form = ProjectForm(data, instance=Project.objects.get(pk=project.pk))
+            form.is_valid()
+        except ValidationError as error:
+            _apply_errors(form, error)
+            warnings = _pending_warnings(form)
+        else:
+            messages.success(request, _("已保存项目“%(name)s”") % {"name": saved.name})
+            return redirect("project_detail", pk=saved.pk)
+    return render(
+        request,
+        "projects/project_form.html",
+        {
+            "form": form,
+            "warnings": warnings,
+            "conflict": conflict,
+            "title": _("编辑改造项目"),
+            "project": project,
+        },
+    )
+
+
+@login_required
+def project_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what on the project and its criteria, and when (django-simple-history)."""
+    project = _project_or_404(request, pk)
+    entries: list[dict[str, Any]] = []
+    records = list(
+        Project.history.filter(id=project.id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    previous = None
+    for record in records:
+        changes: list[tuple[Any, Any, Any]] = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = Project._meta.get_field(change.field)
+                changes.append(
+                    (getattr(field, "verbose_name", change.field), change.old, change.new)
+                )
+        entries.append({"record": record, "what": _("项目"), "changes": changes})
+        previous = record
+    criterion_records = (
+        StartCriterion.history.filter(project_id=project.id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for record in criterion_records:
+        changes = [
+            (_("满足日期"), None, record.met_on),
+            (_("证明材料"), None, _("已上传") if record.evidence else _("无")),
+        ]
+        entries.append(
+            {
+                "record": record,
+                "what": Criterion(record.criterion).label,
+                "changes": changes,
+            }
+        )
+    roster = (
+        Household.history.filter(project_id=project.id)
+        .values("history_user__username", "history_user__first_name", "history_type")
+        .annotate(n=Count("history_id"))
+        .order_by()
+    )
+    entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)
+    return render(
+        request,
+        "projects/project_history.html",
+        {"project": project, "entries": entries[:200], "roster": list(roster)},
+    )
+
+
+# --- start criteria -----------------------------------------------------------------------------
+
+
+def _criterion_or_404(criterion: str) -> Criterion:
+    if criterion not in Criterion.values:
+        raise Http404
+    return Criterion(criterion)
+
+
+@login_required
+def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpResponse:
+    """Record one of criteria 2–5 with its evidence."""
+    project = _writable_project_or_404(request, pk)
+    key = _criterion_or_404(criterion)
+    if project.kind != ProjectKind.NEW:
+        messages.info(request, _("续建项目已于上年开工，不适用开工认定条件"))
+        return redirect("project_detail", pk=project.pk)
+    record = StartCriterion.objects.filter(project=project, criterion=key).first()
+    initial: dict[str, Any] = {"contractor": project.contractor}
+    if record is not None:
+        initial.update(
+            met_on=record.met_on,
+            no_structures=record.no_structures,
+            confirmed_by=record.confirmed_by,
+            note=record.note,
+        )
+    form = CriterionForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        criterion=key,
+        has_evidence=bool(record and record.evidence),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.criterion_record(
+                project=project,
+                criterion=key,
+                met_on=data.get("met_on"),
+                user=_user(request),
+                no_structures=bool(data.get("no_structures")),
+                confirmed_by=(data.get("confirmed_by") or "").strip(),
+                note=data.get("note") or "",
+                evidence=data.get("evidence") or None,
+                contractor=(data["contractor"] or "").strip() if "contractor" in data else None,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存“%(label)s”") % {"label": key.label})
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request,
+        "projects/criterion_form.html",
+        {
+            "project": project,
+            "form": form,
+            "criterion": key,
+            "label": CRITERION_LABELS[key.value],
+            "record": record,
+        },
+    )
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, criterion: str) -> FileResponse:
+    """A criterion's evidence, only to users who may see the project, typed by its content."""
+    project = _project_or_404(request, pk)
+    key = _criterion_or_404(criterion)
+    record = StartCriterion.objects.filter(project=project, criterion=key).first()
+    if record is None or not record.evidence:
+        raise Http404
+    handle = record.evidence.open("rb")
+    kind = evidence_kind(handle.read(16))
+    handle.seek(0)
+    if kind is None:
+        handle.close()
+        raise Http404
+    content_type, suffix = EVIDENCE_TYPES[kind]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"{project.name}-{key.label}{suffix}",
+        as_attachment=request.GET.get("download") == "1",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- households ---------------------------------------------------------------------------------
+
+
+@login_required
+def household_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's roster, names and phones masked, with the consent share."""
+    project = _project_or_404(request, pk)
+    q = (request.GET.get("q") or "").strip()
+    households = Household.objects.filter(project=project)
+    if q:
+        households = households.filter(
+            Q(building__icontains=q) | Q(entrance__icontains=q) | Q(room__icontains=q)
+        )
+    page = Paginator(households.order_by("building", "entrance", "room", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in page.object_list]
+    check = services.project_check(project)
+    return render(
+        request,
+        "projects/household_list.html",
+        {
+            "project": project,
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "status": check.status,
+            "records": Household.objects.filter(project=project).count(),
+            "may_write": selectors.user_may_write(_user(request), project.unit_id),
+        },
+    )
+
+
+@login_required
+def household_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _writable_project_or_404(request, pk)
+    form = HouseholdForm(request.POST or None, instance=Household(project=project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_create(
+                project=project, user=_user(request), data=form.service_data()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已添加住户"))
+            if "save_add" in request.POST:
+                return redirect("household_create", pk=project.pk)
+            return redirect("household_list", pk=project.pk)
+    return render(
+        request,
+        "projects/household_form.html",
+        {"project": project, "form": form, "title": _("添加住户"), "creating": True},
+    )
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one page where a household's name and phone are shown in full."""
+    household = _household_or_404(request, pk)
+    return render(
+        request,
+        "projects/household_detail.html",
+        {
+            "household": household,
+            "project": household.project,
+            "may_write": selectors.user_may_write(_user(request), household.project.unit_id),
+        },
+    )
+
+
+def _writable_household_or_404(request: HttpRequest, pk: int) -> Household:
+    household = _household_or_404(request, pk)
+    if not selectors.user_may_write(_user(request), household.project.unit_id):
+        raise PermissionDenied(_("只有本区县的填报员和审核人可以修改住户记录"))
+    return household
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _writable_household_or_404(request, pk)
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                household=household, user=_user(request), data=form.service_data()
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存住户记录"))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "projects/household_form.html",
+        {"project": household.project, "form": form, "title": _("编辑住户"), "creating": False},
+    )
+
+
+@login_required
+def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _writable_household_or_404(request, pk)
+    project = household.project
+    if request.method == "POST":
+        try:
+            services.household_delete(household=household, user=_user(request))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("household_detail", pk=household.pk)
+        messages.success(request, _("已删除住户 %(dwelling)s") % {"dwelling": household})
+        return redirect("household_list", pk=project.pk)
+    return render(
+        request,
+        "projects/household_confirm_delete.html",
+        {"household": household, "project": project},
+    )
+
+
+def _import_key(project: Project) -> str:
+    return f"roster-import-{project.pk}"
+
+
+@login_required
+def household_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a project's roster: upload, see what would change (nothing written), then confirm."""
+    project = _writable_project_or_404(request, pk)
+    form = RosterImportForm()
+    result = None
+    token = ""
+    if request.method == "POST" and "confirm" in request.POST:
+        token = request.POST.get("token", "")
+        if not TOKEN_RE.match(token) or request.session.get(_import_key(project)) != token:
+            messages.error(request, _("导入预览已过期，请重新上传文件"))
+            return redirect("household_import", pk=project.pk)
+        path = f"imports/{token}.xlsx"
+        with default_storage.open(path, "rb") as handle:
+            result = services.households_import(
+                source=handle, plan_year=project.plan_year, user=_user(request), project=project
+            )
+        if result.ok:
+            default_storage.delete(path)
+            del request.session[_import_key(project)]
+            messages.success(
+                request,
+                _("导入完成：新增 %(created)d 户，更新 %(updated)d 户，未变 %(unchanged)d 户")
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                },
+            )
+            return redirect("household_list", pk=project.pk)
+    elif request.method == "POST":
+        form = RosterImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > settings.IMPORT_MAX_FILE_BYTES:
+                form.add_error("file", _("文件过大"))
+            else:
+                token = uuid.uuid4().hex
+                content = upload.read()
+                result = services.households_import(
+                    source=ContentFile(content),
+                    plan_year=project.plan_year,
+                    user=_user(request),
+                    project=project,
+                    dry_run=True,
+                )
+                if result.ok:
+                    default_storage.save(f"imports/{token}.xlsx", ContentFile(content))
+                    request.session[_import_key(project)] = token
+    return render(
+        request,
+        "projects/household_import.html",
+        {"project": project, "form": form, "result": result, "token": token},
+    )
+
+
+@require_POST
+@login_required
+def household_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _writable_project_or_404(request, pk)
+    token = request.session.pop(_import_key(project), None)
+    if token and TOKEN_RE.match(token):
+        default_storage.delete(f"imports/{token}.xlsx")
+    return redirect(reverse("household_list", kwargs={"pk": project.pk}))

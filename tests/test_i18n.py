@@ -188,7 +188,7 @@ def test_navbar_is_english_for_a_signed_in_user(client: Client, programme: None)
     client.force_login(clerk)
     client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
     html = client.get(reverse("home")).content.decode()
-    assert ">Milestones</a>" in html
+    assert ">My unit</a>" in html and ">Projects</a>" in html
     assert "(County-level clerk)" in html
     assert ">Log out</button>" in html
 
@@ -239,7 +239,7 @@ def test_home_page_in_english(client: Client, programme: None) -> None:
     from projects.choices import Role
     from projects.models import Unit, User
 
-    user = User.objects.create_user("c", password="x", role=Role.CLERK, unit=Unit.objects.first())
+    user = User.objects.create_user("c", password="x", role=Role.CITY, unit=Unit.objects.first())
     client.force_login(user)
     html = client.get("/", {"as_of": "2022-06-30"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "City total" in html and "Milestones of the 2022 plan year" in html

@@ -70,11 +70,11 @@ def test_home_requires_login(client: Client) -> None:
     assert response["Location"] == f"{reverse('login')}?next={reverse('home')}"
 
 
-def test_home_shows_city_row_units_and_unallocated_rows(client: Client, clerk: User) -> None:
+def test_home_shows_city_row_units_and_unallocated_rows(client: Client, city_user: User) -> None:
     """The milestone table has the city row, every unit, the remainder the source does not allocate
     (15948 − 10641 = 5307 new starts, 11164 − 7450 = 3714 completions) and the two carry-over figures
     whose unit the source lost (30 and 2113)."""
-    client.force_login(clerk)
+    client.force_login(city_user)
     html = page(client, reverse("home"))
     assert "全市" in html
     for unit in Unit.objects.all():
@@ -87,10 +87,10 @@ def test_home_shows_city_row_units_and_unallocated_rows(client: Client, clerk: U
     assert "2022-06-30" not in html
 
 
-def test_home_shows_statuses_as_badges(client: Client, clerk: User) -> None:
+def test_home_shows_statuses_as_badges(client: Client, city_user: User) -> None:
     """Each milestone cell carries a coloured badge with its Chinese status: a unit whose target the
     source does not give shows 无目标, a target of 0 (上蔡县 carry-over) is 已完成."""
-    client.force_login(clerk)
+    client.force_login(city_user)
     html = page(client, reverse("home"))
     assert 'class="badge text-bg-secondary">无目标<' in html
     assert 'class="badge text-bg-success">已完成<' in html
@@ -104,9 +104,9 @@ def test_home_without_a_plan_year_says_so(client: Client, db: None) -> None:
     assert "尚未建立年度计划" in page(client, reverse("home"))
 
 
-def test_home_query_count_does_not_grow_with_projects(client: Client, clerk: User) -> None:
+def test_home_query_count_does_not_grow_with_projects(client: Client, city_user: User) -> None:
     """The dashboard runs the same number of queries for 1 project as for 6."""
-    client.force_login(clerk)
+    client.force_login(city_user)
     ProjectFactory()
     with CaptureQueriesContext(connection) as one:
         page(client, reverse("home"))
@@ -142,10 +142,10 @@ def test_logout_by_post_returns_to_login(client: Client, clerk: User) -> None:
     ("kind", "headers"), [("projects", PROJECT_HEADERS), ("households", HOUSEHOLD_HEADERS)]
 )
 def test_template_download_has_the_import_headers(
-    client: Client, clerk: User, kind: str, headers: tuple[str, ...]
+    client: Client, city_user: User, kind: str, headers: tuple[str, ...]
 ) -> None:
     """The downloadable import template is an .xlsx whose first row is exactly the import headers."""
-    client.force_login(clerk)
+    client.force_login(city_user)
     html = page(client, reverse("home"))
     url = reverse("import_template", args=[kind])
     assert f'href="{url}"' in html
@@ -182,12 +182,12 @@ def test_pages_load_no_assets_from_the_internet(
     assert "/static/bootstrap/js/bootstrap.bundle.min.js" in pages[0]
 
 
-def test_home_as_of_a_date(client: Client, clerk: User) -> None:
+def test_home_as_of_a_date(client: Client, city_user: User) -> None:
     """?as_of= judges the table on that date; a date outside the plan year is clipped to it."""
     from datetime import date
 
     ProjectFactory(households=2402, started_on=date(2022, 6, 1))
-    client.force_login(clerk)
+    client.force_login(city_user)
     report = client.get(reverse("home"), {"as_of": "2022-06-30"}).context["report"]
     assert report.as_of == date(2022, 6, 30)
     yicheng = next(row for row in report.units if row.label == "驿城区")

@@ -60,3 +60,9 @@ def milestone(row: Any, key: str) -> Any:
 def milestone_rows(report: Any) -> list[Any]:
     """The rows of a milestone report in table order: the city first, then the units."""
     return [report.city, *report.units]
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]`` in a template (None when absent)."""
+    return mapping.get(key)
