@@ -805,8 +805,7 @@ def project_create(
     """Create a project of ``unit`` from the form's fields (PROJECT_EDITABLE_FIELDS)."""
     _require_writable(user, unit.id)
     project = Project(plan_year=plan_year, unit=unit, **_editable(data))
-    project.full_clean()
-    _raise_problems(project_check(project), note=project.warning_note)
+    _validate(project)
     project._history_user = user  # type: ignore[attr-defined]
     project.save()
     projects_refresh_start(project_ids=[project.id], user=user)
@@ -829,13 +828,20 @@ def project_update(
     _require_writable(user, project.unit_id)
     for name, value in _editable(data).items():
         setattr(project, name, value)
-    project.full_clean()
-    _raise_problems(project_check(project), note=project.warning_note)
+    _validate(project)
     project._history_user = user  # type: ignore[attr-defined]
     project.save()
     projects_refresh_start(project_ids=[project.id], user=user)
     project.refresh_from_db()
     return project
+
+
+def _validate(project: Project) -> None:
+    """Field values first, then the rules of SPEC §4 (their messages name the field), then the
+    database constraints that remain."""
+    project.clean_fields()
+    _raise_problems(project_check(project), note=project.warning_note)
+    project.full_clean()
 
 
 def _editable(data: dict[str, Any]) -> dict[str, Any]:
@@ -850,8 +856,16 @@ def _touch_project(project: Project, user: User | None) -> None:
     transaction, so a refusal undoes it), then recompute its start date."""
     project = Project.objects.select_related("plan_year", "unit").get(pk=project.pk)
     check = project_check(project)
-    if check.errors:
-        raise ValidationError([p.message for p in check.errors])
+    errors = [p.message for p in check.errors]
+    if project.completed_on and project.started_on and not check.status.started:
+        # Completed before its households were entered is a warning; a change that takes a
+        # completed project's start away is refused, as is a consent share that would (admin).
+        errors.append(
+            f"项目已于 {project.completed_on} 完工，此修改将使其不再满足开工条件："
+            + "；".join(c.reason for c in check.status.criteria if not c.met)
+        )
+    if errors:
+        raise ValidationError(errors)
     projects_refresh_start(project_ids=[project.id], user=user)
 
 
