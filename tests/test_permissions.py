@@ -1,0 +1,564 @@
+"""Who may do what (SPEC §6): every URL of the portal for every role, and cross-unit attempts.
+
+The matrix is generated from the URL conf: a URL without an entry in EXPECTED fails
+``test_every_url_has_an_expected_row``, so a new page can't be added without saying who may see it.
+Unit A is 驿城区, unit B is 西平县; objects outside a clerk's or leader's unit are a 404.
+"""
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
+
+from projects import services
+from projects.choices import Criterion, Opinion, ProjectKind, Role
+from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
+from projects.models import Household, Project, StartCriterion, Unit, User
+from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+from tests.xlsx import household_row, project_row, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+UNIT_A = "驿城区"
+UNIT_B = "西平县"
+PROJECT_A = "建设路1号院"
+PROJECT_B = "人民路2号院"
+
+ROLES = ("anonymous", "clerk_a", "leader_a", "clerk_b", "city", "admin")
+B_ROLES = ("clerk_b", "leader_b")
+
+# --- the expected status of a GET, by role ------------------------------------------------------
+
+
+def _codes(anonymous: int, a: int, clerk_b: int, city: int, admin: int) -> dict[str, int]:
+    return {
+        "anonymous": anonymous,
+        "clerk_a": a,
+        "leader_a": a,
+        "clerk_b": clerk_b,
+        "city": city,
+        "admin": admin,
+    }
+
+
+PUBLIC = _codes(200, 200, 200, 200, 200)
+SIGNED_IN = _codes(302, 200, 200, 200, 200)
+# A new project of one's own unit: clerk B creates in B; the city office and admins write nothing.
+OWN_UNIT_CREATE = _codes(302, 200, 200, 403, 403)
+# A's object: A reads, B gets a 404, the city office and admins read.
+READ_A = _codes(302, 200, 404, 200, 200)
+# A's object: A writes, B gets a 404, the city office and admins are refused.
+WRITE_A = _codes(302, 200, 404, 403, 403)
+POST_ONLY = _codes(405, 405, 405, 405, 405)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a URL is about (None, A's project or A's household) and its status by role on GET;
+    ``post`` for URLs that only take POST."""
+
+    target: str | None
+    get: dict[str, int]
+    post: dict[str, int] | None = None
+
+
+EXPECTED: dict[str, Expect] = {
+    # django.contrib.auth's pages
+    "login": Expect(None, PUBLIC),
+    "logout": Expect(None, POST_ONLY),
+    "password_change": Expect(None, SIGNED_IN),
+    "password_change_done": Expect(None, SIGNED_IN),
+    "password_reset": Expect(None, PUBLIC),
+    "password_reset_done": Expect(None, PUBLIC),
+    "password_reset_confirm": Expect(None, PUBLIC),
+    "password_reset_complete": Expect(None, PUBLIC),
+    # the portal
+    "home": Expect(None, SIGNED_IN),
+    "import_template": Expect(None, SIGNED_IN),
+    "project_list": Expect(None, SIGNED_IN),
+    "project_create": Expect(None, OWN_UNIT_CREATE),
+    "project_detail": Expect("project", READ_A),
+    "project_edit": Expect("project", WRITE_A),
+    "project_history": Expect("project", READ_A),
+    "criterion_edit": Expect("project", WRITE_A),
+    "evidence_download": Expect("project", READ_A),
+    "household_list": Expect("project", READ_A),
+    "household_create": Expect("project", WRITE_A),
+    "household_import": Expect("project", WRITE_A),
+    "household_import_cancel": Expect("project", POST_ONLY, post=_codes(302, 302, 404, 403, 403)),
+    "household_detail": Expect("household", READ_A),
+    "household_edit": Expect("household", WRITE_A),
+    "household_delete": Expect("household", WRITE_A),
+}
+
+# URL arguments other than the object's pk.
+FIXED_KWARGS: dict[str, str] = {
+    "criterion": Criterion.DESIGN_POSTED.value,
+    "kind": "projects",
+    "uidb64": "MQ",
+    "token": "not-a-valid-token",
+}
+
+
+def _walk(
+    resolver: URLResolver, namespaces: tuple[str, ...] = (), prefix: str = ""
+) -> Iterator[tuple[tuple[str, ...], str, str, tuple[str, ...]]]:
+    """(namespaces, qualified name, route, argument names) of every pattern below ``resolver``;
+    an unnamed pattern is named by its route, so it can't hide from the matrix either."""
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry, inner, route)
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespaces, entry.name)) if entry.name else f"<unnamed {route}>"
+            arguments = tuple(getattr(entry.pattern, "converters", {}))
+            yield namespaces, name, route, arguments
+
+
+def portal_urls() -> dict[str, tuple[str, ...]]:
+    """Every URL except the admin's (it has its own permissions) and Django's language switch."""
+    return {
+        name: arguments
+        for namespaces, name, route, arguments in _walk(get_resolver())
+        if "admin" not in namespaces and not route.startswith("i18n/")
+    }
+
+
+# --- the world: two units' projects, households and evidence, and one user per role ---------------
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    project_a: Project
+    household_a: Household
+    project_b: Project
+    household_b: Household
+    media: Path
+
+    def pk_of(self, target: str | None) -> int | None:
+        if target == "project":
+            return self.project_a.pk
+        if target == "household":
+            return self.household_a.pk
+        return None
+
+
+@pytest.fixture
+def world(programme: None, settings: Any, tmp_path: Path) -> World:
+    media = tmp_path / "media"
+    media.mkdir()
+    settings.MEDIA_ROOT = media
+    unit_a = Unit.objects.get(name=UNIT_A)
+    unit_b = Unit.objects.get(name=UNIT_B)
+    project_a = ProjectFactory(unit=unit_a, name=PROJECT_A)
+    project_b = ProjectFactory(unit=unit_b, name=PROJECT_B)
+    record = StartCriterion.objects.create(
+        project=project_a, criterion=Criterion.DESIGN_POSTED, met_on=date(2022, 3, 20)
+    )
+    record.evidence.save("design.png", ContentFile(png_bytes()))
+    users = {
+        "clerk_a": UserFactory(username="clerk-a", role=Role.CLERK, unit=unit_a),
+        "leader_a": UserFactory(username="leader-a", role=Role.LEADER, unit=unit_a),
+        "clerk_b": UserFactory(username="clerk-b", role=Role.CLERK, unit=unit_b),
+        "leader_b": UserFactory(username="leader-b", role=Role.LEADER, unit=unit_b),
+        "city": UserFactory(username="city", role=Role.CITY, unit=None, is_staff=True),
+        "admin": User.objects.create_superuser("admin", password="Zmd-test-2022!"),
+    }
+    return World(
+        users=users,
+        project_a=project_a,
+        household_a=HouseholdFactory(project=project_a, head_name="驿城住户"),
+        project_b=project_b,
+        household_b=HouseholdFactory(project=project_b, head_name="西平住户"),
+        media=media,
+    )
+
+
+def url_of(name: str, world: World) -> str:
+    arguments = portal_urls()[name]
+    kwargs: dict[str, Any] = {}
+    for argument in arguments:
+        if argument == "pk":
+            kwargs["pk"] = world.pk_of(EXPECTED[name].target)
+        else:
+            kwargs[argument] = FIXED_KWARGS[argument]
+    return reverse(name, kwargs=kwargs)
+
+
+def client_for(role: str, world: World) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def fetched(response: HttpResponse) -> int:
+    """The status code, after reading and closing a streamed file."""
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    response.close()
+    return response.status_code
+
+
+def assert_login_redirect(response: HttpResponse, url: str) -> None:
+    location = urlsplit(response["Location"])
+    assert location.path == reverse("login"), response["Location"]
+    assert parse_qs(location.query).get("next") == [url], response["Location"]
+
+
+def snapshot(world: World) -> tuple[Any, ...]:
+    """Every row of projects, households and criteria, their history, and every stored file."""
+    return (
+        list(Project.objects.order_by("pk").values()),
+        list(Household.objects.order_by("pk").values()),
+        list(StartCriterion.objects.order_by("pk").values()),
+        Project.history.count(),
+        Household.history.count(),
+        StartCriterion.history.count(),
+        sorted(str(p.relative_to(world.media)) for p in world.media.rglob("*") if p.is_file()),
+    )
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+
+def test_every_url_has_an_expected_row() -> None:
+    """Every named URL outside the admin is in EXPECTED, and EXPECTED names no URL that is gone."""
+    found = set(portal_urls())
+    missing = sorted(found - set(EXPECTED))
+    gone = sorted(set(EXPECTED) - found)
+    assert not missing, f"URLs without an entry in EXPECTED: {missing}"
+    assert not gone, f"EXPECTED names URLs that no longer exist: {gone}"
+
+
+def test_every_url_argument_has_a_value() -> None:
+    """Every URL argument is an object pk (of the entry's target) or has a value in FIXED_KWARGS."""
+    for name, arguments in portal_urls().items():
+        for argument in arguments:
+            if argument == "pk":
+                assert name in EXPECTED and EXPECTED[name].target, name
+            else:
+                assert argument in FIXED_KWARGS, (name, argument)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_get_status_by_role(name: str, role: str, world: World) -> None:
+    """A GET of each URL by each role answers the expected status; a 302 goes to the login page."""
+    url = url_of(name, world)
+    response = client_for(role, world).get(url)
+    status = fetched(response)
+    expected = EXPECTED[name].get[role]
+    assert status == expected, f"GET {name} {url} as {role}: got {status}, expected {expected}"
+    if status == 302:
+        assert_login_redirect(response, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e.post))
+def test_post_only_status_by_role(name: str, role: str, world: World) -> None:
+    """A POST to a POST-only URL by each role answers the expected status; anonymous goes to login."""
+    url = url_of(name, world)
+    response = client_for(role, world).post(url)
+    post = EXPECTED[name].post
+    assert post is not None
+    assert response.status_code == post[role], (
+        f"POST {name} {url} as {role}: got {response.status_code}, expected {post[role]}"
+    )
+    if role == "anonymous":
+        assert_login_redirect(response, url)
+
+
+OBJECT_URLS = sorted(n for n, e in EXPECTED.items() if e.target)
+
+
+@pytest.mark.parametrize("role", B_ROLES)
+@pytest.mark.parametrize("name", OBJECT_URLS)
+def test_other_units_objects_are_404(name: str, role: str, world: World) -> None:
+    """Every URL naming one of A's projects or households is a 404 for B's clerk and leader."""
+    url = url_of(name, world)
+    client = client_for(role, world)
+    response = client.post(url) if EXPECTED[name].post else client.get(url)
+    status = fetched(response)
+    assert status == 404, f"{name} {url} as {role}: got {status}, expected 404"
+
+
+@pytest.mark.parametrize("role", ("clerk_a", "leader_a", "clerk_b", "leader_b", "city"))
+def test_project_list_shows_only_the_users_unit(role: str, world: World) -> None:
+    """The project list shows a clerk or leader their own unit's projects only; the city all."""
+    html = client_for(role, world).get(reverse("project_list")).content.decode()
+    sees_a, sees_b = PROJECT_A in html, PROJECT_B in html
+    assert (sees_a, sees_b) == {
+        "clerk_a": (True, False),
+        "leader_a": (True, False),
+        "clerk_b": (False, True),
+        "leader_b": (False, True),
+        "city": (True, True),
+    }[role]
+
+
+# --- writes across units ------------------------------------------------------------------------
+
+
+def roster_file(tmp_path: Path, rows: list[list[Any]]) -> SimpleUploadedFile:
+    path = write_xlsx(tmp_path / "roster.xlsx", HOUSEHOLD_HEADERS, rows)
+    return SimpleUploadedFile(
+        "roster.xlsx",
+        path.read_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def project_form_data(project: Project, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "version": project.version,
+        "kind": project.kind,
+        "name": project.name,
+        "address": project.address,
+        "buildings": project.buildings,
+        "households": project.households,
+        "floor_area": project.floor_area,
+        "investment": project.investment,
+        "fund_central": project.fund_central,
+        "fund_provincial": project.fund_provincial,
+        "fund_city": project.fund_city,
+        "fund_county": project.fund_county,
+        "fund_social": project.fund_social,
+        "fund_credit": project.fund_credit,
+        "fund_residents": project.fund_residents,
+        "management_mode": "",
+        "construction_unit": "",
+        "supervising_unit": "",
+        "responsible_person": "",
+        "responsible_phone": "",
+        "contractor": "",
+        "completed_on": "",
+        "accepted_on": "",
+        "warning_note": "资金来源待落实",
+        "contents_other": "",
+        "hazards_other": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def household_form_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "building": "9",
+        "entrance": "1",
+        "room": "901",
+        "head_name": "赵六",
+        "phone": "13700001111",
+        "plan_opinion": Opinion.AGREE,
+        "management_opinion": Opinion.AGREE,
+        "answered_on": "2022-03-02",
+    }
+    data.update(overrides)
+    return data
+
+
+# Each write URL and its POST body (built per request: an upload is read once).
+WRITES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "project_edit": lambda w: project_form_data(w.project_a, name="改名小区", address="改了地址"),
+    "criterion_edit": lambda w: {
+        "met_on": "2022-03-25",
+        "note": "改了",
+        "evidence": SimpleUploadedFile("x.png", png_bytes(), content_type="image/png"),
+    },
+    "household_create": lambda w: household_form_data(),
+    "household_edit": lambda w: household_form_data(
+        building=w.household_a.building,
+        entrance=w.household_a.entrance,
+        room=w.household_a.room,
+        head_name="改名住户",
+    ),
+    "household_delete": lambda w: {},
+    "household_import": lambda w: {
+        "preview": "1",
+        "file": roster_file(
+            w.media.parent, [household_row(区县=UNIT_A, 小区名称=PROJECT_A, 房号="902")]
+        ),
+    },
+    "household_import_cancel": lambda w: {},
+}
+# The writes that change stored data when A's clerk sends them (the import only previews).
+CHANGING_WRITES = ("project_edit", "criterion_edit", "household_create", "household_edit")
+
+
+@pytest.mark.parametrize("role", ("clerk_a", "leader_a"))
+@pytest.mark.parametrize("write", [*CHANGING_WRITES, "household_delete"])
+def test_own_unit_write_goes_through(write: str, role: str, world: World) -> None:
+    """The write payloads are valid: sent by A's clerk or leader they change A's data."""
+    before = snapshot(world)
+    response = client_for(role, world).post(url_of(write, world), WRITES[write](world))
+    assert response.status_code == 302, response.context and response.context.get("form").errors
+    assert snapshot(world) != before
+
+
+@pytest.mark.parametrize("role", ("clerk_b", "leader_b", "city", "admin"))
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_write_to_other_units_objects_is_refused(write: str, role: str, world: World) -> None:
+    """A's write URLs POSTed by B's users are 404, by city/admin 403, and change nothing stored."""
+    before = snapshot(world)
+    response = client_for(role, world).post(url_of(write, world), WRITES[write](world))
+    expected = 404 if role in B_ROLES else 403
+    assert response.status_code == expected, (
+        f"POST {write} as {role}: got {response.status_code}, expected {expected}"
+    )
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("role", ("city", "admin"))
+def test_city_and_admin_cannot_create_projects(role: str, world: World) -> None:
+    """A POST to the new-project page by the city office or an admin is a 403 and creates nothing."""
+    before = snapshot(world)
+    data = project_form_data(world.project_a, name="市里新建小区", version="")
+    response = client_for(role, world).post(reverse("project_create"), data)
+    assert response.status_code == 403
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("role", ("clerk_a", "leader_a"))
+def test_new_project_unit_is_never_taken_from_the_form(role: str, world: World) -> None:
+    """A new project POSTed with a forged ``unit`` field naming unit B is created in unit A."""
+    unit_b = Unit.objects.get(name=UNIT_B)
+    data = project_form_data(
+        world.project_a, name="伪造区县小区", version="", unit=unit_b.pk, unit_id=unit_b.pk
+    )
+    response = client_for(role, world).post(reverse("project_create"), data)
+    assert response.status_code == 302
+    created = Project.objects.get(name="伪造区县小区")
+    assert created.unit.name == UNIT_A
+    assert not Project.objects.filter(unit=unit_b, name="伪造区县小区").exists()
+
+
+# --- the services refuse too --------------------------------------------------------------------
+
+
+SERVICE_CALLS: dict[str, Callable[[World, User], object]] = {
+    "project_create": lambda w, u: services.project_create(
+        plan_year=w.project_a.plan_year,
+        unit=w.project_a.unit,
+        user=u,
+        data={"kind": ProjectKind.NEW, "name": "服务新建小区", "households": 5},
+    ),
+    "project_update": lambda w, u: services.project_update(
+        project_id=w.project_a.pk,
+        expected_version=w.project_a.version,
+        user=u,
+        data={"name": "服务改名小区"},
+    ),
+    "household_create": lambda w, u: services.household_create(
+        project=w.project_a,
+        user=u,
+        data={"building": "8", "entrance": "1", "room": "801", "head_name": "钱七"},
+    ),
+    "household_update": lambda w, u: services.household_update(
+        household=w.household_a, user=u, data={"head_name": "服务改名"}
+    ),
+    "household_delete": lambda w, u: services.household_delete(household=w.household_a, user=u),
+    "criterion_record": lambda w, u: services.criterion_record(
+        project=w.project_a,
+        criterion=Criterion.CONTRACT_SIGNED,
+        met_on=date(2022, 4, 1),
+        user=u,
+        contractor="某建设公司",
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ("clerk_b", "leader_b", "city", "admin"))
+@pytest.mark.parametrize("call", sorted(SERVICE_CALLS))
+def test_services_refuse_users_outside_the_unit(call: str, role: str, world: World) -> None:
+    """The write services refuse B's users, city and admin on A's data and write nothing."""
+    before = snapshot(world)
+    with pytest.raises(PermissionDenied):
+        SERVICE_CALLS[call](world, world.users[role])
+    assert snapshot(world) == before
+
+
+# --- an import file naming another unit ---------------------------------------------------------
+
+
+NOT_YOURS = f"无权导入{UNIT_B}的数据"
+ONLY_THIS_PROJECT = f"此处只能导入“{UNIT_A}{PROJECT_A}”的住户"
+NO_SUCH_PROJECT = f"没有名为“{PROJECT_B}”的项目"
+
+
+@pytest.mark.parametrize(
+    ("rows", "messages"),
+    [
+        pytest.param([(UNIT_B, PROJECT_B)], [NOT_YOURS, ONLY_THIS_PROJECT], id="B-unit-B-project"),
+        pytest.param([(UNIT_A, PROJECT_B)], [NO_SUCH_PROJECT], id="A-unit-B-project"),
+        pytest.param([(UNIT_B, PROJECT_A)], [NOT_YOURS], id="B-unit-A-project"),
+        pytest.param(
+            [(UNIT_A, PROJECT_A), (UNIT_B, PROJECT_B)],
+            [NOT_YOURS, ONLY_THIS_PROJECT],
+            id="A-row-and-B-row",
+        ),
+    ],
+)
+def test_roster_import_naming_another_unit_writes_nothing(
+    rows: list[tuple[str, str]], messages: list[str], world: World, tmp_path: Path
+) -> None:
+    """A roster naming 西平县 or B's project, on A's page, shows errors, no token, writes nothing."""
+    client = client_for("clerk_a", world)
+    before = snapshot(world)
+    upload = roster_file(
+        tmp_path,
+        [
+            household_row(区县=unit, 小区名称=name, 房号=str(501 + i))
+            for i, (unit, name) in enumerate(rows)
+        ],
+    )
+    url = reverse("household_import", kwargs={"pk": world.project_a.pk})
+    response = client.post(url, {"preview": "1", "file": upload})
+    assert response.status_code == 200
+    assert response.context["result"].errors
+    html = response.content.decode()
+    assert 'id="import-errors"' in html
+    for message in messages:
+        assert message in html
+    assert 'name="confirm"' not in html
+    assert f"roster-import-{world.project_a.pk}" not in client.session
+    assert snapshot(world) == before
+
+
+def test_import_services_refuse_rows_of_another_unit(world: World, tmp_path: Path) -> None:
+    """The project and roster import services refuse a clerk's rows of another unit."""
+    clerk = world.users["clerk_a"]
+    plan_year = world.project_a.plan_year
+    before = snapshot(world)
+    projects_file = write_xlsx(
+        tmp_path / "projects.xlsx", PROJECT_HEADERS, [project_row(区县=UNIT_B, 小区名称="新小区")]
+    )
+    result = services.projects_import(source=projects_file, plan_year=plan_year, user=clerk)
+    assert any(NOT_YOURS in e.message for e in result.errors), result.errors
+    roster = write_xlsx(
+        tmp_path / "roster.xlsx",
+        HOUSEHOLD_HEADERS,
+        [household_row(区县=UNIT_B, 小区名称=PROJECT_B, 房号="601")],
+    )
+    result = services.households_import(source=roster, plan_year=plan_year, user=clerk)
+    assert any(NOT_YOURS in e.message for e in result.errors), result.errors
+    assert snapshot(world) == before
