@@ -76,6 +76,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock (BEGIN IMMEDIATE) for up to 20 s instead of failing at once, so
+    # two saves of one project on the embedded database behave as on PostgreSQL: one waits, then
+    # the optimistic lock refuses it.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "projects.User"
