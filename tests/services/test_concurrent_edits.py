@@ -10,7 +10,7 @@ from django.db import connection
 
 from projects import services
 from projects.choices import Role
-from projects.models import Project, Unit
+from projects.models import Unit
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_simultaneous_saves_one_wins_one_is_refused(programme: None) -> None:
             result: Any = buildings
         except services.StaleEdit as stale:
             result = stale
-        except Exception as error:  # noqa: BLE001 - any other failure is reported by the assert
+        except Exception as error:  # any other failure is reported by the assert below
             result = error
         finally:
             connection.close()
