@@ -80,10 +80,6 @@ EXPECTED: dict[str, Expect] = {
     "logout": Expect(None, POST_ONLY),
     "password_change": Expect(None, SIGNED_IN),
     "password_change_done": Expect(None, SIGNED_IN),
-    "password_reset": Expect(None, PUBLIC),
-    "password_reset_done": Expect(None, PUBLIC),
-    "password_reset_confirm": Expect(None, PUBLIC),
-    "password_reset_complete": Expect(None, PUBLIC),
     # the portal
     "home": Expect(None, SIGNED_IN),
     "import_template": Expect(None, SIGNED_IN),
@@ -107,8 +103,6 @@ EXPECTED: dict[str, Expect] = {
 FIXED_KWARGS: dict[str, str] = {
     "criterion": Criterion.DESIGN_POSTED.value,
     "kind": "projects",
-    "uidb64": "MQ",
-    "token": "not-a-valid-token",
 }
 
 
