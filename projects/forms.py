@@ -7,6 +7,7 @@ call projects/rules), and a refusal comes back as errors beside the fields.
 import re
 from typing import Any
 
+from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
@@ -23,6 +24,7 @@ from .choices import (
 from .importing import PHONE_RE
 from .models import Household, Project
 from .rules.project_checks import PIPELINES
+from .rules.start import EVIDENCED_CRITERIA
 from .selectors import PROJECT_STATUSES
 from .uploads import EvidenceField
 
@@ -48,12 +50,6 @@ LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "hazards": (*PIPELINES, *OTHER_HAZARDS),
     "linked_tags": LINKED_TAGS,
 }
-
-
-# Rendered with the page's context: ``warnings`` are the project's SPEC §4 warnings (escaped).
-WARNINGS_HTML = """{% load i18n %}{% if warnings %}<div class="alert alert-warning small" id="project-warnings">
-<strong>{% translate "本项目存在以下提示，须在下方书面说明：" %}</strong>
-<ul class="mb-0">{% for w in warnings %}<li>{{ w }}</li>{% endfor %}</ul></div>{% endif %}"""
 
 
 class ProjectForm(forms.ModelForm):
@@ -94,6 +90,8 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance: Project = self.instance
         self.fields["version"].initial = instance.version
+        if instance.pk is None:
+            self.fields["kind"].initial = ProjectKind.NEW
         for name, terms in LIST_FIELDS.items():
             current = list(getattr(instance, name) or [])
             self.fields[name].initial = [t for t in current if t in terms]
@@ -135,11 +133,11 @@ class ProjectForm(forms.ModelForm):
             ),
             Fieldset(
                 _("改造内容"),
-                "hazards",
+                InlineCheckboxes("hazards"),
                 "hazards_other",
-                "contents",
+                InlineCheckboxes("contents"),
                 "contents_other",
-                "linked_tags",
+                InlineCheckboxes("linked_tags"),
                 "management_mode",
                 HTML(
                     '<datalist id="management-modes">'
@@ -164,7 +162,9 @@ class ProjectForm(forms.ModelForm):
                     Column("accepted_on", css_class="col-md-6"),
                 ),
             ),
-            Fieldset(_("情况说明"), HTML(WARNINGS_HTML), "warning_note"),
+            Fieldset(
+                _("情况说明"), HTML('{% include "projects/_form_warnings.html" %}'), "warning_note"
+            ),
             Submit("save", _("保存"), css_class="btn-primary"),
         )
 
@@ -221,12 +221,12 @@ class CriterionForm(forms.Form):
     )
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
-    EVIDENCE_REQUIRED = (Criterion.DESIGN_POSTED, Criterion.CONTRACT_SIGNED, Criterion.ON_SITE)
+    EVIDENCE_REQUIRED = tuple(Criterion(key) for key in sorted(EVIDENCED_CRITERIA))
     EVIDENCE_LABELS = {
         Criterion.STRUCTURES_CLEARED: _("拆除前后照片或说明（可选）"),
-        Criterion.DESIGN_POSTED: _("设计公示照片或扫描件"),
-        Criterion.CONTRACT_SIGNED: _("施工合同扫描件"),
-        Criterion.ON_SITE: _("施工现场照片"),
+        Criterion.DESIGN_POSTED: _("设计公示照片或扫描件（必传）"),
+        Criterion.CONTRACT_SIGNED: _("施工合同扫描件（必传）"),
+        Criterion.ON_SITE: _("施工现场照片（必传）"),
     }
 
     def __init__(self, *args: Any, criterion: str, has_evidence: bool, **kwargs: Any) -> None:

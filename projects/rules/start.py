@@ -181,6 +181,12 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
     return StartStatus(tuple(criteria), len(agree_dates), need, started_on)
 
 
+# The criteria that annex 3 backs with a photo or scan; structures cleared needs a date, or "none
+# present" confirmed by a named person, and no file.
+EVIDENCED_CRITERIA: frozenset[str] = frozenset({"design_posted", "contract_signed", "on_site"})
+
+
 def _dated(key: str, on: date | None, inp: StartInput, reason: str) -> CriterionState:
     met = on is not None
-    return CriterionState(key, met, on, met and key in inp.evidenced, "" if met else reason)
+    verified = met and (key not in EVIDENCED_CRITERIA or key in inp.evidenced)
+    return CriterionState(key, met, on, verified, "" if met else reason)

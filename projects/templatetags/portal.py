@@ -1,6 +1,7 @@
 """Template filters of the portal: Chinese dates and the milestone table's labels and badges."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -66,3 +67,13 @@ def milestone_rows(report: Any) -> list[Any]:
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     """``mapping[key]`` in a template (None when absent)."""
     return mapping.get(key)
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """An amount or area with two decimals, or up to four when the yuan need them (100.00, 12.3456)."""
+    if value is None:
+        return ""
+    text = f"{value:.4f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"

@@ -110,3 +110,10 @@ def test_evidence_marks_criteria_verified() -> None:
     assert status.criterion("design_posted").verified
     assert not status.criterion("on_site").verified
     assert status.criterion("consent").verified
+
+
+def test_structures_cleared_needs_no_file_to_be_verified() -> None:
+    """Criterion 2 is a date or a named "none present" confirmation (annex 3): no photo required."""
+    status = start_status(full(evidenced=frozenset()))
+    assert status.criterion("structures_cleared").verified
+    assert not status.criterion("contract_signed").verified
