@@ -182,14 +182,47 @@ class UnassignedCarryover(models.Model):
     )
     households = models.PositiveIntegerField(_("户数"))
     source_note = models.CharField(_("来源说明"), max_length=200, blank=True)
+    # Set once, by the assignment service, when the city office names the figure's unit: the figure
+    # then counts in that unit's carry-over target and no longer as unassigned. Kept, not deleted,
+    # so the row still says who assigned it, when and why (not editable in the admin's form; the
+    # labels reuse the catalogue's 所属区县/记录人/记录时间/说明).
+    assigned_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属区县"),
+        on_delete=models.PROTECT,
+        related_name="assigned_carryover",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    assigned_at = models.DateTimeField(_("记录时间"), null=True, blank=True, editable=False)
+    assigned_by = models.ForeignKey(
+        User,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    reason = models.CharField(_("说明"), max_length=100, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("未列明区县的续建目标")
         verbose_name_plural = _("未列明区县的续建目标")
         ordering = ["plan_year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="unassigned_carryover_assignment_complete",
+                condition=(Q(assigned_unit__isnull=True) & Q(assigned_at__isnull=True))
+                | (Q(assigned_unit__isnull=False) & Q(assigned_at__isnull=False) & ~Q(reason="")),
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.assigned_unit_id is not None:
+            return f"{self.plan_year} 未列明区县 {self.households} 户（已指定{self.assigned_unit}）"
         return f"{self.plan_year} 未列明区县 {self.households} 户"
 
 

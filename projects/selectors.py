@@ -219,7 +219,11 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
     specs = milestone_specs(plan_year=plan_year)
     dates = sorted({as_of} | {judged_on(due=s.due, as_of=as_of) for s, _ in specs})
     figures, totals = _figures_by_unit(plan_year=plan_year, dates=dates)
-    unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
+    unassigned = list(
+        plan_year.unassigned_carryover.filter(assigned_unit__isnull=True).values_list(
+            "households", flat=True
+        )
+    )
     empty = {day: Figures() for day in dates}
     rows = [
         _judge_row(
@@ -294,7 +298,11 @@ def unit_targets(*, plan_year: PlanYear) -> list[tuple[Unit, Targets]]:
 
 def target_reconciliation(*, plan_year: PlanYear) -> TargetCheck:
     """The loaded targets checked against the city totals and the 70 % completion rule."""
-    unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
+    unassigned = list(
+        plan_year.unassigned_carryover.filter(assigned_unit__isnull=True).values_list(
+            "households", flat=True
+        )
+    )
     return _reconcile(
         plan_year=plan_year,
         units=[(unit.name, targets) for unit, targets in unit_targets(plan_year=plan_year)],
