@@ -125,7 +125,7 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
     ]
 
 
-def _figures_by_unit(
+def figures_by_unit(
     *, plan_year: PlanYear, dates: Sequence[date]
 ) -> tuple[dict[int, dict[date, Figures]], dict[int, int]]:
     """One grouped query: for each unit, the cumulative figures on each date and its project count."""
@@ -218,7 +218,7 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
     """
     specs = milestone_specs(plan_year=plan_year)
     dates = sorted({as_of} | {judged_on(due=s.due, as_of=as_of) for s, _ in specs})
-    figures, totals = _figures_by_unit(plan_year=plan_year, dates=dates)
+    figures, totals = figures_by_unit(plan_year=plan_year, dates=dates)
     unassigned = list(
         plan_year.unassigned_carryover.filter(assigned_unit__isnull=True).values_list(
             "households", flat=True

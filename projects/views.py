@@ -89,8 +89,8 @@ def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A clerk's or leader's unit page; the city's milestone table for the city office and admins.
-    Both as of today (clipped to the plan year) or the date asked for."""
+    """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
+    the city office and administrators go to the city overview."""
     form = AsOfForm(request.GET or None)
     as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
     user = _user(request)
@@ -115,8 +115,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 "may_write": selectors.user_may_write(user, user.unit.id),
             },
         )
-    report = selectors.milestone_report_for_today(as_of=as_of)
-    return render(request, "projects/home.html", {"report": report, "form": form})
+    if plan_year is None:
+        return render(request, "projects/no_plan_year.html")
+    target = reverse("reporting:overview")
+    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
 
 
 @login_required

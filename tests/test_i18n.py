@@ -369,7 +369,7 @@ def test_home_page_in_english(client: Client, programme: None) -> None:
 
     user = User.objects.create_user("c", password="x", role=Role.CITY, unit=Unit.objects.first())
     client.force_login(user)
-    html = client.get("/", {"as_of": "2022-06-30"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/city/", {"as_of": "2022-06-30"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "City total" in html and "Milestones of the 2022 plan year" in html
     assert ">Missed<" in html and ">No target<" in html
     assert "June 30, 2022" in html

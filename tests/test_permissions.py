@@ -25,7 +25,7 @@ from PIL import Image
 from projects import services
 from projects.choices import Criterion, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
-from projects.models import Household, Project, StartCriterion, Unit, User
+from projects.models import Household, Project, StartCriterion, UnassignedCarryover, Unit, User
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 from tests.xlsx import household_row, project_row, write_xlsx
 
@@ -62,6 +62,10 @@ READ_A = _codes(302, 200, 404, 200, 200)
 # A's object: A writes, B gets a 404, the city office and admins are refused.
 WRITE_A = _codes(302, 200, 404, 403, 403)
 POST_ONLY = _codes(405, 405, 405, 405, 405)
+# The city office's pages: units are refused (the overview opens to them only when the city allows).
+CITY_ONLY = _codes(302, 403, 403, 200, 200)
+# Home: units see their own page; the city office and admins are sent on to the city overview.
+HOME = _codes(302, 200, 200, 302, 302)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Expect:
     target: str | None
     get: dict[str, int]
     post: dict[str, int] | None = None
+    redirect: str | None = None  # where a signed-in 302 goes (anonymous always goes to login)
 
 
 EXPECTED: dict[str, Expect] = {
@@ -81,7 +86,7 @@ EXPECTED: dict[str, Expect] = {
     "password_change": Expect(None, SIGNED_IN),
     "password_change_done": Expect(None, SIGNED_IN),
     # the portal
-    "home": Expect(None, SIGNED_IN),
+    "home": Expect(None, HOME, redirect="reporting:overview"),
     "import_template": Expect(None, SIGNED_IN),
     "project_list": Expect(None, SIGNED_IN),
     "project_create": Expect(None, OWN_UNIT_CREATE),
@@ -97,6 +102,12 @@ EXPECTED: dict[str, Expect] = {
     "household_detail": Expect("household", READ_A),
     "household_edit": Expect("household", WRITE_A),
     "household_delete": Expect("household", WRITE_A),
+    # the city office's dashboards and target maintenance
+    "reporting:overview": Expect(None, CITY_ONLY),
+    "reporting:unit": Expect("unit", READ_A),
+    "reporting:targets": Expect(None, CITY_ONLY),
+    "reporting:target_edit": Expect("unit_target", CITY_ONLY),
+    "reporting:carryover_assign": Expect("unassigned", CITY_ONLY),
 }
 
 # URL arguments other than the object's pk.
@@ -154,6 +165,10 @@ class World:
             return self.project_a.pk
         if target == "household":
             return self.household_a.pk
+        if target in ("unit", "unit_target"):
+            return self.project_a.unit_id
+        if target == "unassigned":
+            return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
 
 
@@ -264,8 +279,11 @@ def test_get_status_by_role(name: str, role: str, world: World) -> None:
     status = fetched(response)
     expected = EXPECTED[name].get[role]
     assert status == expected, f"GET {name} {url} as {role}: got {status}, expected {expected}"
-    if status == 302:
+    if status == 302 and role == "anonymous":
         assert_login_redirect(response, url)
+    elif status == 302:
+        target = EXPECTED[name].redirect
+        assert target and response["Location"] == reverse(target), response["Location"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -283,7 +301,8 @@ def test_post_only_status_by_role(name: str, role: str, world: World) -> None:
         assert_login_redirect(response, url)
 
 
-OBJECT_URLS = sorted(n for n, e in EXPECTED.items() if e.target)
+# URLs of one unit's objects (not the city office's target pages, which refuse units outright).
+OBJECT_URLS = sorted(n for n, e in EXPECTED.items() if e.target in ("project", "household", "unit"))
 
 
 @pytest.mark.parametrize("role", B_ROLES)

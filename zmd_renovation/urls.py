@@ -25,5 +25,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("city/", include("reporting.urls")),
     path("", include("projects.urls")),
 ]

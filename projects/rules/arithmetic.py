@@ -21,3 +21,11 @@ def percent_tenths(*, actual: int, target: int) -> int | None:
     if target <= 0:
         return None
     return (actual * 2000 + target) // (2 * target)
+
+
+def percent_tenths_down(*, actual: int, target: int) -> int | None:
+    """The share in tenths of a percent, rounded down, so a share shown as 50.0 % has reached 50 %
+    (2401 of 4804 is 49.9 %, not 50.0 %). None when the target is 0."""
+    if target <= 0:
+        return None
+    return actual * 1000 // target

@@ -77,3 +77,11 @@ def money(value: Decimal | None) -> str:
     text = f"{value:.4f}".rstrip("0")
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+@register.filter
+def tenths(value: int | None) -> str:
+    """A share held in tenths of a percent, shown with one decimal (503 → "50.3")."""
+    if value is None:
+        return ""
+    return f"{value // 10}.{value % 10}"

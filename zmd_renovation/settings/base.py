@@ -148,3 +148,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Whether clerks and leaders may open the city overview (counts only, never another unit's projects
+# or households). The city office decides; off unless DJANGO_CITY_OVERVIEW_FOR_UNITS=1.
+CITY_OVERVIEW_FOR_UNITS = os.environ.get("DJANGO_CITY_OVERVIEW_FOR_UNITS", "0") == "1"

@@ -1,0 +1,189 @@
+"""The city office's dashboards: the overview of every unit on a date, and one unit's drill-down."""
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from projects import selectors as facts
+from projects.choices import MilestoneKey
+from projects.models import PlanYear, Unit, User
+from projects.rules.start import CRITERION_SHORT_LABELS
+from projects.views import AsOfForm
+
+from . import charts, selectors
+from .selectors import Cumulative
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
+    """The date asked for (截至日期), else today, clipped to the plan year."""
+    form = AsOfForm(request.GET or None)
+    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
+    return facts.clip_to_year(plan_year=plan_year, day=asked or facts.today_local())
+
+
+def _plan_year() -> PlanYear:
+    plan_year = facts.plan_year_latest()
+    if plan_year is None:
+        raise Http404(_("尚未建立年度计划"))
+    return plan_year
+
+
+def _reads_city(user: User) -> bool:
+    return facts.unit_scope(user) is None
+
+
+def _goal(plan_year: PlanYear, key: str, households: int | None) -> list[charts.Goal]:
+    milestone = plan_year.milestones.filter(key=key).first()
+    if milestone is None or households is None:
+        return []
+    return [charts.Goal(str(MilestoneKey(key).label), milestone.due, households)]
+
+
+def _charts(
+    *, plan_year: PlanYear, as_of: date, series: Cumulative, results: dict[str, Any], title: str
+) -> list[dict[str, Any]]:
+    """The two cumulative charts (new-start projects, carry-over projects) with their data tables."""
+
+    def points(values: tuple[int, ...]) -> tuple[tuple[date, int], ...]:
+        return tuple(zip(series.days, values, strict=True))
+
+    def target(key: str) -> int | None:
+        return results[key].target
+
+    new_goals = (
+        _goal(plan_year, MilestoneKey.NEW_STARTED_HALF, target(MilestoneKey.NEW_STARTED_HALF))
+        + _goal(plan_year, MilestoneKey.NEW_ALL_STARTED, target(MilestoneKey.NEW_ALL_STARTED))
+        + _goal(plan_year, MilestoneKey.NEW_COMPLETED_70, target(MilestoneKey.NEW_COMPLETED_70))
+    )
+    new_chart = charts.cumulative_chart_svg(
+        title=_("%(name)s新开工项目：累计开工和完工户数") % {"name": title},
+        start=plan_year.year_start,
+        end=plan_year.year_end,
+        series=[
+            charts.Series(_("累计开工户数"), points(series.new_started), "series-a"),
+            charts.Series(_("累计完工户数"), points(series.new_completed), "series-b"),
+        ],
+        goals=new_goals,
+        as_of=as_of,
+    )
+    carry_chart = charts.cumulative_chart_svg(
+        title=_("%(name)s续建项目：累计完工户数") % {"name": title},
+        start=plan_year.year_start,
+        end=plan_year.year_end,
+        series=[
+            charts.Series(_("续建累计完工户数"), points(series.carryover_completed), "series-a")
+        ],
+        goals=_goal(
+            plan_year,
+            MilestoneKey.CARRYOVER_COMPLETED,
+            target(MilestoneKey.CARRYOVER_COMPLETED),
+        ),
+        as_of=as_of,
+    )
+    rows = list(
+        zip(
+            series.days,
+            series.new_started,
+            series.new_completed,
+            series.carryover_completed,
+            strict=True,
+        )
+    )
+    return [
+        {"id": "chart-new", "svg": new_chart, "rows": rows, "columns": "new"},
+        {"id": "chart-carryover", "svg": carry_chart, "rows": rows, "columns": "carryover"},
+    ]
+
+
+@login_required
+def city_overview(request: HttpRequest) -> HttpResponse:
+    """Every unit and the city on a date: targets, figures, shares and the four milestones, the
+    unallocated targets as their own rows, and the charts with their numbers."""
+    user = _user(request)
+    if not _reads_city(user) and not settings.CITY_OVERVIEW_FOR_UNITS:
+        raise PermissionDenied(_("市老旧办未开放全市概况给区县用户查看"))
+    plan_year = _plan_year()
+    as_of = _as_of(request, plan_year)
+    overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
+    report = overview.report
+    half = next((s for s in report.specs if s.key == MilestoneKey.NEW_STARTED_HALF), None)
+    start_threshold = 50 if half is None or as_of <= half.due else 100
+    rows = overview.units
+    share_chart = charts.share_bars_svg(
+        title=_("各区县完成比例（截至%(day)s）") % {"day": f"{as_of.month}月{as_of.day}日"},
+        categories=[r.row.label for r in rows],
+        measures=[
+            charts.ShareMeasure(
+                _("开工户数占新开工目标"), start_threshold, tuple(r.shares.started for r in rows)
+            ),
+            charts.ShareMeasure(
+                _("完工户数占新开工目标"),
+                plan_year.completion_percent,
+                tuple(r.shares.completed_of_new for r in rows),
+            ),
+            charts.ShareMeasure(
+                _("续建完工户数占续建目标"), 100, tuple(r.shares.carryover for r in rows)
+            ),
+        ],
+    )
+    context = {
+        "overview": overview,
+        "rows": [overview.city, *overview.units],
+        "report": report,
+        "as_of": as_of,
+        "plan_year": plan_year,
+        "charts": _charts(
+            plan_year=plan_year,
+            as_of=as_of,
+            series=selectors.cumulative(plan_year=plan_year, as_of=as_of),
+            results=report.city.milestones,
+            title=_("全市"),
+        ),
+        "share_chart": share_chart,
+        "start_threshold": start_threshold,
+        "links": _reads_city(user),
+    }
+    return render(request, "reporting/overview.html", context)
+
+
+@login_required
+def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """One unit: its figures, each milestone with the projects that block it (and the criteria they
+    lack), the forecast at the last 30 days' pace, and its charts."""
+    user = _user(request)
+    scope = facts.unit_scope(user)
+    units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
+    unit = get_object_or_404(units, pk=pk)
+    plan_year = _plan_year()
+    as_of = _as_of(request, plan_year)
+    page = selectors.unit_dashboard(plan_year=plan_year, unit=unit, as_of=as_of)
+    return render(
+        request,
+        "reporting/unit.html",
+        {
+            "unit": unit,
+            "page": page,
+            "as_of": as_of,
+            "plan_year": plan_year,
+            "short_labels": CRITERION_SHORT_LABELS,
+            "charts": _charts(
+                plan_year=plan_year,
+                as_of=as_of,
+                series=page.cumulative,
+                results=page.row.row.milestones,
+                title=unit.name,
+            ),
+        },
+    )
