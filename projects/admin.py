@@ -330,7 +330,7 @@ class UnitTargetAdmin(SimpleHistoryAdmin):
 
 
 class UnassignedCarryoverAdmin(SimpleHistoryAdmin):
-    list_display = ("plan_year", "households", "source_note")
+    list_display = ("plan_year", "households", "source_note", "assigned_unit", "assigned_at")
     list_filter = ("plan_year",)
     list_select_related = ("plan_year",)
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         plan_year = plan_year_or_error(options["year"])
         check = selectors.target_reconciliation(plan_year=plan_year)
-        unassigned = list(plan_year.unassigned_carryover.values_list("households", flat=True))
+        unassigned = selectors.unassigned_carryover(plan_year=plan_year)
         out = self.stdout.write
         out(
             f"{plan_year.year}年度：全市新开工 {plan_year.city_new_starts} 户，完成改造 "
