@@ -1,1 +1,150 @@
-"""Monthly reports and assessments (built on by the reporting issues)."""
+"""Monthly information reports (信息月报) and the flags raised on them (SPEC §5)."""
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import PlanYear, Unit, User
+from projects.rules.reports import ReportState
+
+
+class ReportStateChoice(models.TextChoices):
+    DRAFT = ReportState.DRAFT.value, _("草稿")
+    SUBMITTED = ReportState.SUBMITTED.value, _("已提交待审核")
+    APPROVED = ReportState.APPROVED.value, _("已审核盖章")
+    RECEIVED = ReportState.RECEIVED.value, _("市老旧办已接收")
+    RETURNED = ReportState.RETURNED.value, _("已退回")
+
+
+def stamp_upload_to(instance: Any, filename: str) -> str:
+    """Stamped scans are stored under a random name; the name the user gave is never trusted."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"stamps/{uuid.uuid4().hex}{suffix}"
+
+
+class MonthlyReport(models.Model):
+    """One version of a unit's monthly report: figures prepared from the project records at month
+    end, frozen with a SHA-256 digest once the unit's leader approves it with the stamped scan."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="reports"
+    )
+    month = models.PositiveSmallIntegerField(_("月份"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ReportStateChoice.choices, default=ReportState.DRAFT
+    )
+    figures = models.JSONField(_("报告数据"), default=dict, blank=True)
+    digest = models.CharField(_("SHA-256 摘要"), max_length=64, blank=True)
+    problems = models.TextField(_("存在问题"), blank=True)
+    next_plan = models.TextField(_("下月工作计划"), blank=True)
+    stamp = models.FileField(_("盖章扫描件"), upload_to=stamp_upload_to, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("填报人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User, verbose_name=_("提交人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("审核人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        User, verbose_name=_("退回人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    wrong_figures = models.BooleanField(_("数据错误（错报）"), default=False)
+    withdraw_reason = models.TextField(_("撤回审核原因"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("信息月报")
+        verbose_name_plural = _("信息月报")
+        ordering = ["plan_year", "month", "unit__sort_order", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_year", "unit", "month", "version"], name="report_unique_version"
+            ),
+            models.CheckConstraint(
+                name="report_month_valid", condition=Q(month__gte=1) & Q(month__lte=12)
+            ),
+            models.CheckConstraint(
+                name="report_state_valid", condition=Q(state__in=ReportStateChoice.values)
+            ),
+            # Approved, received and returned versions are valid reports: stamped, digested.
+            models.CheckConstraint(
+                name="report_valid_is_stamped",
+                condition=Q(state__in=[ReportState.DRAFT, ReportState.SUBMITTED])
+                | (~Q(stamp="") & ~Q(digest="") & Q(approved_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="report_returned_has_reason",
+                condition=~Q(state=ReportState.RETURNED) | ~Q(return_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["plan_year", "month", "unit"], name="report_year_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.plan_year.year}年{self.month}月信息月报（第{self.version}版）"
+
+
+class FlagKind(models.TextChoices):
+    FELL = "fell", _("累计数低于此前报告")
+    DIFFERS = "differs", _("与项目记录不符")
+
+
+class Ruling(models.TextChoices):
+    OPEN = "open", _("待认定")
+    UPHELD = "upheld", _("认定瞒报/错报")
+    DISMISSED = "dismissed", _("不予认定")
+
+
+class ReportFlag(models.Model):
+    """A suspected 瞒报/错报 raised automatically on a valid report, for the city office to rule on."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("信息月报"), on_delete=models.CASCADE, related_name="flags"
+    )
+    kind = models.CharField(_("疑点类型"), max_length=10, choices=FlagKind.choices)
+    detail = models.TextField(_("疑点说明"))
+    raised_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    ruling = models.CharField(
+        _("认定结果"), max_length=10, choices=Ruling.choices, default=Ruling.OPEN
+    )
+    ruling_reason = models.TextField(_("认定理由"), blank=True)
+    ruled_by = models.ForeignKey(
+        User, verbose_name=_("认定人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    ruled_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("月报疑点")
+        verbose_name_plural = _("月报疑点")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind", "detail"], name="flag_unique"),
+            models.CheckConstraint(
+                name="flag_ruling_has_reason",
+                condition=Q(ruling=Ruling.OPEN)
+                | (~Q(ruling_reason="") & Q(ruled_at__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report}：{self.get_kind_display()}"
