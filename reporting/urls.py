@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import target_views, views
+from . import report_views, target_views, views
 
 app_name = "reporting"
 
@@ -11,6 +11,14 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_dashboard, name="unit"),
     path("targets/", target_views.target_list, name="targets"),
     path("targets/<int:pk>/", target_views.target_edit, name="target_edit"),
+    path("reports/", report_views.report_index, name="reports"),
+    path("reports/<int:unit_id>/<int:month>/", report_views.report_month, name="report_month"),
+    path("reports/versions/<int:pk>/act/", report_views.report_act, name="report_act"),
+    path("reports/versions/<int:pk>/stamp/", report_views.report_stamp, name="report_stamp"),
+    path("reports/flags/", report_views.flag_list, name="flags"),
+    path("reports/flags/check/", report_views.flags_check, name="flags_check"),
+    path("reports/flags/<int:pk>/rule/", report_views.flag_rule, name="flag_rule"),
+    path("reports/assessment/", report_views.assessment, name="assessment"),
     path(
         "targets/carryover/<int:pk>/assign/",
         target_views.carryover_assign,

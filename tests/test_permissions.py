@@ -25,7 +25,17 @@ from PIL import Image
 from projects import services
 from projects.choices import Criterion, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
-from projects.models import Household, Project, StartCriterion, UnassignedCarryover, Unit, User
+from projects.models import (
+    Household,
+    PlanYear,
+    Project,
+    StartCriterion,
+    UnassignedCarryover,
+    Unit,
+    User,
+)
+from reporting import reports
+from reporting.models import MonthlyReport, ReportFlag
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 from tests.xlsx import household_row, project_row, write_xlsx
 
@@ -108,10 +118,20 @@ EXPECTED: dict[str, Expect] = {
     "reporting:targets": Expect(None, CITY_ONLY),
     "reporting:target_edit": Expect("unit_target", CITY_ONLY),
     "reporting:carryover_assign": Expect("unassigned", CITY_ONLY),
+    # monthly reports
+    "reporting:reports": Expect(None, SIGNED_IN),
+    "reporting:report_month": Expect("unit", READ_A),
+    "reporting:report_act": Expect("report", POST_ONLY, post=_codes(302, 302, 404, 302, 302)),
+    "reporting:report_stamp": Expect("report", READ_A),
+    "reporting:flags": Expect(None, SIGNED_IN),
+    "reporting:flags_check": Expect(None, POST_ONLY, post=_codes(302, 403, 403, 302, 403)),
+    "reporting:flag_rule": Expect("flag", POST_ONLY, post=_codes(302, 403, 403, 302, 403)),
+    "reporting:assessment": Expect(None, CITY_ONLY),
 }
 
 # URL arguments other than the object's pk.
-FIXED_KWARGS: dict[str, str] = {
+FIXED_KWARGS: dict[str, Any] = {
+    "month": 6,
     "criterion": Criterion.DESIGN_POSTED.value,
     "kind": "projects",
 }
@@ -159,6 +179,8 @@ class World:
     project_b: Project
     household_b: Household
     media: Path
+    report_a: MonthlyReport
+    flag_a: ReportFlag
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -167,6 +189,10 @@ class World:
             return self.household_a.pk
         if target in ("unit", "unit_target"):
             return self.project_a.unit_id
+        if target == "report":
+            return self.report_a.pk
+        if target == "flag":
+            return self.flag_a.pk
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -193,7 +219,17 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         "city": UserFactory(username="city", role=Role.CITY, unit=None, is_staff=True),
         "admin": User.objects.create_superuser("admin", password="Zmd-test-2022!"),
     }
+    plan_year = PlanYear.objects.get(year=2022)
+    report_a = reports.report_open(plan_year=plan_year, unit=unit_a, month=6, user=users["clerk_a"])
+    report_a = reports.report_submit(report=report_a, user=users["clerk_a"])
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    report_a = reports.report_approve(
+        report=report_a, stamp=ContentFile(pdf, name="stamp.pdf"), user=users["leader_a"]
+    )
+    flag_a = ReportFlag.objects.create(report=report_a, kind="fell", detail="测试疑点")
     return World(
+        report_a=report_a,
+        flag_a=flag_a,
         users=users,
         project_a=project_a,
         household_a=HouseholdFactory(project=project_a, head_name="驿城住户"),
@@ -209,6 +245,8 @@ def url_of(name: str, world: World) -> str:
     for argument in arguments:
         if argument == "pk":
             kwargs["pk"] = world.pk_of(EXPECTED[name].target)
+        elif argument == "unit_id":
+            kwargs["unit_id"] = world.project_a.unit_id
         else:
             kwargs[argument] = FIXED_KWARGS[argument]
     return reverse(name, kwargs=kwargs)
@@ -261,10 +299,11 @@ def test_every_url_has_an_expected_row() -> None:
 
 
 def test_every_url_argument_has_a_value() -> None:
-    """Every URL argument is an object pk (of the entry's target) or has a value in FIXED_KWARGS."""
+    """Every URL argument is an object pk (of the entry's target), A's unit, or has a value in
+    FIXED_KWARGS."""
     for name, arguments in portal_urls().items():
         for argument in arguments:
-            if argument == "pk":
+            if argument in ("pk", "unit_id"):
                 assert name in EXPECTED and EXPECTED[name].target, name
             else:
                 assert argument in FIXED_KWARGS, (name, argument)

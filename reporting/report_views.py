@@ -1,0 +1,358 @@
+"""Pages of the monthly report workflow: the list of months, one month's report with its versions
+and the actions the user may take, the stamped scan, the flags and the annual assessment."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from projects import selectors as facts
+from projects.models import PlanYear, Unit, User
+from projects.rules.reports import (
+    TIMELINESS_LABELS,
+    Action,
+    allowed_actions,
+    report_due,
+)
+from projects.rules.start import CRITERION_SHORT_LABELS
+from projects.uploads import EVIDENCE_TYPES, EvidenceField, evidence_kind
+
+from . import reports
+from .models import MonthlyReport, ReportFlag, Ruling
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _plan_year() -> PlanYear:
+    plan_year = facts.plan_year_latest()
+    if plan_year is None:
+        raise Http404
+    return plan_year
+
+
+def _units(user: User) -> Any:
+    scope = facts.unit_scope(user)
+    return Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
+
+
+class NotesForm(forms.Form):
+    problems = forms.CharField(
+        label=gettext_lazy("存在问题"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_plan = forms.CharField(
+        label=gettext_lazy("下月工作计划"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ApproveForm(forms.Form):
+    stamp = EvidenceField(
+        label=gettext_lazy("加盖单位印章的月报扫描件（PDF、JPEG 或 PNG）"), required=True
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnForm(ReasonForm):
+    wrong_figures = forms.BooleanField(label=gettext_lazy("数据错误（计为错报）"), required=False)
+
+
+@login_required
+def report_index(request: HttpRequest) -> HttpResponse:
+    """Units × months: each month's latest version and whether it arrived on time."""
+    user = _user(request)
+    plan_year = _plan_year()
+    today = facts.today_local()
+    units = list(_units(user))
+    latest: dict[tuple[int, int], MonthlyReport] = {}
+    for report in MonthlyReport.objects.filter(plan_year=plan_year, unit__in=units).order_by(
+        "version"
+    ):
+        latest[(report.unit_id, report.month)] = report
+    valid_on = reports.valid_on_by_month(plan_year=plan_year)
+    rows = []
+    for unit in units:
+        cells = []
+        for status in reports.unit_timeliness(
+            plan_year=plan_year, unit=unit, today=today, valid_on=valid_on
+        ):
+            cells.append(
+                {
+                    "month": status.month,
+                    "report": latest.get((unit.id, status.month)),
+                    "timeliness": status.timeliness.value,
+                    "timeliness_label": TIMELINESS_LABELS[status.timeliness],
+                }
+            )
+        rows.append({"unit": unit, "cells": cells})
+    return render(
+        request,
+        "reporting/report_index.html",
+        {"rows": rows, "plan_year": plan_year, "months": range(1, 13)},
+    )
+
+
+def _forms_for(actions: tuple[Action, ...], data: Any = None, files: Any = None) -> dict[str, Any]:
+    return {
+        "notes": NotesForm(data) if Action.SUBMIT in actions else None,
+        "approve": ApproveForm(data, files) if Action.APPROVE in actions else None,
+        "withdraw": ReasonForm(data, prefix="withdraw") if Action.WITHDRAW in actions else None,
+        "return": ReturnForm(data, prefix="return") if Action.RETURN in actions else None,
+    }
+
+
+@login_required
+def report_month(request: HttpRequest, unit_id: int, month: int) -> HttpResponse:
+    """One unit's report for one month: the latest version's figures, digest and notes, the actions
+    the user may take, and every version with its returns and reasons."""
+    user = _user(request)
+    unit = get_object_or_404(_units(user), pk=unit_id)
+    if not 1 <= month <= 12:
+        raise Http404
+    plan_year = _plan_year()
+    versions = list(
+        MonthlyReport.objects.filter(plan_year=plan_year, unit=unit, month=month)
+        .select_related("approved_by", "submitted_by", "received_by", "returned_by")
+        .prefetch_related(Prefetch("flags", queryset=ReportFlag.objects.order_by("raised_at")))
+        .order_by("-version")
+    )
+    if request.method == "POST" and not versions:
+        try:
+            reports.report_open(plan_year=plan_year, unit=unit, month=month, user=user)
+        except PermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from denied
+        return redirect("reporting:report_month", unit_id=unit.id, month=month)
+    report = versions[0] if versions else None
+    actions = allowed_actions(state=report.state, role=reports.role_of(user)) if report else ()
+    if (
+        report is not None
+        and reports.role_of(user) in ("clerk", "leader")
+        and user.unit_id != unit.id
+    ):
+        actions = ()
+    forms_ = _forms_for(actions)
+    if forms_["notes"] is not None and report is not None:
+        forms_["notes"] = NotesForm(
+            initial={"problems": report.problems, "next_plan": report.next_plan}
+        )
+    due = report_due(year=plan_year.year, month=month, due_day=plan_year.report_due_day)
+    return _render_month(request, unit, month, plan_year, versions, report, actions, forms_, due)
+
+
+def _render_month(
+    request: HttpRequest,
+    unit: Unit,
+    month: int,
+    plan_year: PlanYear,
+    versions: list[MonthlyReport],
+    report: MonthlyReport | None,
+    actions: tuple[Action, ...],
+    forms_: dict[str, Any],
+    due: Any,
+) -> HttpResponse:
+    user = _user(request)
+    may_prepare = (
+        not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
+    )
+    return render(
+        request,
+        "reporting/report_month.html",
+        {
+            "unit": unit,
+            "month": month,
+            "plan_year": plan_year,
+            "versions": versions,
+            "report": report,
+            "actions": [a.value for a in actions],
+            "forms": forms_,
+            "due": due,
+            "may_prepare": may_prepare,
+            "criterion_labels": CRITERION_SHORT_LABELS,
+        },
+    )
+
+
+@require_POST
+@login_required
+def report_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take one action on a report version; a refusal comes back on the month's page."""
+    user = _user(request)
+    report = get_object_or_404(
+        MonthlyReport.objects.filter(unit__in=_units(user)).select_related("plan_year", "unit"),
+        pk=pk,
+    )
+    try:
+        action = Action(request.POST.get("action", ""))
+    except ValueError:
+        messages.error(request, _("未知的操作"))
+        return _back(report)
+    forms_ = _forms_for((action,), request.POST, request.FILES)
+    try:
+        if action == Action.SUBMIT:
+            notes = forms_["notes"]
+            if notes.is_valid():
+                report = reports.report_save_draft(report=report, user=user, **notes.cleaned_data)
+                if "save_only" in request.POST:
+                    messages.success(request, _("已保存草稿"))
+                    return _back(report)
+                reports.report_submit(report=report, user=user)
+        elif action == Action.APPROVE:
+            form = forms_["approve"]
+            if not form.is_valid():
+                return _refused(request, report, form)
+            reports.report_approve(report=report, stamp=form.cleaned_data["stamp"], user=user)
+        elif action == Action.WITHDRAW:
+            form = forms_["withdraw"]
+            if not form.is_valid():
+                return _refused(request, report, form)
+            reports.report_withdraw(report=report, reason=form.cleaned_data["reason"], user=user)
+        elif action == Action.RECEIVE:
+            reports.report_receive(report=report, user=user)
+        elif action == Action.RETURN:
+            form = forms_["return"]
+            if not form.is_valid():
+                return _refused(request, report, form)
+            reports.report_return(report=report, user=user, **form.cleaned_data)
+        elif action == Action.CORRECT:
+            reports.report_correct(report=report, user=user)
+    except reports.ReportConflict as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已完成：%(action)s") % {"action": ACTION_LABELS[action]})
+    return _back(report)
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: gettext_lazy("提交审核"),
+    Action.APPROVE: gettext_lazy("审核通过并上传盖章件"),
+    Action.WITHDRAW: gettext_lazy("撤回审核"),
+    Action.RECEIVE: gettext_lazy("接收"),
+    Action.RETURN: gettext_lazy("退回"),
+    Action.CORRECT: gettext_lazy("更正（新建版本）"),
+}
+
+
+def _back(report: MonthlyReport) -> HttpResponse:
+    return redirect("reporting:report_month", unit_id=report.unit_id, month=report.month)
+
+
+def _refused(request: HttpRequest, report: MonthlyReport, form: forms.Form) -> HttpResponse:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, str(message))
+    return _back(report)
+
+
+@login_required
+def report_stamp(request: HttpRequest, pk: int) -> FileResponse:
+    """A version's stamped scan, to the unit and the city office, typed by its content."""
+    report = get_object_or_404(MonthlyReport.objects.filter(unit__in=_units(_user(request))), pk=pk)
+    if not report.stamp:
+        raise Http404
+    handle = report.stamp.open("rb")
+    kind = evidence_kind(handle.read(16))
+    handle.seek(0)
+    if kind is None:
+        handle.close()
+        raise Http404
+    content_type, suffix = EVIDENCE_TYPES[kind]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"{report.unit.name}-{report.plan_year.year}-{report.month}-v{report.version}{suffix}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def flag_list(request: HttpRequest) -> HttpResponse:
+    """Suspected 瞒报/错报 of the user's units, open ones first; the city office rules on them."""
+    user = _user(request)
+    plan_year = _plan_year()
+    flags = (
+        ReportFlag.objects.filter(report__plan_year=plan_year, report__unit__in=_units(user))
+        .select_related("report__unit", "ruled_by")
+        .order_by("ruling", "-raised_at")
+    )
+    return render(
+        request,
+        "reporting/flags.html",
+        {"flags": flags, "may_rule": reports.role_of(user) == "city", "form": ReasonForm()},
+    )
+
+
+@require_POST
+@login_required
+def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """The city office's ruling on one flag (upheld or dismissed, with a reason)."""
+    user = _user(request)
+    if reports.role_of(user) != "city":
+        raise PermissionDenied(_("只有市老旧办可以认定疑点"))
+    flag = get_object_or_404(ReportFlag, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写认定理由"))
+        return redirect("reporting:flags")
+    try:
+        reports.flag_rule(
+            flag=flag,
+            upheld=request.POST.get("ruling") == Ruling.UPHELD,
+            reason=form.cleaned_data["reason"],
+            user=user,
+        )
+    except reports.ReportConflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, _("已认定"))
+    return redirect("reporting:flags")
+
+
+@require_POST
+@login_required
+def flags_check(request: HttpRequest) -> HttpResponse:
+    """The city office checks every valid report against the records now."""
+    if reports.role_of(_user(request)) != "city":
+        raise PermissionDenied
+    new = reports.flags_check(plan_year=_plan_year())
+    messages.info(request, _("发现 %(n)d 个新疑点") % {"n": len(new)})
+    return redirect("reporting:flags")
+
+
+@login_required
+def assessment(request: HttpRequest) -> HttpResponse:
+    """The annual assessment (年度考核评价) as of today, or the date asked for."""
+    user = _user(request)
+    if facts.unit_scope(user) is not None:
+        raise PermissionDenied
+    plan_year = _plan_year()
+    from projects.views import AsOfForm
+
+    form = AsOfForm(request.GET or None)
+    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
+    today = asked or facts.today_local()
+    rows = reports.assessment(plan_year=plan_year, today=today)
+    specs = facts.milestone_specs(plan_year=plan_year)
+    return render(
+        request,
+        "reporting/assessment.html",
+        {"rows": rows, "plan_year": plan_year, "as_of": today, "specs": [s for s, _ in specs]},
+    )

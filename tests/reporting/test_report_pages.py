@@ -1,0 +1,207 @@
+"""The monthly report pages: a June report prepared, submitted, approved with the stamp, returned,
+corrected and received through the forms; the months table, the flags and the assessment."""
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects.choices import Role
+from projects.models import PlanYear, Unit, User
+from reporting import reports
+from reporting.models import MonthlyReport, ReportFlag
+from tests.factories import ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def people(programme: None) -> dict[str, User]:
+    yicheng = Unit.objects.get(name="驿城区")
+    return {
+        "clerk": UserFactory(role=Role.CLERK, unit=yicheng),
+        "leader": UserFactory(role=Role.LEADER, unit=yicheng),
+        "city": UserFactory(role=Role.CITY, unit=None),
+        "other": UserFactory(role=Role.CLERK, unit=Unit.objects.get(name="西平县")),
+    }
+
+
+def client_of(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def month_url(unit: Unit, month: int = 6) -> str:
+    return reverse("reporting:report_month", args=[unit.pk, month])
+
+
+def act(client: Client, report: MonthlyReport, **data: Any) -> str:
+    """Post an action and return the month page it leads back to."""
+    response = client.post(reverse("reporting:report_act", args=[report.pk]), data)
+    assert response.status_code == 302
+    return str(client.get(response["Location"]).content.decode())
+
+
+def latest() -> MonthlyReport:
+    return MonthlyReport.objects.order_by("-version").first()  # type: ignore[return-value]
+
+
+def test_june_report_through_every_step_in_the_browser(people: dict[str, User]) -> None:
+    """Prepare, submit with notes, approve with the stamp (digest shown), return without a reason
+    (refused) and with one, correct as version 2, approve, receive."""
+    ProjectFactory(households=120, started_on=date(2022, 6, 8))
+    unit = people["clerk"].unit
+    assert unit is not None
+    clerk, leader, city = (client_of(people[k]) for k in ("clerk", "leader", "city"))
+    clerk.post(month_url(unit))
+    report = latest()
+    page = clerk.get(month_url(unit)).content.decode()
+    assert 'data-figure="new_started">120<' in page
+    act(clerk, report, action="submit", problems="个别小区施工进度慢", next_plan="推进开工")
+    report.refresh_from_db()
+    assert (report.state, report.problems) == ("submitted", "个别小区施工进度慢")
+    page = act(
+        leader,
+        report,
+        action="approve",
+        stamp=SimpleUploadedFile("盖章.pdf", PDF, content_type="application/pdf"),
+    )
+    report.refresh_from_db()
+    assert report.state == "approved" and f"SHA-256：{report.digest}" in page
+    page = act(city, report, **{"action": "return", "return-reason": ""})
+    report.refresh_from_db()
+    assert report.state == "approved" and "这个字段是必填项" in page
+    act(
+        city,
+        report,
+        **{"action": "return", "return-reason": "开工户数有误", "return-wrong_figures": "on"},
+    )
+    report.refresh_from_db()
+    assert (report.state, report.wrong_figures) == ("returned", True)
+    page = act(clerk, report, action="correct")
+    second = latest()
+    assert second.version == 2 and "开工户数有误" in page
+    act(clerk, second, action="submit", problems="已更正", next_plan="")
+    act(
+        leader,
+        second,
+        action="approve",
+        stamp=SimpleUploadedFile(
+            "s.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10, content_type="image/png"
+        ),
+    )
+    second.refresh_from_db()
+    assert second.state == "submitted"  # a broken PNG is refused by content
+    act(
+        leader,
+        second,
+        action="approve",
+        stamp=SimpleUploadedFile("s.pdf", PDF, content_type="application/pdf"),
+    )
+    page = act(city, latest(), action="receive")
+    assert [(r.version, r.state) for r in MonthlyReport.objects.order_by("version")] == [
+        (1, "returned"),
+        (2, "received"),
+    ]
+    assert "市老旧办已接收" in page
+
+
+def test_stamp_is_served_to_the_unit_and_city_only(people: dict[str, User]) -> None:
+    """The stamped scan downloads as a PDF for the unit and the city, 404 for another unit."""
+    unit = people["clerk"].unit
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022), unit=unit, month=6, user=people["clerk"]
+    )
+    report = reports.report_submit(report=report, user=people["clerk"])
+    report = reports.report_approve(
+        report=report, stamp=SimpleUploadedFile("s.pdf", PDF), user=people["leader"]
+    )
+    url = reverse("reporting:report_stamp", args=[report.pk])
+    for who in ("clerk", "city"):
+        response = client_of(people[who]).get(url)
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
+    assert client_of(people["other"]).get(url).status_code == 404
+
+
+def test_months_table_shows_state_and_timeliness(people: dict[str, User]) -> None:
+    """The city's table marks months whose due day has passed without a valid report as 漏报, and
+    runs as many queries for 1 report as for 6."""
+    client = client_of(people["city"])
+    page = client.get(reverse("reporting:reports")).content.decode()
+    assert re.search(r'data-unit="驿城区">.*?data-month="1" data-timeliness="missing"', page, re.S)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("reporting:reports"))
+    for month in range(1, 7):
+        reports.report_open(
+            plan_year=PlanYear.objects.get(year=2022),
+            unit=people["clerk"].unit,
+            month=month,
+            user=people["clerk"],
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("reporting:reports"))
+    assert len(many) == len(few)
+
+
+def test_clerks_see_only_their_unit(people: dict[str, User]) -> None:
+    """A clerk's months table has one row, their unit's; another unit's month page is a 404."""
+    client = client_of(people["clerk"])
+    page = client.get(reverse("reporting:reports")).content.decode()
+    assert page.count("<tr data-unit=") == 1 and 'data-unit="驿城区"' in page
+    assert client.get(month_url(Unit.objects.get(name="西平县"))).status_code == 404
+
+
+def test_city_rules_on_a_flag_with_a_reason(people: dict[str, User]) -> None:
+    """The flags page lists a suspect report; ruling without a reason is refused, with one it is
+    recorded."""
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022),
+        unit=people["clerk"].unit,
+        month=6,
+        user=people["clerk"],
+    )
+    report = reports.report_submit(report=report, user=people["clerk"])
+    report = reports.report_approve(
+        report=report, stamp=SimpleUploadedFile("s.pdf", PDF), user=people["leader"]
+    )
+    flag = ReportFlag.objects.create(report=report, kind="differs", detail="开工户数不符")
+    client = client_of(people["city"])
+    assert "开工户数不符" in client.get(reverse("reporting:flags")).content.decode()
+    client.post(reverse("reporting:flag_rule", args=[flag.pk]), {"ruling": "upheld", "reason": ""})
+    flag.refresh_from_db()
+    assert flag.ruling == "open"
+    client.post(
+        reverse("reporting:flag_rule", args=[flag.pk]), {"ruling": "upheld", "reason": "台账不符"}
+    )
+    flag.refresh_from_db()
+    assert (flag.ruling, flag.ruling_reason) == ("upheld", "台账不符")
+
+
+def test_assessment_page_counts(people: dict[str, User]) -> None:
+    """On 2022-03-10 every unit owes January and February: none filed, so 2 due and 2 漏报 each."""
+    page = (
+        client_of(people["city"])
+        .get(reverse("reporting:assessment"), {"as_of": "2022-03-10"})
+        .content.decode()
+    )
+    row = re.search(r'data-unit="驿城区">(.*?)</tr>', page, re.S)
+    assert row
+    counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', row.group(1)))
+    assert counts == {
+        "due": "2",
+        "on_time": "0",
+        "late": "0",
+        "missing": "2",
+        "wrong": "0",
+        "concealed": "0",
+    }
