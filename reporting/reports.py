@@ -412,6 +412,8 @@ def unit_timeliness(
     for month in range(1, 13):
         due = report_due(year=plan_year.year, month=month, due_day=plan_year.report_due_day)
         arrived = valid_on.get((unit.id, month))
+        if arrived is not None and arrived > today:
+            arrived = None  # not arrived yet on the day asked about
         result.append(
             MonthStatus(month, due, timeliness(due=due, valid_on=arrived, today=today), arrived)
         )

@@ -12,7 +12,7 @@ from projects.choices import Measure, ProjectKind
 from projects.models import PlanYear, Project, Unit
 from projects.rules.arithmetic import percent_tenths_down as percent_tenths
 from projects.rules.forecast import PACE_WINDOW_DAYS, Forecast, milestone_forecast
-from projects.rules.milestones import MilestoneSpec, judged_on
+from projects.rules.milestones import MilestoneSpec, MilestoneStatus, judged_on
 from projects.rules.start import StartStatus
 
 
@@ -195,7 +195,9 @@ def unit_dashboard(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitDashb
         result = row.milestones[spec.key]
         measure = Measure(milestone.measure)
         judged = judged_on(due=spec.due, as_of=as_of)
-        if measure == Measure.NEW_STARTED:
+        if result.status == MilestoneStatus.MET:
+            blocking = []
+        elif measure == Measure.NEW_STARTED:
             blocking = [
                 Blocking(p, statuses[p.id])
                 for p in new

@@ -27,5 +27,8 @@ echo "==> 生成演示数据"
 echo "==> 创建演示用户"
 "$VENV_PYTHON" manage.py setup_demo_users
 
+echo "==> 生成演示信息月报（2022年1—5月）"
+"$VENV_PYTHON" manage.py seed_demo_reports
+
 echo "==> 启动开发服务器：http://${HOST}:${PORT}/ （Ctrl+C 停止）"
 exec "$VENV_PYTHON" manage.py runserver "${HOST}:${PORT}"

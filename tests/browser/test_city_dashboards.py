@@ -287,14 +287,6 @@ def test_overview_prints_on_a4_landscape(
     assert v.errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "static/css/portal.css @media print: `.milestone-table th, td { white-space: normal }` lets "
-        "the row headers shrink to one character (驿/城/区 stacked), and the four milestone columns "
-        "(min-width 9rem) push the table ~10–35 px past the printable width of A4 landscape"
-    ),
-)
 def test_overview_table_fits_the_printed_page(
     live_server: LiveServer, demo: None, open_browser: Callable[[str], Visitor]
 ) -> None:
