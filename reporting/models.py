@@ -48,24 +48,49 @@ class MonthlyReport(models.Model):
     next_plan = models.TextField(_("下月工作计划"), blank=True)
     stamp = models.FileField(_("盖章扫描件"), upload_to=stamp_upload_to, blank=True)
     created_by = models.ForeignKey(
-        User, verbose_name=_("填报人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        User, verbose_name=_("提交人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("提交人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        User, verbose_name=_("审核人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
     received_by = models.ForeignKey(
-        User, verbose_name=_("接收人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("接收人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
     returned_by = models.ForeignKey(
-        User, verbose_name=_("退回人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("退回人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     return_reason = models.TextField(_("退回原因"), blank=True)
     wrong_figures = models.BooleanField(_("数据错误（错报）"), default=False)
