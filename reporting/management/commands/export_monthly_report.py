@@ -1,0 +1,66 @@
+"""python manage.py export_monthly_report --year 2022 --month 6 [--unit 驿城区 | --assessment]
+--out FILE.xlsx: the monthly report (or the assessment table) as an Excel workbook."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from projects.management.commands.check_targets import plan_year_or_error
+from projects.models import Unit
+from reporting.exports import build, workbooks
+
+
+class Command(BaseCommand):
+    help = "导出信息月报（全市或一个区县）或年度考核评价表为 Excel 工作簿"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--month", type=int, required=True, help="月份 1–12")
+        parser.add_argument("--unit", help="只导出一个区县的月报（名称或区划代码）")
+        parser.add_argument(
+            "--assessment", action="store_true", help="导出截至该月末的年度考核评价表"
+        )
+        parser.add_argument("--out", required=True, help="输出文件 .xlsx")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        month = options["month"]
+        if not 1 <= month <= 12:
+            raise CommandError(f"月份应为 1–12：{month}")
+        if options["unit"] and options["assessment"]:
+            raise CommandError("--unit 与 --assessment 不能同时使用")
+        plan_year = plan_year_or_error(options["year"])
+        out = Path(options["out"])
+        if options["unit"]:
+            unit = (
+                Unit.objects.filter(name=options["unit"]).first()
+                or Unit.objects.filter(division_code=options["unit"]).first()
+            )
+            if unit is None:
+                raise CommandError(f"没有名为“{options['unit']}”的区县")
+            data: Any = build.build_unit_monthly(plan_year=plan_year, month=month, unit=unit)
+            title = f"{unit.name}{plan_year.year}年{month}月信息月报"
+            writer: Any = workbooks.unit_monthly_workbook
+        elif options["assessment"]:
+            data = build.build_assessment(
+                plan_year=plan_year, as_of=build.month_end(year=plan_year.year, month=month)
+            )
+            title = f"{plan_year.year}年度考核评价表（截至{month}月末）"
+            writer = workbooks.assessment_workbook
+        else:
+            data = build.build_city_monthly(plan_year=plan_year, month=month)
+            title = f"全市{plan_year.year}年{month}月信息月报"
+            writer = workbooks.city_monthly_workbook
+        # Written beside the target and renamed, so a failed export never leaves half a workbook.
+        partial = out.with_name(out.name + ".part")
+        try:
+            with partial.open("wb") as stream:
+                writer(data, out=stream)
+            os.replace(partial, out)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"无法写入 {out}：{error.strerror or error}") from None
+        self.stdout.write(
+            self.style.SUCCESS(f"已导出{title}：{out}（数据摘要 SHA-256：{data.digest}）")
+        )
