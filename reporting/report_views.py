@@ -2,6 +2,7 @@
 and the actions the user may take, the stamped scan, the flags and the annual assessment."""
 
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -26,6 +27,8 @@ from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EVIDENCE_TYPES, EvidenceField, evidence_kind
 
 from . import reports
+from .exports import build, workbooks
+from .exports.workflow import assessment_counts, timeliness_rows
 from .models import MonthlyReport, ReportFlag, Ruling
 
 
@@ -103,7 +106,12 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/report_index.html",
-        {"rows": rows, "plan_year": plan_year, "months": range(1, 13)},
+        {
+            "rows": rows,
+            "plan_year": plan_year,
+            "months": range(1, 13),
+            "city": facts.unit_scope(user) is None,
+        },
     )
 
 
@@ -356,3 +364,76 @@ def assessment(request: HttpRequest) -> HttpResponse:
         "reporting/assessment.html",
         {"rows": rows, "plan_year": plan_year, "as_of": today, "specs": [s for s, _ in specs]},
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpResponse:
+    """A unit's monthly report for ``month`` as a workbook (the unit and the city office)."""
+    unit = get_object_or_404(_units(_user(request)), pk=unit_id)
+    if not 1 <= month <= 12:
+        raise Http404
+    plan_year = _plan_year()
+    data = build.build_unit_monthly(
+        plan_year=plan_year,
+        month=month,
+        unit=unit,
+        timeliness=timeliness_rows(
+            plan_year=plan_year, month=month, today=facts.today_local(), units=[unit]
+        ),
+    )
+    return _xlsx(
+        workbooks.unit_monthly_workbook(data),
+        f"{unit.name}{plan_year.year}年{month}月信息月报.xlsx",
+    )
+
+
+@login_required
+def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
+    """The city's monthly report for ``month`` as a workbook (the city office and administrators)."""
+    if facts.unit_scope(_user(request)) is not None:
+        raise PermissionDenied
+    if not 1 <= month <= 12:
+        raise Http404
+    plan_year = _plan_year()
+    data = build.build_city_monthly(
+        plan_year=plan_year,
+        month=month,
+        timeliness=timeliness_rows(
+            plan_year=plan_year,
+            month=month,
+            today=facts.today_local(),
+            units=list(Unit.objects.all()),
+        ),
+    )
+    return _xlsx(
+        workbooks.city_monthly_workbook(data),
+        f"驻马店市城镇老旧小区改造进展情况月报（{plan_year.year}年{month}月）.xlsx",
+    )
+
+
+@login_required
+def assessment_export(request: HttpRequest) -> HttpResponse:
+    """The annual assessment table as a workbook, as of the date asked for (default today)."""
+    if facts.unit_scope(_user(request)) is not None:
+        raise PermissionDenied
+    plan_year = _plan_year()
+    from projects.views import AsOfForm
+
+    form = AsOfForm(request.GET or None)
+    today = (form.cleaned_data.get("as_of") if form.is_valid() else None) or facts.today_local()
+    data = build.build_assessment(
+        plan_year=plan_year,
+        as_of=facts.clip_to_year(plan_year=plan_year, day=today),
+        reports=assessment_counts(plan_year=plan_year, today=today),
+    )
+    return _xlsx(workbooks.assessment_workbook(data), f"{plan_year.year}年度考核评价表.xlsx")

@@ -13,6 +13,17 @@ urlpatterns = [
     path("targets/<int:pk>/", target_views.target_edit, name="target_edit"),
     path("reports/", report_views.report_index, name="reports"),
     path("reports/<int:unit_id>/<int:month>/", report_views.report_month, name="report_month"),
+    path(
+        "reports/<int:unit_id>/<int:month>/export.xlsx",
+        report_views.unit_month_export,
+        name="unit_month_export",
+    ),
+    path(
+        "reports/city/<int:month>/export.xlsx",
+        report_views.city_month_export,
+        name="city_month_export",
+    ),
+    path("reports/assessment.xlsx", report_views.assessment_export, name="assessment_export"),
     path("reports/versions/<int:pk>/act/", report_views.report_act, name="report_act"),
     path("reports/versions/<int:pk>/stamp/", report_views.report_stamp, name="report_stamp"),
     path("reports/flags/", report_views.flag_list, name="flags"),

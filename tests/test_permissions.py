@@ -127,6 +127,9 @@ EXPECTED: dict[str, Expect] = {
     "reporting:flags_check": Expect(None, POST_ONLY, post=_codes(302, 403, 403, 302, 403)),
     "reporting:flag_rule": Expect("flag", POST_ONLY, post=_codes(302, 403, 403, 302, 403)),
     "reporting:assessment": Expect(None, CITY_ONLY),
+    "reporting:unit_month_export": Expect("unit", READ_A),
+    "reporting:city_month_export": Expect(None, CITY_ONLY),
+    "reporting:assessment_export": Expect(None, CITY_ONLY),
 }
 
 # URL arguments other than the object's pk.

@@ -280,11 +280,19 @@ class TestCityWorkbookOnTheDemo:
 
     def test_footer_holds_the_digest_the_date_and_page_numbers(self, june: Path) -> None:
         """Each sheet's footer shows the SHA-256 of the report's figures, 截至 and page numbers."""
+        from projects.selectors import today_local
+        from reporting.exports.workflow import timeliness_rows
+
         plan_year = PlanYear.objects.get(year=2022)
-        digest = build.build_city_monthly(plan_year=plan_year, month=6).digest
-        assert digest == build.digest_of(
-            build.figures_of(build.build_city_monthly(plan_year=plan_year, month=6))
+        data = build.build_city_monthly(
+            plan_year=plan_year,
+            month=6,
+            timeliness=timeliness_rows(
+                plan_year=plan_year, month=6, today=today_local(), units=list(Unit.objects.all())
+            ),
         )
+        digest = data.digest
+        assert digest == build.digest_of(build.figures_of(data))
         for ws in load_workbook(june):
             assert ws.oddFooter.left.text == f"SHA-256：{digest}"
             assert ws.oddFooter.right.text == "截至 2022年6月30日"
@@ -383,8 +391,9 @@ class TestCityWorkbookOnTheDemo:
         assert any(d is not None for d in completed)
 
     def test_assessment_workbook_shows_the_statuses(self, tmp_path: Path) -> None:
-        """The assessment table lists every unit with its milestones' statuses at the month's end
-        and "—" where no report counts are known yet."""
+        """The assessment table lists every unit with its report counts and its milestones'
+        statuses at the month's end. No report was filed: January to November are due by
+        December 31st (November's on December 5th), all 漏报."""
         path = export(tmp_path, "--month", "12", "--assessment")
         assert_no_formulas(path)
         ws = load_workbook(path)["年度考核评价"]
@@ -392,7 +401,7 @@ class TestCityWorkbookOnTheDemo:
         rows = sheet_rows(ws)
         for unit in expected["units"]:
             row = rows[unit["unit"]]
-            assert row[2:8] == ("—",) * 6
+            assert row[2:8] == (11, 0, 0, 11, 0, 0)
             assert [status_key(s) for s in row[8:12]] == [
                 m["status"] for m in unit["milestones"].values()
             ]

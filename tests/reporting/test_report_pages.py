@@ -205,3 +205,33 @@ def test_assessment_page_counts(people: dict[str, User]) -> None:
         "wrong": "0",
         "concealed": "0",
     }
+
+
+def test_downloads_carry_the_workflow(people: dict[str, User]) -> None:
+    """The unit's June workbook lists its approved report with the digest and timeliness; the
+    city's workbook and the assessment download for the city office only."""
+    import io
+
+    from openpyxl import load_workbook
+
+    unit = people["clerk"].unit
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022), unit=unit, month=6, user=people["clerk"]
+    )
+    report = reports.report_submit(report=report, user=people["clerk"])
+    report = reports.report_approve(
+        report=report, stamp=SimpleUploadedFile("s.pdf", PDF), user=people["leader"]
+    )
+    response = client_of(people["clerk"]).get(
+        reverse("reporting:unit_month_export", args=[unit.pk, 6])
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    cells = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row]
+    assert report.digest in cells
+    assert "迟报" in cells  # approved today (2026), long after July 5th, 2022
+    for name in ("city_month_export", "assessment_export"):
+        args = [6] if name == "city_month_export" else []
+        url = reverse(f"reporting:{name}", args=args)
+        assert client_of(people["clerk"]).get(url).status_code == 403
+        assert client_of(people["city"]).get(url).status_code == 200

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from projects import selectors
 from projects.management.commands.check_targets import plan_year_or_error
 from projects.models import Unit
 from reporting.exports import build, workbooks
+from reporting.exports.workflow import assessment_counts, timeliness_rows
 
 
 class Command(BaseCommand):
@@ -39,17 +41,36 @@ class Command(BaseCommand):
             )
             if unit is None:
                 raise CommandError(f"没有名为“{options['unit']}”的区县")
-            data: Any = build.build_unit_monthly(plan_year=plan_year, month=month, unit=unit)
+            data: Any = build.build_unit_monthly(
+                plan_year=plan_year,
+                month=month,
+                unit=unit,
+                timeliness=timeliness_rows(
+                    plan_year=plan_year, month=month, today=selectors.today_local(), units=[unit]
+                ),
+            )
             title = f"{unit.name}{plan_year.year}年{month}月信息月报"
             writer: Any = workbooks.unit_monthly_workbook
         elif options["assessment"]:
+            as_of = build.month_end(year=plan_year.year, month=month)
             data = build.build_assessment(
-                plan_year=plan_year, as_of=build.month_end(year=plan_year.year, month=month)
+                plan_year=plan_year,
+                as_of=as_of,
+                reports=assessment_counts(plan_year=plan_year, today=as_of),
             )
             title = f"{plan_year.year}年度考核评价表（截至{month}月末）"
             writer = workbooks.assessment_workbook
         else:
-            data = build.build_city_monthly(plan_year=plan_year, month=month)
+            data = build.build_city_monthly(
+                plan_year=plan_year,
+                month=month,
+                timeliness=timeliness_rows(
+                    plan_year=plan_year,
+                    month=month,
+                    today=selectors.today_local(),
+                    units=list(Unit.objects.all()),
+                ),
+            )
             title = f"全市{plan_year.year}年{month}月信息月报"
             writer = workbooks.city_monthly_workbook
         # Written beside the target and renamed, so a failed export never leaves half a workbook.
