@@ -22,10 +22,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ImportMixin
+from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
+
+from reporting.exports.formats import SafeXLSX
 
 from . import selectors, services
 from .choices import MilestoneKey, ProjectKind
@@ -41,7 +43,13 @@ from .models import (
     User,
 )
 from .presenters import mask_name, mask_phone, milestone_cell
-from .resources import HouseholdImportResource, ProjectImportResource, WorkbookXLSX
+from .resources import (
+    HouseholdExportResource,
+    HouseholdImportResource,
+    ProjectExportResource,
+    ProjectImportResource,
+    WorkbookXLSX,
+)
 from .rules.milestones import STATUS_LABELS, MilestoneResult
 from .rules.project_checks import household_count_problem
 from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus, agrees
@@ -499,11 +507,23 @@ class ProjectChangeList(ChangeList):
             project.start_status = statuses.get(project.id)
 
 
-class ProjectAdmin(ServiceImportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+class ServiceImportExportAdmin(ServiceImportAdmin, ExportMixin):
+    """The import above plus a plain Excel export of the (unit-scoped) list, written with the
+    report workbooks' safe cells: no cell a spreadsheet would run."""
+
+    export_resource_class: type = ProjectExportResource
+    export_formats = [SafeXLSX]
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list[type]:
+        return [self.export_resource_class]
+
+
+class ProjectAdmin(ServiceImportExportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     """Projects; the consent and start dates are computed by the start rule, never typed."""
 
     form = ProjectAdminForm
     resource_classes = [ProjectImportResource]
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     template_kind = "projects"
     inlines = (StartCriterionInline,)
     list_display = ("name", "unit", "kind", "households", "consent_met_on", "started_on",
@@ -682,11 +702,15 @@ class HouseholdAdminForm(forms.ModelForm):
         return cleaned
 
 
-class HouseholdAdmin(ServiceImportAdmin, RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+class HouseholdAdmin(
+    ServiceImportExportAdmin, RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin
+):
     """Household answers; names and phones are masked in the list and not searchable."""
 
     form = HouseholdAdminForm
     resource_classes = [HouseholdImportResource]
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    export_resource_class = HouseholdExportResource
     template_kind = "households"
     unit_path = "project__unit"
     list_display = ("project", "building", "entrance", "room", "masked_head_name", "masked_phone",

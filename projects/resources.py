@@ -1,4 +1,4 @@
-"""The admin's Excel import (django-import-export) for projects and households.
+"""The admin's Excel import and export (django-import-export) for projects and households.
 
 The admin offers the standard upload → preview → confirm screens, but the rows are checked and written
 by the same services as the import commands (``services.projects_import`` / ``households_import``):
@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export.fields import Field
 from import_export.formats.base_formats import XLSX
-from import_export.resources import Resource
+from import_export.resources import ModelResource, Resource
 from import_export.results import Error, InvalidRow, Result, RowResult
+from import_export.widgets import DateWidget, DecimalWidget, IntegerWidget
 from tablib import Dataset
 
 from . import selectors, services
@@ -231,3 +232,80 @@ class HouseholdImportResource(ServiceImportResource):
                 project__plan_year=plan_year, project__name__in=names
             ).values_list("project__unit__name", "project__name", "building", "entrance", "room")
         )
+
+
+# --- plain data exports (admin) -------------------------------------------------------------------
+
+
+# Exported values keep their types (the safe format writes numbers as numbers, dates as dates).
+DECIMAL = DecimalWidget(coerce_to_string=False)
+DATE = DateWidget(coerce_to_string=False)
+
+
+class ProjectExportResource(ModelResource):
+    """Projects as a plain Excel table for the admin's export (written by reporting's safe format)."""
+
+    unit = Field(attribute="unit__name", column_name="区县")
+    kind = Field(column_name="项目类型")
+    name = Field(attribute="name", column_name="小区名称")
+    address = Field(attribute="address", column_name="地址")
+    buildings = Field(
+        attribute="buildings", column_name="楼栋数", widget=IntegerWidget(coerce_to_string=False)
+    )
+    households = Field(
+        attribute="households", column_name="户数", widget=IntegerWidget(coerce_to_string=False)
+    )
+    floor_area = Field(attribute="floor_area", column_name="建筑面积(㎡)", widget=DECIMAL)
+    investment = Field(attribute="investment", column_name="资金概算(万元)", widget=DECIMAL)
+    contractor = Field(attribute="contractor", column_name="施工单位")
+    consent_met_on = Field(attribute="consent_met_on", column_name="居民同意达标日期", widget=DATE)
+    started_on = Field(attribute="started_on", column_name="开工日期", widget=DATE)
+    completed_on = Field(attribute="completed_on", column_name="完工日期", widget=DATE)
+    accepted_on = Field(attribute="accepted_on", column_name="验收移交日期", widget=DATE)
+
+    class Meta:
+        model = Project
+        fields = (
+            "unit", "kind", "name", "address", "buildings", "households", "floor_area",
+            "investment", "contractor", "consent_met_on", "started_on", "completed_on",
+            "accepted_on",
+        )  # fmt: skip
+        export_order = fields
+
+    def dehydrate_kind(self, project: Project) -> str:
+        return str(project.get_kind_display())
+
+
+class HouseholdExportResource(ModelResource):
+    """Household answers for the admin's export; names and phones masked (personal data)."""
+
+    unit = Field(attribute="project__unit__name", column_name="区县")
+    project = Field(attribute="project__name", column_name="小区名称")
+    building = Field(attribute="building", column_name="楼栋")
+    entrance = Field(attribute="entrance", column_name="单元")
+    room = Field(attribute="room", column_name="房号")
+    head_name = Field(column_name="户主姓名（已打码）")
+    phone = Field(column_name="联系电话（已打码）")
+    plan_opinion = Field(column_name="改造方案意见")
+    management_opinion = Field(column_name="物业管理模式意见")
+    answered_on = Field(attribute="answered_on", column_name="表态日期", widget=DATE)
+
+    class Meta:
+        model = Household
+        fields = (
+            "unit", "project", "building", "entrance", "room", "head_name", "phone",
+            "plan_opinion", "management_opinion", "answered_on",
+        )  # fmt: skip
+        export_order = fields
+
+    def dehydrate_head_name(self, household: Household) -> str:
+        return mask_name(household.head_name)
+
+    def dehydrate_phone(self, household: Household) -> str:
+        return mask_phone(household.phone)
+
+    def dehydrate_plan_opinion(self, household: Household) -> str:
+        return str(household.get_plan_opinion_display())
+
+    def dehydrate_management_opinion(self, household: Household) -> str:
+        return str(household.get_management_opinion_display())

@@ -67,12 +67,27 @@ class ApproveForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("请填写原因")},
     )
+
+
+class WithdrawForm(ReasonForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = gettext_lazy("撤回审核的原因")
+        self.fields["reason"].error_messages["required"] = gettext_lazy("请填写撤回审核的原因")
 
 
 class ReturnForm(ReasonForm):
     wrong_figures = forms.BooleanField(label=gettext_lazy("数据错误（计为错报）"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = gettext_lazy("退回原因")
+        self.fields["reason"].error_messages["required"] = gettext_lazy("退回须填写原因")
 
 
 @login_required
@@ -119,7 +134,7 @@ def _forms_for(actions: tuple[Action, ...], data: Any = None, files: Any = None)
     return {
         "notes": NotesForm(data) if Action.SUBMIT in actions else None,
         "approve": ApproveForm(data, files) if Action.APPROVE in actions else None,
-        "withdraw": ReasonForm(data, prefix="withdraw") if Action.WITHDRAW in actions else None,
+        "withdraw": WithdrawForm(data, prefix="withdraw") if Action.WITHDRAW in actions else None,
         "return": ReturnForm(data, prefix="return") if Action.RETURN in actions else None,
     }
 

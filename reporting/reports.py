@@ -11,7 +11,8 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,11 +93,17 @@ def report_figures(*, plan_year: PlanYear, unit: Unit, month: int) -> dict[str, 
         "projects_completed": counts["projects_completed"],
         "carryover_projects": counts["carryover_projects"],
         "carryover_projects_completed": counts["carryover_projects_completed"],
-        "investment_total": str(counts["investment_total"] or 0),
-        "investment_completed": str(counts["investment_completed"] or 0),
+        "investment_total": _wan_yuan(counts["investment_total"]),
+        "investment_completed": _wan_yuan(counts["investment_completed"]),
         "open_criteria": open_criteria,
         "milestones": {key: result.status.value for key, result in row.milestones.items()},
     }
+
+
+def _wan_yuan(value: Decimal | None) -> str:
+    """An amount in 万元 as text with the field's four decimals, the same on every database (SQLite
+    sums carry more digits), so the digest does not depend on the database."""
+    return str((value or Decimal(0)).quantize(Decimal("0.0001")))
 
 
 def report_digest(report: MonthlyReport) -> str:
@@ -435,19 +442,26 @@ class AssessmentRow:
 
 
 def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
-    """Per unit: reports due by ``today``, valid on time, 迟报, 漏报, 错报 (returned for wrong
-    figures), upheld 瞒报/错报 flags, and the milestone results on ``today`` (clipped to the year).
+    """Per unit: reports due by ``today`` (outcome settled), valid on time, 迟报, 漏报, 错报
+    (returned for wrong figures by ``today``), 瞒报/错报 flags upheld by ``today``, and the milestone
+    results on ``today`` (clipped to the year).
     A fixed number of queries whatever the number of reports."""
     valid_on = valid_on_by_month(plan_year=plan_year)
+    # Returns and rulings count from the day they were made (local days, as the due days are).
+    day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     wrong = dict(
-        MonthlyReport.objects.filter(plan_year=plan_year, wrong_figures=True)
+        MonthlyReport.objects.filter(
+            plan_year=plan_year, wrong_figures=True, returned_at__lt=day_end
+        )
         .values("unit_id")
         .annotate(n=Count("id"))
         .order_by()
         .values_list("unit_id", "n")
     )
     concealed = dict(
-        ReportFlag.objects.filter(report__plan_year=plan_year, ruling=Ruling.UPHELD)
+        ReportFlag.objects.filter(
+            report__plan_year=plan_year, ruling=Ruling.UPHELD, ruled_at__lt=day_end
+        )
         .values("report__unit_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -459,18 +473,19 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
     rows = []
     for row in report.units:
         assert row.unit is not None
+        # The months whose outcome is settled: due day passed (on time, late or missing), or the
+        # due day itself with a valid report already in; so due = on time + late + missing.
         months = [
             m
             for m in unit_timeliness(
                 plan_year=plan_year, unit=row.unit, today=today, valid_on=valid_on
             )
-            if m.timeliness != Timeliness.NOT_DUE or m.valid_on is not None
+            if m.due < today or (m.due == today and m.valid_on is not None)
         ]
-        due = [m for m in months if m.due < today]
         rows.append(
             AssessmentRow(
                 unit=row.unit,
-                due=len(due),
+                due=len(months),
                 on_time=sum(m.timeliness == Timeliness.ON_TIME for m in months),
                 late=sum(m.timeliness == Timeliness.LATE for m in months),
                 missing=sum(m.timeliness == Timeliness.MISSING for m in months),

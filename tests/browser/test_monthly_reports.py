@@ -480,11 +480,6 @@ def test_assessment_and_months_table_count_the_demo_reports(
     assert city.overflowing == [], "手机屏幕上页面横向溢出：\n" + "\n".join(city.overflowing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG reporting/reports.py assessment(): on a due day the month is not counted in 应报 "
-    "(m.due < today) but a report already valid is counted in 按时有效, so 按时有效 > 应报",
-)
 def test_assessment_on_a_due_day_adds_up(
     live_server: LiveServer, demo_reports: None, open_browser: Callable[[str], Visitor]
 ) -> None:
@@ -500,11 +495,6 @@ def test_assessment_on_a_due_day_adds_up(
     assert wrong == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG reporting/reports.py assessment(): 错报 counts every return for wrong figures, "
-    "also those made after the day asked about",
-)
 def test_assessment_counts_returns_made_by_the_day_asked_about(
     live_server: LiveServer, demo_reports: None, open_browser: Callable[[str], Visitor]
 ) -> None:
@@ -515,11 +505,6 @@ def test_assessment_counts_returns_made_by_the_day_asked_about(
     assert assessment_counts(city, UNIT)[COUNTS.index("wrong")] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG reporting/templates/reporting/report_month.html: the 64-character SHA-256 digest "
-    "(code.digest) does not wrap, so a frozen report's page is wider than a phone",
-)
 def test_frozen_report_fits_a_phone(
     live_server: LiveServer, demo_reports: None, open_browser: Callable[[str], Visitor]
 ) -> None:
@@ -532,11 +517,6 @@ def test_frozen_report_fits_a_phone(
     assert city.overflowing == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG reporting/reports.py report_figures(): investment sums are str() of SQLite's "
-    "Decimal (e.g. 16950.2800000000), shown and frozen into the digest with 10 decimals",
-)
 def test_report_investment_is_shown_in_wan_yuan(
     live_server: LiveServer, demo_reports: None, open_browser: Callable[[str], Visitor]
 ) -> None:

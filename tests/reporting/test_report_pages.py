@@ -79,7 +79,7 @@ def test_june_report_through_every_step_in_the_browser(people: dict[str, User]) 
     assert report.state == "approved" and f"SHA-256：{report.digest}" in page
     page = act(city, report, **{"action": "return", "return-reason": ""})
     report.refresh_from_db()
-    assert report.state == "approved" and "这个字段是必填项" in page
+    assert report.state == "approved" and "退回须填写原因" in page
     act(
         city,
         report,

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
@@ -71,7 +72,7 @@ def test_draft_figures_come_from_the_records_at_month_end(people: dict[str, User
     )
     assert figures["as_of"] == "2022-06-30" and figures["targets"]["new_starts"] == 4804
     assert figures["open_criteria"]["consent"] == 2  # no household records for either project
-    assert figures["investment_completed"] == "0"
+    assert figures["investment_completed"] == "0.0000"
 
 
 def test_the_whole_path_keeps_every_version(people: dict[str, User]) -> None:
@@ -220,7 +221,7 @@ def test_the_city_rules_on_a_flag(people: dict[str, User]) -> None:
         flag=flag, upheld=True, reason="台账显示7月才开工", user=people["city"]
     )
     assert flag.ruling == Ruling.UPHELD
-    rows = reports.assessment(plan_year=report.plan_year, today=date(2022, 8, 1))
+    rows = reports.assessment(plan_year=report.plan_year, today=timezone.localdate())
     assert next(r for r in rows if r.unit.name == "驿城区").concealed == 1
 
 
@@ -240,7 +241,11 @@ def test_assessment_counts_on_time_late_missing_and_wrong(people: dict[str, User
             report=report, stamp=stamp(), user=people["leader"], at=at(day, 23)
         )
     reports.report_return(
-        report=report, reason="完工户数有误", wrong_figures=True, user=people["city"]
+        report=report,
+        reason="完工户数有误",
+        wrong_figures=True,
+        user=people["city"],
+        at=at(date(2022, 5, 10)),
     )
     row = next(
         r
