@@ -92,6 +92,7 @@ class Expect:
 EXPECTED: dict[str, Expect] = {
     # django.contrib.auth's pages
     "login": Expect(None, PUBLIC),
+    "healthz": Expect(None, PUBLIC),
     "logout": Expect(None, POST_ONLY),
     "password_change": Expect(None, SIGNED_IN),
     "password_change_done": Expect(None, SIGNED_IN),

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .health import healthz
+
 admin.site.site_header = "驻马店市城镇老旧小区改造信息平台"
 admin.site.site_title = "老旧小区改造"
 admin.site.index_title = "管理后台"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Log in and out, and change one's own password. No self-service reset by e-mail: accounts are

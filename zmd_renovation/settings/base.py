@@ -1,5 +1,6 @@
 """Settings shared by every environment; every value that differs comes from the environment."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "axes",
+    "csp",
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -37,6 +39,10 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names, compressed, served by the app itself (no CDN, no web root).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # One structured log line per request (method, path, status, time, user id; no personal data).
+    "zmd_renovation.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -127,6 +134,32 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 
 # Evidence scans are kept outside the web root and served only through permission checks.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence and stamps on disk outside the web root by default; a django-storages backend (S3, OSS,
+# …) when DJANGO_MEDIA_STORAGE names its class (its options from DJANGO_MEDIA_STORAGE_OPTIONS, JSON).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("DJANGO_MEDIA_STORAGE_OPTIONS", "{}")),
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Sessions live in the database and the cache in Redis (REDIS_URL) or the database, never in a
+# process's memory, so several app servers can share one PostgreSQL.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache"}
+    )
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # No URL serves MEDIA_ROOT: evidence is downloaded only through the views that check the unit.
 MEDIA_URL = "/media/"
 # Evidence uploads: PDF, JPEG or PNG, recognised by their content, at most this many bytes.
@@ -142,12 +175,38 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
 
+# Logs are JSON lines on stderr (one per request and per report state change); never residents'
+# names or phones. DJANGO_LOG_LEVEL raises or lowers the level.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "zmd_renovation.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # axes logs usernames on every login; warnings (lockouts) are enough.
+        "axes": {"level": "WARNING"},
+    },
 }
+
+# Content security policy: scripts and everything else only from the portal itself, no inline
+# script; inline styles are allowed (the SVG charts and progress bars carry style attributes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Whether clerks and leaders may open the city overview (counts only, never another unit's projects
 # or households). The city office decides; off unless DJANGO_CITY_OVERVIEW_FOR_UNITS=1.

@@ -9,6 +9,17 @@ DEBUG = False
 if not os.environ.get("DATABASE_URL"):
     raise RuntimeError("DATABASE_URL must name the production PostgreSQL database")
 
+# Behind a reverse proxy that terminates HTTPS and sets X-Forwarded-Proto (see README).
+if os.environ.get("DJANGO_BEHIND_PROXY", "1") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+# Persistent connections, checked before reuse: a restarted database is reconnected to without
+# restarting the portal.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DJANGO_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = os.environ.get("DJANGO_SECURE_SSL_REDIRECT", "1") == "1"

@@ -14,6 +14,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests need no cache table; the database cache is production's (or Redis).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests with threads get the locking of the real embedded database
@@ -21,3 +23,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.mkdtemp(prefix="zmd-db-")) / "test.sqlite3")
     }
+
+# Static files straight from the apps' folders (no collectstatic in tests).
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="zmd-static-"))
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
