@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -246,6 +246,20 @@ def projects_import(
     except FileRejected as rejected:
         result.errors = rejected.errors
         return result
+    with transaction.atomic():
+        if not _import_lock(kind="projects", plan_year=plan_year, result=result):
+            return result
+        _projects_import_rows(sheet_rows, plan_year, user, dry_run, result)
+    return result
+
+
+def _projects_import_rows(
+    sheet_rows: list[SheetRow],
+    plan_year: PlanYear,
+    user: User | None,
+    dry_run: bool,
+    result: ImportResult,
+) -> None:
     units = {u.name: u for u in Unit.objects.all()}
     parsed = [_parse_project_row(r, units) for r in sheet_rows]
     allowed = writable_unit_id(user)
@@ -282,12 +296,36 @@ def projects_import(
             warnings=result.warnings,
         )
     if _collect_errors((item.row for item in parsed), result):
-        return result
+        return
     with transaction.atomic():
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
         if dry_run:
             transaction.set_rollback(True)
-    return result
+
+
+# One import of a kind per plan year at a time (PostgreSQL advisory lock, released with the
+# transaction even when the process dies); on SQLite the import's transaction holds the database's
+# write lock from its start (BEGIN IMMEDIATE), so a second import waits and then sees the first.
+IMPORT_LOCK_KEYS = {"projects": 70_1001, "households": 70_1002}
+IMPORT_BUSY = {
+    "projects": "另一位用户正在导入同一年度的项目，请稍后再试（本次未写入任何数据）",
+    "households": "另一位用户正在导入同一年度的住户花名册，请稍后再试（本次未写入任何数据）",
+}
+
+
+def _import_lock(*, kind: str, plan_year: PlanYear, result: ImportResult) -> bool:
+    """Take the import lock inside the caller's transaction; False (with the error in ``result``)
+    when another import of the same kind and year holds it."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_KEYS[kind], plan_year.id]
+        )
+        (acquired,) = cursor.fetchone()
+    if not acquired:
+        result.errors = [RowError(0, "", IMPORT_BUSY[kind])]
+    return bool(acquired)
 
 
 def _collect_errors(rows: Iterable[SheetRow], result: ImportResult) -> bool:
@@ -505,6 +543,21 @@ def households_import(
     except FileRejected as rejected:
         result.errors = rejected.errors
         return result
+    with transaction.atomic():
+        if not _import_lock(kind="households", plan_year=plan_year, result=result):
+            return result
+        _households_import_rows(sheet_rows, plan_year, user, dry_run, project, result)
+    return result
+
+
+def _households_import_rows(
+    sheet_rows: list[SheetRow],
+    plan_year: PlanYear,
+    user: User | None,
+    dry_run: bool,
+    project: Project | None,
+    result: ImportResult,
+) -> None:
     units = {u.name: u for u in Unit.objects.all()}
     names = {cell_text(r.cells.get("小区名称")) for r in sheet_rows}
     projects = {
@@ -555,13 +608,12 @@ def households_import(
     }
     _check_household_rows(parsed, existing, plan_year)
     if _collect_errors((item.row for item in parsed), result):
-        return result
+        return
     with transaction.atomic():
         _write_households(parsed, existing, user, result)
         projects_refresh_start(project_ids=project_ids, user=user)
         if dry_run:
             transaction.set_rollback(True)
-    return result
 
 
 def _check_household_rows(
