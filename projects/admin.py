@@ -34,6 +34,7 @@ from .choices import MilestoneKey, ProjectKind
 from .models import (
     Household,
     Milestone,
+    PersonalDataAccess,
     PlanYear,
     Project,
     StartCriterion,
@@ -737,3 +738,22 @@ admin.site.register(UnassignedCarryover, UnassignedCarryoverAdmin)
 admin.site.register(Project, ProjectAdmin)
 admin.site.register(StartCriterion, StartCriterionAdmin)
 admin.site.register(Household, HouseholdAdmin)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The audit of who viewed or exported residents' personal data: read-only."""
+
+    list_display = ("at", "user", "role", "action", "unit", "households", "reason")
+    list_filter = ("role", "action", "unit")
+    list_select_related = ("user", "unit")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

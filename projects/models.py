@@ -436,3 +436,41 @@ class StartCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_criterion_display()}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw or exported residents' names and phones, when, in which role (SPEC §6: personal data
+    shown only to those allowed; the audit shows who used that permission)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("查看住户页面")
+        EXPORT = "export", _("导出住户完整信息")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="personal_data_access"
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("区县"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("住户"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    households = models.PositiveIntegerField(_("涉及户数"), default=1)
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                name="personal_data_export_has_reason",
+                condition=~Q(action="export") | ~Q(reason=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

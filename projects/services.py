@@ -13,7 +13,7 @@ from django.db.models import Count
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
-from .choices import Criterion, Opinion, ProjectKind
+from .choices import Criterion, Opinion, ProjectKind, Role
 from .importing import (
     EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
@@ -27,7 +27,15 @@ from .importing import (
     cell_text,
     read_sheet,
 )
-from .models import Household, PlanYear, Project, StartCriterion, Unit, User
+from .models import (
+    Household,
+    PersonalDataAccess,
+    PlanYear,
+    Project,
+    StartCriterion,
+    Unit,
+    User,
+)
 from .rules.project_checks import (
     Problem,
     date_order_problems,
@@ -1006,3 +1014,27 @@ def criterion_record(
     row.save()
     _touch_project(project, user)
     return row
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+
+def personal_data_access_record(
+    *,
+    user: User,
+    action: str,
+    unit: Unit | None,
+    household: Household | None = None,
+    households: int = 1,
+    reason: str = "",
+) -> PersonalDataAccess:
+    """Keep who saw or exported residents' names and phones (never the names themselves)."""
+    return PersonalDataAccess.objects.create(
+        user=user,
+        role=Role.ADMIN if user.is_superuser else user.role,
+        action=action,
+        unit=unit,
+        household=household,
+        households=households,
+        reason=reason,
+    )

@@ -29,7 +29,7 @@ from . import selectors, services
 from .choices import Criterion, Opinion, ProjectKind, Role
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES, template_workbook_bytes
-from .models import Household, PlanYear, Project, StartCriterion, User
+from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .uploads import EVIDENCE_TYPES, evidence_kind
@@ -488,6 +488,12 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The one page where a household's name and phone are shown in full."""
     household = _household_or_404(request, pk)
+    services.personal_data_access_record(
+        user=_user(request),
+        action=PersonalDataAccess.Action.VIEW,
+        unit=household.project.unit,
+        household=household,
+    )
     return render(
         request,
         "projects/household_detail.html",

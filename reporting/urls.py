@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views, target_views, views
+from . import report_views, residents, target_views, views
 
 app_name = "reporting"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.city_overview, name="overview"),
     path("units/<int:pk>/", views.unit_dashboard, name="unit"),
     path("targets/", target_views.target_list, name="targets"),
+    path("residents/export/", residents.residents_export, name="residents_export"),
     path("targets/<int:pk>/", target_views.target_edit, name="target_edit"),
     path("reports/", report_views.report_index, name="reports"),
     path("reports/<int:unit_id>/<int:month>/", report_views.report_month, name="report_month"),

@@ -131,6 +131,8 @@ EXPECTED: dict[str, Expect] = {
     "reporting:unit_month_export": Expect("unit", READ_A),
     "reporting:city_month_export": Expect(None, CITY_ONLY),
     "reporting:assessment_export": Expect(None, CITY_ONLY),
+    # residents' full data: the city office only, not even administrators
+    "reporting:residents_export": Expect(None, _codes(302, 403, 403, 200, 403)),
 }
 
 # URL arguments other than the object's pk.
