@@ -36,7 +36,7 @@ step() {
 
 step "ruff check" "$BIN/ruff" check .
 step "ruff format" "$BIN/ruff" format --check .
-step "mypy" "$BIN/mypy" zmd_renovation projects reporting
+step "mypy" "$BIN/mypy" zmd_renovation projects reporting paperwork
 step "migrations" "$BIN/python" manage.py makemigrations --check --dry-run
 step "pytest" "$BIN/pytest" "$@"
 

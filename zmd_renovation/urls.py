@@ -29,5 +29,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("city/", include("reporting.urls")),
+    path("paperwork/", include("paperwork.urls")),
     path("", include("projects.urls")),
 ]

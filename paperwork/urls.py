@@ -1,0 +1,11 @@
+"""URLs of the paperwork pages: plans, adjustments, inspections and the rest."""
+
+from . import views_adjustments, views_inspections, views_plans
+
+app_name = "paperwork"
+
+urlpatterns = [
+    *views_plans.urlpatterns,
+    *views_adjustments.urlpatterns,
+    *views_inspections.urlpatterns,
+]
