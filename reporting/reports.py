@@ -154,6 +154,22 @@ def _save(report: MonthlyReport, user: User | None, reason: str = "") -> None:
         report._change_reason = reason[:100]  # type: ignore[attr-defined]
     report.full_clean()
     report.save()
+    import logging  # here, not at the top: this helper is the file's only logging
+
+    # Ids and state only, never the notes or the reason's text; logged once the change commits, so
+    # a rolled-back action leaves no line.
+    fields = {
+        "report_id": report.pk,
+        "unit_id": report.unit_id,
+        "month": report.month,
+        "version": report.version,
+        "state": str(report.state),
+        "user_id": user.pk if user is not None else None,
+        "reason_present": bool(reason),
+    }
+    transaction.on_commit(
+        lambda: logging.getLogger("zmd.reports").info("report_state", extra=fields)
+    )
 
 
 def _required(text: str, field: str, message: str) -> str:
