@@ -1,5 +1,289 @@
-"""Placeholder: the pages of this area are being written."""
+"""Pages of the implementation plans (年度工作实施方案) and the communities' renovation plans (改造方案).
 
-from django.urls import URLPattern
+Units and projects are looked up through the user's scope, so another unit's are a 404 whatever id
+the URL names; writing needs the clerk or leader role of the unit (403 for the city office, who
+reads every unit's).
+"""
 
-urlpatterns: list[URLPattern] = []
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+
+from projects import selectors as facts
+from projects.choices import ProjectKind
+from projects.models import PlanYear, Project, Unit, User
+from projects.uploads import EVIDENCE_TYPES, evidence_kind
+
+from . import plans
+from .plans import ImplementationPlanForm, RenovationPlanForm
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _plan_year() -> PlanYear:
+    plan_year = facts.plan_year_latest()
+    if plan_year is None:
+        raise Http404(_("尚未建立年度计划"))
+    return plan_year
+
+
+def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
+    scope = facts.unit_scope(_user(request))
+    units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
+    return get_object_or_404(units, pk=unit_id)
+
+
+def _project_or_404(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(facts.projects_visible(user=_user(request)), pk=pk)
+
+
+def _apply_errors(
+    form: ImplementationPlanForm | RenovationPlanForm, error: ValidationError
+) -> None:
+    """A service's refusal shown beside the fields it names (the rest above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _scan_response(request: HttpRequest, scan: FieldFile, name: str) -> FileResponse:
+    """A stored scan typed by its content (never by its name), not cached by the browser."""
+    if not scan:
+        raise Http404
+    handle = scan.open("rb")
+    kind = evidence_kind(handle.read(16))
+    handle.seek(0)
+    if kind is None:
+        handle.close()
+        raise Http404
+    content_type, suffix = EVIDENCE_TYPES[kind]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"{name}{suffix}",
+        as_attachment=request.GET.get("download") == "1",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- implementation plans -----------------------------------------------------------------------
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """A unit's implementation plan (status and upload) and its renovation plans; for the city
+    office every unit's row."""
+    user = _user(request)
+    plan_year = _plan_year()
+    today = facts.today_local()
+    scope = facts.unit_scope(user)
+    if scope is None:
+        if request.method == "POST":
+            raise PermissionDenied(_("只有本区县的填报员和审核人可以报送实施方案"))
+        return render(
+            request,
+            "paperwork/plans_city.html",
+            {
+                "plan_year": plan_year,
+                "today": today,
+                "rows": plans.implementation_plan_rows(plan_year=plan_year, today=today),
+            },
+        )
+    unit = user.unit
+    if unit is None:
+        raise PermissionDenied(_("账号未指定所属区县"))
+    plan = plans.implementation_plan_get(plan_year=plan_year, unit=unit)
+    may_write = facts.user_may_write(user, unit.id)
+    initial: dict[str, Any] = {"submitted_on": today}
+    if plan is not None:
+        initial.update(safeguards=plan.safeguards, note=plan.note)
+    form = ImplementationPlanForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        has_document=bool(plan and plan.document),
+    )
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied(_("只有本区县的填报员和审核人可以报送实施方案"))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plans.implementation_plan_submit(
+                    plan_year=plan_year,
+                    unit=unit,
+                    user=user,
+                    submitted_on=data["submitted_on"],
+                    safeguards=data["safeguards"],
+                    document=data.get("document") or None,
+                    note=data.get("note") or "",
+                    today=today,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("已报送年度工作实施方案"))
+                return redirect("paperwork:plans")
+    rows, counts = plans.renovation_plan_rows(plan_year=plan_year, unit=unit, today=today)
+    return render(
+        request,
+        "paperwork/plans_unit.html",
+        {
+            "plan_year": plan_year,
+            "today": today,
+            "unit": unit,
+            "plan": plan,
+            "status": plans.document_status(
+                submitted_on=plan.submitted_on if plan else None,
+                due=plan_year.implementation_plan_due,
+                today=today,
+            ),
+            "form": form,
+            "may_write": may_write,
+            "renovation_rows": rows,
+            "counts": counts,
+        },
+    )
+
+
+@login_required
+def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The unit's implementation-plan project table, generated from its project records, with the
+    projects that leave a column empty flagged."""
+    unit = _unit_or_404(request, unit_id)
+    plan_year = _plan_year()
+    table = plans.plan_table(plan_year=plan_year, unit=unit)
+    return render(
+        request,
+        "paperwork/plans_table.html",
+        {
+            "table": table,
+            "unit": unit,
+            "plan_year": plan_year,
+            "status": plans.document_status(
+                submitted_on=table.plan.submitted_on if table.plan else None,
+                due=plan_year.implementation_plan_due,
+                today=facts.today_local(),
+            ),
+            "may_write": facts.user_may_write(_user(request), unit.id),
+        },
+    )
+
+
+@login_required
+def plan_document(request: HttpRequest, unit_id: int) -> FileResponse:
+    """The unit's signed implementation plan, only to users who may see the unit."""
+    unit = _unit_or_404(request, unit_id)
+    plan = plans.implementation_plan_get(plan_year=_plan_year(), unit=unit)
+    if plan is None:
+        raise Http404
+    return _scan_response(
+        request, plan.document, f"{unit.name}-{plan.plan_year.year}年度工作实施方案"
+    )
+
+
+# --- renovation plans ---------------------------------------------------------------------------
+
+
+@login_required
+def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """A community's renovation plan: the survey, the hazards and contents and the management mode
+    (from the project), the residents' consultation, and the final mark (定稿) that 应改尽改 guards."""
+    project = _project_or_404(request, pk)
+    user = _user(request)
+    may_write = facts.user_may_write(user, project.unit_id)
+    plan = plans.renovation_plan_of(project)
+    form = RenovationPlanForm(
+        request.POST if "save" in request.POST else None,
+        request.FILES if "save" in request.POST else None,
+        initial={
+            "survey_summary": plan.survey_summary if plan else "",
+            "consultation_on": plan.consultation_on if plan else None,
+        },
+    )
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied(_("只有本区县的填报员和审核人可以修改改造方案"))
+        try:
+            if "finalize" in request.POST:
+                plans.renovation_plan_finalize(project=project, user=user)
+                messages.success(request, _("改造方案已定稿"))
+                return redirect("paperwork:renovation_plan", pk=project.pk)
+            if "reopen" in request.POST:
+                plans.renovation_plan_reopen(project=project, user=user)
+                messages.success(request, _("已撤销定稿，可修改改造方案"))
+                return redirect("paperwork:renovation_plan", pk=project.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                plans.renovation_plan_save(
+                    project=project,
+                    user=user,
+                    survey_summary=data.get("survey_summary") or "",
+                    consultation_on=data.get("consultation_on"),
+                    consultation_record=data.get("consultation_record") or None,
+                )
+                messages.success(request, _("已保存改造方案"))
+                return redirect("paperwork:renovation_plan", pk=project.pk)
+        except ValidationError as error:
+            if "save" in request.POST:
+                _apply_errors(form, error)
+            else:
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect("paperwork:renovation_plan", pk=project.pk)
+    missing = plans.project_missing_pipelines(project)
+    applies = project.kind == ProjectKind.NEW
+    return render(
+        request,
+        "paperwork/renovation_plan.html",
+        {
+            "project": project,
+            "plan": plan,
+            "form": form,
+            "may_write": may_write,
+            "missing": missing,
+            "missing_message": plans.pipeline_message(missing) if missing else "",
+            "deadline_applies": applies,
+            "status": plans.renovation_status(
+                plan=plan, due=project.plan_year.renovation_plans_due, today=facts.today_local()
+            ),
+        },
+    )
+
+
+@login_required
+def renovation_record(request: HttpRequest, pk: int) -> FileResponse:
+    """The residents' consultation record of a renovation plan, only to users who may see the
+    project."""
+    project = _project_or_404(request, pk)
+    plan = plans.renovation_plan_of(project)
+    if plan is None:
+        raise Http404
+    return _scan_response(request, plan.consultation_record, f"{project.name}-征求意见记录")
+
+
+urlpatterns: list[URLPattern] = [
+    path("plans/", plan_list, name="plans"),
+    path("plans/<int:unit_id>/", plan_table, name="plan_table"),
+    path("plans/<int:unit_id>/document/", plan_document, name="plan_document"),
+    path("projects/<int:pk>/renovation-plan/", renovation_plan, name="renovation_plan"),
+    path(
+        "projects/<int:pk>/renovation-plan/record/",
+        renovation_record,
+        name="renovation_record",
+    ),
+]

@@ -1,0 +1,459 @@
+"""Implementation plans (年度工作实施方案) and renovation plans (改造方案): their reads, writes and forms.
+
+The deadlines are judged by projects/rules/paperwork.py, the plan table's gaps by its
+``plan_table_gaps`` and the 应改尽改 check by projects/rules/project_checks.py; nothing here
+decides a rule of its own.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from projects import selectors as facts
+from projects.choices import ProjectKind
+from projects.models import PlanYear, Project, Unit, User
+from projects.rules.paperwork import document_overdue, plan_table_gaps, submitted_in_time
+from projects.rules.project_checks import missing_pipeline_contents
+from projects.uploads import EvidenceField
+
+from .models import ImplementationPlan, RenovationPlan
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# The seven funding sources of a project (SPEC §4), in the order of the task tables.
+FUND_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("fund_central", _("中央补助")),
+    ("fund_provincial", _("省级补助")),
+    ("fund_city", _("市级补助")),
+    ("fund_county", _("县级配套")),
+    ("fund_social", _("社会资本")),
+    ("fund_credit", _("信贷")),
+    ("fund_residents", _("居民出资")),
+)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """Where a document stands against its due date: submitted in time or late, or not yet
+    submitted (overdue from the day after the due date)."""
+
+    due: date
+    submitted_on: date | None
+    in_time: bool
+    overdue: bool
+
+    @property
+    def key(self) -> str:
+        """``in_time``, ``late``, ``overdue`` or ``pending`` (for the page's badge)."""
+        if self.submitted_on is not None:
+            return "in_time" if self.in_time else "late"
+        return "overdue" if self.overdue else "pending"
+
+
+def document_status(*, submitted_on: date | None, due: date, today: date) -> DocumentStatus:
+    return DocumentStatus(
+        due=due,
+        submitted_on=submitted_on,
+        in_time=submitted_in_time(submitted_on=submitted_on, due=due),
+        overdue=document_overdue(submitted_on=submitted_on, due=due, today=today),
+    )
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RenovationCounts:
+    """A unit's renovation plans of its new projects: how many projects, finalized, finalized in
+    time, and not finalized although the due date has passed."""
+
+    projects: int = 0
+    final: int = 0
+    final_in_time: int = 0
+    overdue: int = 0
+
+    @property
+    def final_late(self) -> int:
+        return self.final - self.final_in_time
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One unit's line on the city's plans page."""
+
+    unit: Unit
+    plan: ImplementationPlan | None
+    status: DocumentStatus
+    renovation: RenovationCounts
+
+
+def implementation_plan_get(*, plan_year: PlanYear, unit: Unit) -> ImplementationPlan | None:
+    return (
+        ImplementationPlan.objects.filter(plan_year=plan_year, unit=unit)
+        .select_related("submitted_by")
+        .first()
+    )
+
+
+def _count(counts: RenovationCounts, status: DocumentStatus) -> None:
+    counts.projects += 1
+    if status.submitted_on is not None:
+        counts.final += 1
+        counts.final_in_time += status.in_time
+    counts.overdue += status.overdue
+
+
+def renovation_status(*, plan: RenovationPlan | None, due: date, today: date) -> DocumentStatus:
+    """A renovation plan counts as submitted on the day it was marked final."""
+    finalized_on = plan.finalized_on if plan is not None and plan.final else None
+    return document_status(submitted_on=finalized_on, due=due, today=today)
+
+
+def renovation_counts(*, plan_year: PlanYear, today: date) -> dict[int, RenovationCounts]:
+    """The renovation-plan counts of every unit, in one query whatever the number of projects.
+    Only new projects need a plan this year: carry-over ones had theirs in 2021."""
+    rows = Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by()
+    due = plan_year.renovation_plans_due
+    counts: dict[int, RenovationCounts] = defaultdict(RenovationCounts)
+    for unit_id, final, finalized_on in rows.values_list(
+        "unit_id", "renovation_plan__final", "renovation_plan__finalized_on"
+    ):
+        status = document_status(submitted_on=finalized_on if final else None, due=due, today=today)
+        _count(counts[unit_id], status)
+    return counts
+
+
+def implementation_plan_rows(*, plan_year: PlanYear, today: date) -> list[PlanRow]:
+    """Every unit's implementation plan and renovation plans, in three queries."""
+    plans = {
+        p.unit_id: p
+        for p in ImplementationPlan.objects.filter(plan_year=plan_year).select_related(
+            "submitted_by"
+        )
+    }
+    counts = renovation_counts(plan_year=plan_year, today=today)
+    due = plan_year.implementation_plan_due
+    rows = []
+    for unit in Unit.objects.all():
+        plan = plans.get(unit.id)
+        rows.append(
+            PlanRow(
+                unit=unit,
+                plan=plan,
+                status=document_status(
+                    submitted_on=plan.submitted_on if plan else None, due=due, today=today
+                ),
+                renovation=counts.get(unit.id, RenovationCounts()),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RenovationRow:
+    """One new project of a unit with its renovation plan (None where none is started)."""
+
+    project: Project
+    plan: RenovationPlan | None
+    status: DocumentStatus
+
+
+def renovation_plan_rows(
+    *, plan_year: PlanYear, unit: Unit, today: date
+) -> tuple[list[RenovationRow], RenovationCounts]:
+    """A unit's new projects with their renovation plans and the counts, in one query."""
+    projects = (
+        Project.objects.filter(plan_year=plan_year, unit=unit, kind=ProjectKind.NEW)
+        .select_related("renovation_plan")
+        .order_by("name", "id")
+    )
+    rows = []
+    counts = RenovationCounts()
+    for project in projects:
+        plan = renovation_plan_of(project)
+        status = renovation_status(plan=plan, due=plan_year.renovation_plans_due, today=today)
+        _count(counts, status)
+        rows.append(RenovationRow(project=project, plan=plan, status=status))
+    return rows, counts
+
+
+def renovation_plan_of(project: Project) -> RenovationPlan | None:
+    try:
+        return project.renovation_plan
+    except RenovationPlan.DoesNotExist:
+        return None
+
+
+def project_funding_sources(project: Project) -> tuple[tuple[str, Decimal], ...]:
+    """The funding sources a project names, with their amounts (万元); the zero ones left out."""
+    return tuple(
+        (str(label), getattr(project, name))
+        for name, label in FUND_FIELDS
+        if getattr(project, name)
+    )
+
+
+@dataclass(frozen=True)
+class PlanTableRow:
+    """One project of the implementation plan's table and the columns it leaves empty."""
+
+    project: Project
+    funding: tuple[tuple[str, Decimal], ...]
+    gaps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanTable:
+    """A unit's implementation-plan project table, generated from its project records."""
+
+    unit: Unit
+    plan_year: PlanYear
+    plan: ImplementationPlan | None
+    rows: list[PlanTableRow] = field(default_factory=list)
+
+    @property
+    def rows_with_gaps(self) -> int:
+        return sum(1 for row in self.rows if row.gaps)
+
+    @property
+    def investment(self) -> Decimal:
+        return sum((row.project.investment for row in self.rows), Decimal(0))
+
+    @property
+    def households(self) -> int:
+        return sum(row.project.households for row in self.rows)
+
+
+def plan_table(*, plan_year: PlanYear, unit: Unit) -> PlanTable:
+    """The project table of ``unit``'s implementation plan, in two queries whatever its size."""
+    rows = []
+    projects = Project.objects.filter(plan_year=plan_year, unit=unit).order_by("kind", "name", "id")
+    for project in projects:
+        funding = project_funding_sources(project)
+        gaps = plan_table_gaps(
+            {
+                "contents": project.contents,
+                "investment": project.investment,
+                "funding": funding,
+                "construction_unit": project.construction_unit.strip(),
+                "supervising_unit": project.supervising_unit.strip(),
+                "responsible_person": project.responsible_person.strip(),
+            }
+        )
+        rows.append(PlanTableRow(project=project, funding=funding, gaps=gaps))
+    return PlanTable(
+        unit=unit,
+        plan_year=plan_year,
+        plan=implementation_plan_get(plan_year=plan_year, unit=unit),
+        rows=rows,
+    )
+
+
+def pipeline_message(missing: tuple[str, ...]) -> str:
+    """The 应改尽改 message, worded as on the project page."""
+    return "应改尽改：摸底排查发现的" + "、".join(missing) + "管线隐患未列入改造内容"
+
+
+def project_missing_pipelines(project: Project) -> tuple[str, ...]:
+    return missing_pipeline_contents(
+        hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
+    )
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _require_writable(user: User | None, unit_id: int) -> None:
+    """Only a clerk or leader of the unit writes its plans (SPEC §6); commands pass no user."""
+    if user is not None and not facts.user_may_write(user, unit_id):
+        raise PermissionDenied("只能修改本区县的数据")
+
+
+@transaction.atomic
+def implementation_plan_submit(
+    *,
+    plan_year: PlanYear,
+    unit: Unit,
+    user: User | None,
+    submitted_on: date,
+    safeguards: str,
+    document: File | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> ImplementationPlan:
+    """Record (or re-record) the unit's signed implementation plan: a new scan replaces the old
+    one, whose name stays in the history with who submitted it and when."""
+    _require_writable(user, unit.id)
+    today = today or facts.today_local()
+    plan, _created = ImplementationPlan.objects.select_for_update().get_or_create(
+        plan_year=plan_year, unit=unit
+    )
+    errors: dict[str, str] = {}
+    if document is None and not plan.document:
+        errors["document"] = "请上传签批的实施方案扫描件"
+    if submitted_on > today:
+        errors["submitted_on"] = "报送日期不能晚于今天"
+    if not safeguards.strip():
+        errors["safeguards"] = "请填写保障措施"
+    if errors:
+        raise ValidationError(errors)
+    if document is not None:
+        plan.document = document
+    plan.submitted_on = submitted_on
+    plan.safeguards = safeguards.strip()
+    plan.note = note.strip()
+    plan.submitted_by = user
+    plan.full_clean()
+    plan._history_user = user  # type: ignore[attr-defined]
+    plan.save()
+    return plan
+
+
+def _lock_project(project: Project) -> Project:
+    """Hold the project's row so its hazards and contents cannot change while its plan is judged."""
+    return (
+        Project.objects.select_for_update().select_related("plan_year", "unit").get(pk=project.pk)
+    )
+
+
+@transaction.atomic
+def renovation_plan_save(
+    *,
+    project: Project,
+    user: User | None,
+    survey_summary: str,
+    consultation_on: date | None,
+    consultation_record: File | None = None,
+    today: date | None = None,
+) -> RenovationPlan:
+    """Save a renovation plan's survey and the residents' consultation (a new record replaces the
+    old one; the history keeps it). A final plan is not edited: reopen it first."""
+    project = _lock_project(project)
+    _require_writable(user, project.unit_id)
+    today = today or facts.today_local()
+    plan, _created = RenovationPlan.objects.get_or_create(project=project)
+    if plan.final:
+        raise ValidationError("改造方案已定稿，如需修改请先撤销定稿")
+    errors: dict[str, str] = {}
+    if consultation_on is not None and consultation_on > today:
+        errors["consultation_on"] = "征求意见日期不能晚于今天"
+    if consultation_on is None and (consultation_record is not None or plan.consultation_record):
+        errors["consultation_on"] = "已上传征求意见记录，请填写征求居民意见日期"
+    if errors:
+        raise ValidationError(errors)
+    plan.survey_summary = survey_summary.strip()
+    plan.consultation_on = consultation_on
+    if consultation_record is not None:
+        plan.consultation_record = consultation_record
+    plan.full_clean()
+    plan._history_user = user  # type: ignore[attr-defined]
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def renovation_plan_finalize(
+    *, project: Project, user: User | None, today: date | None = None
+) -> RenovationPlan:
+    """Mark the plan final (定稿) today; refused while a pipeline hazard found in the survey is not
+    in the renovation contents (应改尽改)."""
+    project = _lock_project(project)
+    _require_writable(user, project.unit_id)
+    plan, _created = RenovationPlan.objects.get_or_create(project=project)
+    if plan.final:
+        raise ValidationError("改造方案已定稿")
+    missing = project_missing_pipelines(project)
+    if missing:
+        raise ValidationError(pipeline_message(missing) + "，不能定稿")
+    plan.final = True
+    plan.finalized_on = today or facts.today_local()
+    plan.finalized_by = user
+    plan.full_clean()
+    plan._history_user = user  # type: ignore[attr-defined]
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def renovation_plan_reopen(*, project: Project, user: User | None) -> RenovationPlan:
+    """Withdraw the final mark so the plan can be corrected; the history keeps the earlier date."""
+    project = _lock_project(project)
+    _require_writable(user, project.unit_id)
+    plan = RenovationPlan.objects.select_for_update().filter(project=project).first()
+    if plan is None or not plan.final:
+        raise ValidationError("改造方案尚未定稿")
+    plan.final = False
+    plan.finalized_on = None
+    plan.finalized_by = None
+    plan._history_user = user  # type: ignore[attr-defined]
+    plan.save()
+    return plan
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class ImplementationPlanForm(forms.Form):
+    """The signed implementation plan: the scan, the submission date and the safeguards."""
+
+    document = EvidenceField(
+        label=_("签批的实施方案"),
+        required=False,
+        help_text=_("PDF、JPEG 或 PNG 格式的扫描件"),
+    )
+    submitted_on = forms.DateField(label=_("报送日期"), widget=DATE_INPUT)
+    safeguards = forms.CharField(
+        label=_("保障措施"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, has_document: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_document = has_document
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("save", _("报送"), css_class="btn-primary"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.has_document and not data.get("document") and "document" not in self.errors:
+            self.add_error("document", _("请上传签批的实施方案扫描件"))
+        return data
+
+
+class RenovationPlanForm(forms.Form):
+    """A renovation plan's survey of deficiencies and hazards, and the residents' consultation."""
+
+    survey_summary = forms.CharField(
+        label=_("摸底排查情况"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    consultation_on = forms.DateField(
+        label=_("征求居民意见日期"), widget=DATE_INPUT, required=False
+    )
+    consultation_record = EvidenceField(
+        label=_("征求意见记录"),
+        required=False,
+        help_text=_("PDF、JPEG 或 PNG 格式的扫描件或照片"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("save", _("保存"), css_class="btn-primary"))
