@@ -99,6 +99,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope is not None and plan_year is not None and user.unit is not None:
         day = selectors.clip_to_year(plan_year=plan_year, day=as_of or selectors.today_local())
         page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
+        from paperwork.inspections import overdue_rectifications
+        from paperwork.selectors import paperwork_rows
+
+        today = selectors.today_local()
+        paperwork = next(
+            row
+            for row in paperwork_rows(plan_year=plan_year, today=today)
+            if row.unit.id == user.unit.id
+        )
         return render(
             request,
             "projects/unit_home.html",
@@ -113,6 +122,10 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                 ],
                 "may_write": selectors.user_may_write(user, user.unit.id),
+                "paperwork": paperwork,
+                "overdue_findings": overdue_rectifications(
+                    plan_year=plan_year, today=today, unit=user.unit
+                ),
             },
         )
     if plan_year is None:

@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from paperwork.selectors import paperwork_rows
 from projects import selectors as facts
-from projects.choices import MilestoneKey
+from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm
@@ -154,6 +155,8 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         "share_chart": share_chart,
         "start_threshold": start_threshold,
         "links": _reads_city(user),
+        "paperwork": paperwork_rows(plan_year=plan_year, today=facts.today_local()),
+        "tags": LINKED_TAGS,
     }
     return render(request, "reporting/overview.html", context)
 

@@ -30,5 +30,8 @@ echo "==> 创建演示用户"
 echo "==> 生成演示信息月报（2022年1—5月）"
 "$VENV_PYTHON" manage.py seed_demo_reports
 
+echo "==> 生成演示计划、检查整改和回访记录"
+"$VENV_PYTHON" manage.py seed_demo_paperwork
+
 echo "==> 启动开发服务器：http://${HOST}:${PORT}/ （Ctrl+C 停止）"
 exec "$VENV_PYTHON" manage.py runserver "${HOST}:${PORT}"

@@ -22,6 +22,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from paperwork.models import (
+    Complaint,
+    Finding,
+    ImplementationPlan,
+    Inspection,
+    InspectionKind,
+    PlanAdjustment,
+    RenovationPlan,
+)
 from projects import services
 from projects.choices import Criterion, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
@@ -131,6 +140,39 @@ EXPECTED: dict[str, Expect] = {
     "reporting:unit_month_export": Expect("unit", READ_A),
     "reporting:city_month_export": Expect(None, CITY_ONLY),
     "reporting:assessment_export": Expect(None, CITY_ONLY),
+    # paperwork: plans, inspections and aftercare
+    "paperwork:plans": Expect(None, SIGNED_IN),
+    "paperwork:plan_table": Expect("unit", READ_A),
+    "paperwork:plan_document": Expect("unit", READ_A),
+    "paperwork:renovation_plan": Expect("project", READ_A),
+    "paperwork:renovation_record": Expect("project", READ_A),
+    "paperwork:inspection_list": Expect(None, SIGNED_IN),
+    "paperwork:inspection_create": Expect(None, _codes(302, 200, 200, 200, 403)),
+    "paperwork:inspection_detail": Expect("inspection", READ_A),
+    # A's city inspection: its findings are the city office's to add
+    "paperwork:finding_create": Expect("inspection", _codes(302, 403, 404, 200, 403)),
+    "paperwork:finding_close": Expect("finding", WRITE_A),
+    "paperwork:finding_evidence": Expect("finding", READ_A),
+    "paperwork:aftercare": Expect("project", READ_A),
+    "paperwork:complaint_create": Expect("project", WRITE_A),
+    "paperwork:complaint_handle": Expect("complaint", WRITE_A),
+    "paperwork:visit_create": Expect("project", WRITE_A),
+    "paperwork:warranty_edit": Expect("project", WRITE_A),
+    "paperwork:adjustment_list": Expect(None, SIGNED_IN),
+    "paperwork:adjustment_create": Expect(None, OWN_UNIT_CREATE),
+    "paperwork:adjustment_detail": Expect("adjustment", READ_A),
+    "paperwork:adjustment_edit": Expect("adjustment", WRITE_A),
+    "paperwork:adjustment_consent_scan": Expect("adjustment", READ_A),
+    "paperwork:adjustment_joint_scan": Expect("adjustment", READ_A),
+    "paperwork:adjustment_submit": Expect(
+        "adjustment", POST_ONLY, post=_codes(302, 302, 404, 403, 403)
+    ),
+    "paperwork:adjustment_accept": Expect(
+        "adjustment", POST_ONLY, post=_codes(302, 403, 404, 302, 403)
+    ),
+    "paperwork:adjustment_return": Expect(
+        "adjustment", POST_ONLY, post=_codes(302, 403, 404, 302, 403)
+    ),
     # residents' full data: the city office only, not even administrators
     "reporting:residents_export": Expect(None, _codes(302, 403, 403, 200, 403)),
 }
@@ -187,6 +229,10 @@ class World:
     media: Path
     report_a: MonthlyReport
     flag_a: ReportFlag
+    inspection_a: Inspection
+    finding_a: Finding
+    complaint_a: Complaint
+    adjustment_a: PlanAdjustment
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -197,6 +243,14 @@ class World:
             return self.project_a.unit_id
         if target == "report":
             return self.report_a.pk
+        if target == "inspection":
+            return self.inspection_a.pk
+        if target == "finding":
+            return self.finding_a.pk
+        if target == "complaint":
+            return self.complaint_a.pk
+        if target == "adjustment":
+            return self.adjustment_a.pk
         if target == "flag":
             return self.flag_a.pk
         if target == "unassigned":
@@ -233,7 +287,47 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         report=report_a, stamp=ContentFile(pdf, name="stamp.pdf"), user=users["leader_a"]
     )
     flag_a = ReportFlag.objects.create(report=report_a, kind="fell", detail="测试疑点")
+    ImplementationPlan.objects.create(
+        plan_year=plan_year,
+        unit=unit_a,
+        submitted_on=date(2022, 2, 20),
+        document=ContentFile(pdf, name="plan.pdf"),
+    )
+    RenovationPlan.objects.create(
+        project=project_a,
+        consultation_on=date(2022, 3, 5),
+        consultation_record=ContentFile(pdf, name="record.pdf"),
+    )
+    inspection_a = Inspection.objects.create(
+        plan_year=plan_year,
+        unit=unit_a,
+        kind=InspectionKind.CITY_JUNE,
+        held_on=date(2022, 6, 20),
+        inspectors="市老旧办",
+    )
+    finding_a = Finding.objects.create(
+        inspection=inspection_a,
+        project=project_a,
+        description="围挡不连续",
+        rectification="完善围挡",
+        deadline=date(2022, 7, 15),
+        closed_on=date(2022, 7, 10),
+        closing_evidence=ContentFile(pdf, name="fixed.pdf"),
+    )
+    complaint_a = Complaint.objects.create(
+        project=project_a, kind="complaint", received_on=date(2022, 9, 1), summary="噪声"
+    )
+    adjustment_a = PlanAdjustment.objects.create(
+        plan_year=plan_year,
+        unit=unit_a,
+        county_consent_scan=ContentFile(pdf, name="consent.pdf"),
+        joint_document_scan=ContentFile(pdf, name="joint.pdf"),
+    )
     return World(
+        adjustment_a=adjustment_a,
+        inspection_a=inspection_a,
+        finding_a=finding_a,
+        complaint_a=complaint_a,
         report_a=report_a,
         flag_a=flag_a,
         users=users,

@@ -1,0 +1,201 @@
+"""The demo's paperwork, so every paperwork screen shows something: implementation plans (one late,
+one missing), renovation plans (a few not final after the due date), two plan adjustments, city
+inspections and spot checks with findings (one rectification overdue), complaints, visits and
+warranties. Deterministic; written directly with history, after seed_demo."""
+
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from projects.choices import ProjectKind
+from projects.models import PlanYear, Project, Unit
+from projects.rules.paperwork import PlanItem, PlanTotals
+
+from .models import (
+    AdjustmentCommunity,
+    AdjustmentState,
+    Complaint,
+    ComplaintKind,
+    Finding,
+    FollowUpVisit,
+    ImplementationPlan,
+    Inspection,
+    InspectionKind,
+    PlanAdjustment,
+    RenovationPlan,
+    Warranty,
+)
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+# Departures from "submitted on February 25th".
+PLAN_SUBMITTED: dict[str, date | None] = {"经济开发区": date(2022, 3, 5), "正阳县": None}
+
+
+def _pdf(name: str) -> ContentFile:
+    return ContentFile(PDF, name=f"{name}.pdf")
+
+
+def seed_demo_paperwork(*, plan_year: PlanYear) -> bool:
+    """Write the demo's paperwork once; False when the plan year already has some."""
+    if ImplementationPlan.objects.filter(plan_year=plan_year).exists():
+        return False
+    with transaction.atomic():
+        _plans(plan_year)
+        _adjustments(plan_year)
+        _inspections(plan_year)
+        _aftercare(plan_year)
+    return True
+
+
+def _plans(plan_year: PlanYear) -> None:
+    for unit in Unit.objects.all():
+        submitted = PLAN_SUBMITTED.get(unit.name, date(2022, 2, 25))
+        ImplementationPlan.objects.create(
+            plan_year=plan_year,
+            unit=unit,
+            submitted_on=submitted,
+            document=_pdf("plan") if submitted else "",
+            safeguards="成立改造工作专班，实行周调度、月通报；资金专户管理，专款专用。"
+            if submitted
+            else "",
+        )
+    projects = Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
+    for index, project in enumerate(projects):
+        final = index % 9 != 4  # about one community in nine has no final plan by the due date
+        RenovationPlan.objects.create(
+            project=project,
+            survey_summary="摸底排查发现：" + ("、".join(project.hazards) or "无重大隐患"),
+            consultation_on=date(2022, 3, 1) + timedelta(days=index % 20),
+            consultation_record=_pdf("consultation"),
+            final=final,
+            finalized_on=date(2022, 3, 21) + timedelta(days=index % 10) if final else None,
+        )
+
+
+def _totals(projects: list[Project]) -> dict[str, str]:
+    totals = PlanTotals.of(
+        PlanItem(p.buildings, p.households, p.floor_area, p.investment) for p in projects
+    )
+    return {k: str(v) for k, v in totals.__dict__.items()}
+
+
+def _adjustments(plan_year: PlanYear) -> None:
+    for name, state, submitted in (
+        ("驿城区", AdjustmentState.RETURNED, date(2022, 3, 25)),
+        ("遂平县", AdjustmentState.DRAFT, None),
+    ):
+        unit = Unit.objects.get(name=name)
+        plan = list(
+            Project.objects.filter(plan_year=plan_year, unit=unit, kind=ProjectKind.NEW).order_by(
+                "id"
+            )
+        )
+        if not plan:
+            continue
+        out = plan[-1]
+        adjustment = PlanAdjustment.objects.create(
+            plan_year=plan_year,
+            unit=unit,
+            state=state,
+            reason=f"{out.name}产权单位无法配合，调整为相邻小区",
+            county_consent_no=f"{unit.name[:2]}政文〔2022〕18号" if submitted else "",
+            county_consent_on=date(2022, 3, 20) if submitted else None,
+            county_consent_scan=_pdf("consent") if submitted else "",
+            joint_document_no=f"{unit.name[:2]}建〔2022〕7号" if submitted else "",
+            joint_document_on=date(2022, 3, 22) if submitted else None,
+            joint_document_scan=_pdf("joint") if submitted else "",
+            submitted_on=submitted,
+            original_totals=_totals(plan) if submitted else {},
+            original_projects=[
+                {"name": p.name, "households": p.households, "buildings": p.buildings} for p in plan
+            ]
+            if submitted
+            else [],
+            return_reason="联合文件缺财政部门盖章，请补充后重新报送"
+            if state == AdjustmentState.RETURNED
+            else "",
+        )
+        adjustment.removed.add(out)
+        AdjustmentCommunity.objects.create(
+            adjustment=adjustment,
+            name=f"{out.name.rstrip('院小区')}东院",
+            buildings=out.buildings + 1,
+            households=out.households + 12,
+            floor_area=out.floor_area + 900,
+            investment=out.investment + 40,
+        )
+
+
+def _inspections(plan_year: PlanYear) -> None:
+    cases = (
+        ("驿城区", InspectionKind.SELF_INSPECTION, date(2022, 5, 20), None),
+        ("驿城区", InspectionKind.CITY_JUNE, date(2022, 6, 22), date(2022, 7, 20)),
+        ("西平县", InspectionKind.CITY_JUNE, date(2022, 6, 24), None),  # still open: overdue
+        ("汝南县", InspectionKind.SELF_EVALUATION, date(2022, 6, 15), date(2022, 7, 1)),
+        ("经济开发区", InspectionKind.SPOT_CHECK, date(2022, 9, 8), date(2022, 10, 8)),
+        ("驿城区", InspectionKind.CITY_DECEMBER, date(2022, 12, 20), None),  # due in January
+    )
+    for name, kind, held_on, closed_on in cases:
+        unit = Unit.objects.get(name=name)
+        projects = list(Project.objects.filter(plan_year=plan_year, unit=unit).order_by("id")[:3])
+        inspection = Inspection.objects.create(
+            plan_year=plan_year,
+            unit=unit,
+            kind=kind,
+            held_on=held_on,
+            inspectors="市老旧办 王强、李敏"
+            if kind in ("city_june", "city_december", "spot_check")
+            else f"{name}住建局 赵磊",
+            score=88 if kind != InspectionKind.SPOT_CHECK else None,
+            summary="现场查看施工进度、安全文明施工和资料台账。",
+        )
+        inspection.projects.set(projects)
+        if not projects:
+            continue
+        deadline = held_on + timedelta(days=23)
+        Finding.objects.create(
+            inspection=inspection,
+            project=projects[0],
+            description="部分楼道管线敷设不规范，施工现场围挡不连续",
+            rectification="规范管线敷设，完善围挡和安全警示标识",
+            deadline=deadline,
+            closed_on=closed_on,
+            closing_note="已整改到位，附整改前后照片" if closed_on else "",
+            closing_evidence=_pdf("rectified") if closed_on else "",
+        )
+
+
+def _aftercare(plan_year: PlanYear) -> None:
+    done = list(
+        Project.objects.filter(plan_year=plan_year, completed_on__isnull=False).order_by("id")
+    )
+    for project in done:
+        assert project.completed_on is not None
+        Warranty.objects.create(
+            project=project,
+            starts_on=project.completed_on,
+            ends_on=project.completed_on.replace(year=project.completed_on.year + 2)
+            - timedelta(days=1),
+            warrantor=project.contractor or "施工单位",
+        )
+    for index, project in enumerate(done[:3]):
+        Complaint.objects.create(
+            project=project,
+            kind=ComplaintKind.DISPUTE if index == 1 else ComplaintKind.COMPLAINT,
+            received_on=date(2022, 9, 5) + timedelta(days=index * 7),
+            summary=("施工噪声影响夜间休息", "停车位划分有争议", "雨水管出口积水")[index],
+            handling="已约谈施工单位调整作业时间" if index != 1 else "",
+            closed_on=date(2022, 9, 12) + timedelta(days=index * 7) if index != 1 else None,
+        )
+        FollowUpVisit.objects.create(
+            project=project,
+            visited_on=date(2022, 12, 10) + timedelta(days=index),
+            visitors="社区网格员",
+            note="居民对改造效果总体满意，提出增设休闲座椅。",
+        )

@@ -1,0 +1,94 @@
+"""Reads of the paperwork for the city overview and the unit pages: which documents are overdue, and
+the linked-renovation tags counted per unit."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+
+from projects.choices import LINKED_TAGS, ProjectKind
+from projects.models import PlanYear, Project, Unit
+from projects.rules.paperwork import document_overdue, submitted_in_time
+
+from .models import ImplementationPlan
+
+
+@dataclass(frozen=True)
+class UnitPaperwork:
+    """One unit's documents on a day: the implementation plan (in time, late, overdue or not yet
+    due), its communities without a final renovation plan after the due date, and its tags."""
+
+    unit: Unit
+    plan_submitted_on: date | None
+    plan_in_time: bool
+    plan_overdue: bool
+    renovation_plans_missing: int
+    renovation_plans_overdue: int
+    overdue_rectifications: int = 0
+    tags: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def overdue_total(self) -> int:
+        return int(self.plan_overdue) + self.renovation_plans_overdue + self.overdue_rectifications
+
+
+def unit_paperwork(
+    *, plan_year: PlanYear, today: date, overdue_rectifications: dict[int, int] | None = None
+) -> list[UnitPaperwork]:
+    """Every unit's paperwork on ``today``, in three queries whatever the number of projects."""
+    plans = {
+        p.unit_id: p.submitted_on
+        for p in ImplementationPlan.objects.filter(plan_year=plan_year).only(
+            "unit_id", "submitted_on"
+        )
+    }
+    missing = dict(
+        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW)
+        .filter(Q(renovation_plan__isnull=True) | Q(renovation_plan__final=False))
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("unit_id", "n")
+    )
+    tags: dict[int, Counter[str]] = defaultdict(Counter)
+    for unit_id, linked in Project.objects.filter(plan_year=plan_year).values_list(
+        "unit_id", "linked_tags"
+    ):
+        tags[unit_id].update(t for t in (linked or []) if t in LINKED_TAGS)
+    # A community without a final plan is an unsubmitted document: overdue after the due date.
+    renovation_overdue = document_overdue(
+        submitted_on=None, due=plan_year.renovation_plans_due, today=today
+    )
+    overdue_rectifications = overdue_rectifications or {}
+    rows = []
+    for unit in Unit.objects.all():
+        submitted = plans.get(unit.id)
+        rows.append(
+            UnitPaperwork(
+                unit=unit,
+                plan_submitted_on=submitted,
+                plan_in_time=submitted_in_time(
+                    submitted_on=submitted, due=plan_year.implementation_plan_due
+                ),
+                plan_overdue=document_overdue(
+                    submitted_on=submitted, due=plan_year.implementation_plan_due, today=today
+                ),
+                renovation_plans_missing=missing.get(unit.id, 0),
+                renovation_plans_overdue=missing.get(unit.id, 0) if renovation_overdue else 0,
+                overdue_rectifications=overdue_rectifications.get(unit.id, 0),
+                tags={t: tags[unit.id][t] for t in LINKED_TAGS},
+            )
+        )
+    return rows
+
+
+def paperwork_rows(*, plan_year: PlanYear, today: date) -> list[UnitPaperwork]:
+    """Every unit's paperwork with its overdue rectifications, for the city overview."""
+    from .inspections import overdue_counts_by_unit
+
+    return unit_paperwork(
+        plan_year=plan_year,
+        today=today,
+        overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
+    )
