@@ -93,9 +93,11 @@ def _require_unit_writer(user: User | None, unit_id: int) -> None:
 
 
 def _overdue(today: date, prefix: str = "") -> Q:
-    """rectification_overdue as a filter: not closed, and today after the deadline (the deadline
-    day itself is not overdue)."""
-    return Q(**{f"{prefix}closed_on__isnull": True, f"{prefix}deadline__lt": today})
+    """rectification_overdue as a filter: today after the deadline (the deadline day itself is not
+    overdue), and not closed by today."""
+    return Q(**{f"{prefix}deadline__lt": today}) & (
+        Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": today})
+    )
 
 
 def inspections_visible(*, user: User) -> QuerySet[Inspection]:
@@ -159,7 +161,7 @@ def overdue_rectifications(
     *, plan_year: PlanYear, today: date, unit: Unit | None = None
 ) -> list[Finding]:
     """The findings of a plan year's inspections whose rectification is overdue on ``today`` (the
-    rule's definition: not closed, deadline before today), of one unit or all, the most overdue
+    rule's definition: deadline before today, not closed by today), of one unit or all, the most overdue
     first, with their inspection, unit and project."""
     qs = (
         Finding.objects.filter(_overdue(today), inspection__plan_year=plan_year)

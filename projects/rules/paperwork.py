@@ -97,8 +97,9 @@ def adjustment_problems(
 
 
 def rectification_overdue(*, deadline: date, closed_on: date | None, today: date) -> bool:
-    """A finding's rectification is overdue from the day after its deadline until it is closed."""
-    return closed_on is None and today > deadline
+    """A finding's rectification is overdue from the day after its deadline until the day it is
+    closed (a closing after ``today`` had not happened yet on ``today``)."""
+    return today > deadline and (closed_on is None or closed_on > today)
 
 
 def warranty_active(*, starts_on: date | None, ends_on: date | None, today: date) -> bool:

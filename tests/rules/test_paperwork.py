@@ -137,6 +137,8 @@ def test_plan_table_gaps(values: dict[str, object], gaps: tuple[str, ...]) -> No
         (None, date(2022, 7, 15), False),  # the deadline day itself
         (None, date(2022, 7, 16), True),
         (date(2022, 7, 20), date(2022, 8, 1), False),
+        (date(2022, 7, 20), date(2022, 7, 18), True),  # closed later: still open on July 18th
+        (date(2022, 7, 20), date(2022, 7, 20), False),  # closed that day
     ],
 )
 def test_rectification_overdue(closed_on: date | None, today: date, overdue: bool) -> None:
