@@ -21,8 +21,8 @@ PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
 
 # Sources whose gettext strings the catalogue must cover (the files makemessages collects from):
-# every page template of the portal and reporting apps, the error pages, and the Python modules
-# that mark strings.
+# every page template of the portal, reporting and paperwork apps, the error pages, and the Python
+# modules that mark strings.
 SOURCES = [
     "projects/choices.py",
     "projects/models.py",
@@ -34,6 +34,14 @@ SOURCES = [
     "reporting/report_views.py",
     "reporting/target_views.py",
     "reporting/targets.py",
+    "reporting/residents.py",
+    "paperwork/models.py",
+    "paperwork/plans.py",
+    "paperwork/adjustments.py",
+    "paperwork/inspections.py",
+    "paperwork/views_plans.py",
+    "paperwork/views_adjustments.py",
+    "paperwork/views_inspections.py",
     "zmd_renovation/settings/base.py",
     "templates/base.html",
     "templates/404.html",
@@ -47,6 +55,12 @@ SOURCES = [
     *sorted(
         path.relative_to(settings.BASE_DIR).as_posix()
         for path in (Path(settings.BASE_DIR) / "reporting" / "templates" / "reporting").glob(
+            "*.html"
+        )
+    ),
+    *sorted(
+        path.relative_to(settings.BASE_DIR).as_posix()
+        for path in (Path(settings.BASE_DIR) / "paperwork" / "templates" / "paperwork").glob(
             "*.html"
         )
     ),
@@ -331,11 +345,12 @@ def test_sources_list_every_python_module_that_marks_strings() -> None:
     base = Path(settings.BASE_DIR)
     marking = {
         path.relative_to(base).as_posix()
-        for package in ("projects", "reporting", "zmd_renovation")
+        for package in ("projects", "reporting", "paperwork", "zmd_renovation")
         for path in (base / package).rglob("*.py")
         if "migrations" not in path.parts and MARKS_STRINGS.search(path.read_text(encoding="utf-8"))
     }
     assert "reporting/report_views.py" in marking
+    assert "paperwork/views_plans.py" in marking
     missing = sorted(marking - set(SOURCES))
     assert not missing
 
