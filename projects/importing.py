@@ -7,12 +7,14 @@ writes them, all or nothing.
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
 from django.conf import settings
 from openpyxl import Workbook, load_workbook
@@ -270,55 +272,76 @@ def read_sheet(
             if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise FileRejected([RowError(0, "", "文件解压后过大，拒绝导入")])
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+    except DAMAGED:
         raise FileRejected([not_a_workbook]) from None
     try:
-        sheet = workbook.worksheets[0]
-        for other in workbook.worksheets[1:]:
-            other.reset_dimensions()
-            if any(v not in (None, "") for row in other.iter_rows(values_only=True) for v in row):
-                raise FileRejected(
-                    [
-                        RowError(
-                            0,
-                            "",
-                            f"工作簿中除第一个工作表外，“{other.title}”也有数据；请只保留要导入的工作表",
-                        )
-                    ]
-                )
-        # Some programs write a wrong <dimension> into the sheet; never let it cut rows off.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows()
-        header_cells = next(rows, ())
-        found = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
-        while found and not found[-1]:
-            found.pop()
-        _check_headers(found, headers)
-        result: list[SheetRow] = []
-        for number, cells in enumerate(rows, start=2):
-            values = [c.value for c in cells[: len(found)]]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
-            if len(result) >= settings.IMPORT_MAX_ROWS:
-                raise FileRejected(
-                    [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
-                )
-            row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
-            for cell, header in zip(cells, found, strict=False):
-                if getattr(cell, "data_type", None) == "f":
-                    row.error(header, "含有公式，请改为数值后导入")
-                    row.cells[header] = None
-            if extra:
-                row.error("", "表头之外的列有数据")
-            result.append(row)
-        if not result:
-            raise FileRejected(
-                [RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")]
-            )
-        return result
+        return _read_rows(workbook, headers=headers, personal=personal)
+    except DAMAGED:
+        # A damaged part of the archive shows only when its rows are read.
+        raise FileRejected([not_a_workbook]) from None
     finally:
         workbook.close()
+
+
+# What a damaged or foreign file raises while openpyxl unpacks and parses it.
+DAMAGED = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    KeyError,
+    OSError,
+    ValueError,
+    IndexError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    ElementTree.ParseError,
+)
+
+
+def _read_rows(workbook: Any, *, headers: tuple[str, ...], personal: bool) -> list[SheetRow]:
+    sheet = workbook.worksheets[0]
+    for other in workbook.worksheets[1:]:
+        other.reset_dimensions()
+        if any(v not in (None, "") for row in other.iter_rows(values_only=True) for v in row):
+            raise FileRejected(
+                [
+                    RowError(
+                        0,
+                        "",
+                        f"工作簿中除第一个工作表外，“{other.title}”也有数据；请只保留要导入的工作表",
+                    )
+                ]
+            )
+    # Some programs write a wrong <dimension> into the sheet; never let it cut rows off.
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows()
+    header_cells = next(rows, ())
+    found = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
+    while found and not found[-1]:
+        found.pop()
+    _check_headers(found, headers)
+    result: list[SheetRow] = []
+    for number, cells in enumerate(rows, start=2):
+        values = [c.value for c in cells[: len(found)]]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
+        if len(result) >= settings.IMPORT_MAX_ROWS:
+            raise FileRejected(
+                [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
+            )
+        row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
+        for cell, header in zip(cells, found, strict=False):
+            if getattr(cell, "data_type", None) == "f":
+                row.error(header, "含有公式，请改为数值后导入")
+                row.cells[header] = None
+        if extra:
+            row.error("", "表头之外的列有数据")
+        result.append(row)
+    if not result:
+        raise FileRejected([RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")])
+    return result
 
 
 def _check_headers(found: list[str], expected: tuple[str, ...]) -> None:

@@ -516,7 +516,8 @@ def _write_projects(
             default_user=user,
         )
     result.created = len(to_create)
-    result.updated = len(changed_ids - set(ids.values()))
+    created_ids = {ids[(p.unit_id, p.name)] for p in to_create}
+    result.updated = len(changed_ids - created_ids)
     result.unchanged = len(parsed) - result.created - result.updated
 
 

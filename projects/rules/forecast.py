@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 PACE_WINDOW_DAYS = 30
+MAX_DAYS = 365 * 100
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ def milestone_forecast(
     recent = max(0, actual - actual_window_ago)
     if remaining == 0:
         return Forecast(needed, 0, recent, as_of, None, as_of <= due or actual >= needed)
-    reached_on = (
-        as_of + timedelta(days=_ceil_div(remaining * window_days, recent)) if recent else None
-    )
+    days = _ceil_div(remaining * window_days, recent) if recent else None
+    # A pace that would take longer than the calendar can hold gives no date.
+    reached_on = as_of + timedelta(days=days) if days is not None and days < MAX_DAYS else None
     days_left = (due - as_of).days
     per_week = _ceil_div(remaining * 7, days_left) if days_left > 0 else None
     return Forecast(

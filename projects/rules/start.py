@@ -99,7 +99,8 @@ def consent_met_on(
     time and do not count."""
     if households <= 0:
         return None
-    need = least_satisfying(target=households, percent=percent)
+    # At least one agreement, even were the share set to 0 %: consent is given by someone.
+    need = max(1, least_satisfying(target=households, percent=percent))
     dated = sorted(d for d in agree_dates if d is not None)
     if len(dated) < need:
         return None
@@ -117,7 +118,7 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
 
     agree_dates = tuple(d for d in inp.agree_dates if holds(d))
     need = (
-        least_satisfying(target=inp.households, percent=inp.consent_percent)
+        max(1, least_satisfying(target=inp.households, percent=inp.consent_percent))
         if inp.households > 0
         else 0
     )

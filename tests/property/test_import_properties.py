@@ -13,12 +13,10 @@ transaction rolled back at its end, so the examples of a test all start from the
 import contextlib
 import io
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 import pytest
 from django.db import transaction
@@ -560,19 +558,6 @@ SAME_NAME_OTHER_UNIT = Sheet(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG projects/services.py _write_projects (lines 467-471 and 519): `ids` looks the new projects "
-        "up by name alone (name__in=[names created]), so it also holds an existing project of another "
-        "unit with the same community name, and `result.updated = len(changed_ids - set(ids.values()))` "
-        "drops that project from the count: a file that changes 驿城区建设路1号院 (100 → 101 "
-        "households) and creates 遂平县建设路1号院 reports created 1, updated 0, unchanged 1 (expected "
-        "created 1, updated 1, unchanged 0); the data is written correctly, only the counts shown by "
-        "the admin preview, the county import page and import_projects are wrong"
-    ),
-)
 @settings(DB_SETTINGS, max_examples=examples(IMPORT_EXAMPLES))
 @given(sheet=project_sheets(clean=True))
 @example(sheet=SAME_NAME_OTHER_UNIT)
@@ -709,29 +694,6 @@ def noncharacter_workbook() -> bytes:
     return Sheet(list(PROJECT_HEADERS), [project_row(**{"小区名称": "建设路\ufffe1号院"})]).xlsx()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(
-        zlib.error,
-        ParseError,
-        zipfile.BadZipFile,
-        EOFError,
-        IndexError,
-        NotImplementedError,
-        RuntimeError,
-    ),
-    reason=(
-        "BUG projects/importing.py read_sheet: a damaged .xlsx raises out of projects_import / "
-        "households_import (a server error on the import pages) instead of giving the Chinese "
-        "'不是有效的Excel工作簿' error. The except at line 273 misses zlib.error, xml ParseError, "
-        "EOFError, NotImplementedError and RuntimeError from ZipFile/load_workbook (lines 269-272), "
-        "and the sheet is read lazily after that guard: workbook.worksheets[0] (line 276, IndexError "
-        "when no sheet is left) and iter_rows() (lines 279, 291-298: zlib.error, zipfile.BadZipFile "
-        "for a bad CRC, ParseError). E.g. four bytes overwritten in the sheet's deflate stream, or a "
-        "cell holding U+FFFE as openpyxl itself writes it. Nothing has been written yet, so the "
-        "database is unchanged"
-    ),
-)
 @settings(DB_SETTINGS, max_examples=examples(40), report_multiple_bugs=False)
 @given(
     data=st.builds(

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -345,17 +344,6 @@ def test_consent_date_matches_brute_force(
     ) == consent_by_brute_force(households=households, agree_dates=agree_dates, percent=percent)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(IndexError, AssertionError),
-    reason=(
-        "BUG projects/rules/start.py consent_met_on (line 106, `return dated[need - 1]`): with a plan "
-        "year's consent_percent of 0 (the model and the admin form allow 0–100) need is 0, so a project "
-        "without dated agreements raises IndexError (dated[-1]) and one with agreements gets the latest "
-        "answer date instead of the first; start_status, plan_year_consent_problems (admin) and every "
-        "dashboard crash for such a plan year"
-    ),
-)
 @settings(max_examples=examples(200))
 @given(
     households=st.integers(min_value=0, max_value=20),
@@ -598,18 +586,6 @@ def test_forecast_reaches_the_target_and_asks_enough_per_week(
         assert (f.per_week_needed - 1) * days_left < f.remaining * 7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason=(
-        "BUG projects/rules/forecast.py milestone_forecast (line 44, `as_of + timedelta(days=...)`): "
-        "when what remains ÷ the recent pace is more than ~2.9 million days the date overflows "
-        "(OverflowError: date value out of range), e.g. needed=100000, actual=1, actual_window_ago=0 "
-        "on 2022-06-01; a unit target is an unbounded PositiveIntegerField, so a mistyped or "
-        "province-scale target with a slow month crashes the unit dashboard (reporting/selectors.py) "
-        "instead of showing no forecast"
-    ),
-)
 @settings(max_examples=examples(100))
 @given(
     needed=COUNTS,
