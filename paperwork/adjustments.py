@@ -323,7 +323,7 @@ class PlanRow:
     added: bool = False
 
 
-def _snapshot_rows(projects: Iterable[Project], removed_ids: set[int]) -> list[dict[str, Any]]:
+def snapshot_rows(projects: Iterable[Project], removed_ids: set[int]) -> list[dict[str, Any]]:
     return [
         {
             "id": p.id,
@@ -361,7 +361,7 @@ def adjustment_page(adjustment: PlanAdjustment, *, today: date) -> AdjustmentPag
     if adjustment.state == AdjustmentState.DRAFT:
         check = adjustment_check(adjustment, today=today)
         removed = set(adjustment.removed.values_list("id", flat=True))
-        snapshot = _snapshot_rows(
+        snapshot = snapshot_rows(
             plan_projects(plan_year=adjustment.plan_year, unit=adjustment.unit), removed
         )
         original, adjusted = check.original, check.adjusted
@@ -515,7 +515,7 @@ def adjustment_submit(*, adjustment: PlanAdjustment, user: User, today: date) ->
         raise ValidationError(list(check.refusals))
     removed = set(adjustment.removed.values_list("id", flat=True))
     projects = plan_projects(plan_year=adjustment.plan_year, unit=adjustment.unit)
-    adjustment.original_projects = _snapshot_rows(projects, removed)
+    adjustment.original_projects = snapshot_rows(projects, removed)
     adjustment.original_totals = totals_json(check.original)
     adjustment.adjusted_totals = totals_json(check.adjusted)
     adjustment.submitted_on = today

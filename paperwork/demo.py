@@ -10,8 +10,8 @@ from django.db import transaction
 
 from projects.choices import ProjectKind
 from projects.models import PlanYear, Project, Unit
-from projects.rules.paperwork import PlanItem, PlanTotals
 
+from .adjustments import adjustment_totals, snapshot_rows, totals_json
 from .models import (
     AdjustmentCommunity,
     AdjustmentState,
@@ -78,13 +78,6 @@ def _plans(plan_year: PlanYear) -> None:
         )
 
 
-def _totals(projects: list[Project]) -> dict[str, str]:
-    totals = PlanTotals.of(
-        PlanItem(p.buildings, p.households, p.floor_area, p.investment) for p in projects
-    )
-    return {k: str(v) for k, v in totals.__dict__.items()}
-
-
 def _adjustments(plan_year: PlanYear) -> None:
     for name, state, submitted in (
         ("驿城区", AdjustmentState.RETURNED, date(2022, 3, 25)),
@@ -111,12 +104,7 @@ def _adjustments(plan_year: PlanYear) -> None:
             joint_document_on=date(2022, 3, 22) if submitted else None,
             joint_document_scan=_pdf("joint") if submitted else "",
             submitted_on=submitted,
-            original_totals=_totals(plan) if submitted else {},
-            original_projects=[
-                {"name": p.name, "households": p.households, "buildings": p.buildings} for p in plan
-            ]
-            if submitted
-            else [],
+            original_projects=snapshot_rows(plan, {out.id}) if submitted else [],
             return_reason="联合文件缺财政部门盖章，请补充后重新报送"
             if state == AdjustmentState.RETURNED
             else "",
@@ -130,6 +118,11 @@ def _adjustments(plan_year: PlanYear) -> None:
             floor_area=out.floor_area + 900,
             investment=out.investment + 40,
         )
+        if submitted:
+            original, adjusted = adjustment_totals(adjustment)
+            adjustment.original_totals = totals_json(original)
+            adjustment.adjusted_totals = totals_json(adjusted)
+            adjustment.save(update_fields=["original_totals", "adjusted_totals"])
 
 
 def _inspections(plan_year: PlanYear) -> None:

@@ -98,3 +98,34 @@ class TestDemoPaperwork:
         clerk.force_login(UserFactory(role=Role.CLERK, unit=Unit.objects.get(name="西平县")))
         home = clerk.get(reverse("home")).content.decode()
         assert "1 项整改逾期" in home
+
+
+@pytest.mark.usefixtures("demo")
+class TestDemoPaperworkPages:
+    def test_every_paperwork_page_of_the_demo_opens(self) -> None:
+        """As the city office, every plan, adjustment, inspection and aftercare page of the demo
+        renders (200), so every screen shows something."""
+        from paperwork.models import Inspection, PlanAdjustment
+        from projects.models import Project
+
+        client = Client()
+        client.force_login(UserFactory(role=Role.CITY, unit=None))
+        urls = [
+            reverse("paperwork:plans"),
+            reverse("paperwork:adjustment_list"),
+            reverse("paperwork:inspection_list"),
+        ]
+        urls += [reverse("paperwork:plan_table", args=[u.pk]) for u in Unit.objects.all()]
+        urls += [
+            reverse("paperwork:adjustment_detail", args=[a.pk])
+            for a in PlanAdjustment.objects.all()
+        ]
+        urls += [
+            reverse("paperwork:inspection_detail", args=[i.pk]) for i in Inspection.objects.all()
+        ]
+        for project in Project.objects.order_by("id")[:5]:
+            urls.append(reverse("paperwork:renovation_plan", args=[project.pk]))
+            urls.append(reverse("paperwork:aftercare", args=[project.pk]))
+        assert PlanAdjustment.objects.count() == 2 and Inspection.objects.count() == 6
+        for url in urls:
+            assert client.get(url).status_code == 200, url
