@@ -172,3 +172,32 @@ def test_full_residents_export_is_the_city_offices_logged_action(
         "入户回访",
     )
     assert "personal_data_export" in caplog.text and "calc" not in caplog.text
+
+
+def test_login_throttle_reads_the_client_address_behind_the_proxy() -> None:
+    """Behind the reverse proxy the throttle keys on the client's address from X-Forwarded-For
+    (right-most entry added by the one trusted proxy), not the proxy's own."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zmd_renovation.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    script = (
+        "import django; django.setup();"
+        "from django.test import RequestFactory; from axes.helpers import get_client_ip_address;"
+        "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.1',"
+        " HTTP_X_FORWARDED_FOR='203.0.113.9, 198.51.100.7');"
+        "print(get_client_ip_address(r))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "198.51.100.7"

@@ -12,6 +12,12 @@ if not os.environ.get("DATABASE_URL"):
 # Behind a reverse proxy that terminates HTTPS and sets X-Forwarded-Proto (see README).
 if os.environ.get("DJANGO_BEHIND_PROXY", "1") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The login throttle counts failures per client address: take it from X-Forwarded-For as set
+    # by the trusted proxies in front (their number from DJANGO_PROXY_COUNT), never from the
+    # proxy's own address, or one client could lock every user out.
+    AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
