@@ -191,7 +191,7 @@ def test_login_throttle_reads_the_client_address_behind_the_proxy() -> None:
         " HTTP_X_FORWARDED_FOR='203.0.113.9, 198.51.100.7');"
         "print(get_client_ip_address(r))"
     )
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", script],
         cwd=ROOT,
         env=env,
