@@ -1,0 +1,5 @@
+"""Benchmarks of the portal at city, province and national scale, each figure against its floor.
+
+``python -m bench --scale city|province|national [--db URL] [--repeat N] [--smoke]``; see
+BENCHMARKS.md for what is measured, the floors, the goals and the latest results.
+"""
