@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from projects import selectors
 from projects.choices import Role
 from projects.models import PlanYear, User
-from projects.uploads import EVIDENCE_TYPES, evidence_kind
+from projects.uploads import stored_file_response
 
 from . import adjustments
 from .adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
@@ -248,23 +248,9 @@ def _scan(request: HttpRequest, pk: int, field: str) -> FileResponse:
     """A document scan, only to users who may read the adjustment, typed by its content."""
     adjustment = _adjustment_or_404(request, pk)
     scan = getattr(adjustment, field)
-    if not scan:
-        raise Http404
-    handle = scan.open("rb")
-    kind = evidence_kind(handle.read(16))
-    handle.seek(0)
-    if kind is None:
-        handle.close()
-        raise Http404
-    content_type, suffix = EVIDENCE_TYPES[kind]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"{adjustment.unit.name}-计划调整{adjustment.pk}-{SCANS[field]}{suffix}",
-        as_attachment=request.GET.get("download") == "1",
+    return stored_file_response(
+        request, scan, f"{adjustment.unit.name}-计划调整{adjustment.pk}-{SCANS[field]}"
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

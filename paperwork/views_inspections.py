@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from projects import selectors as facts
 from projects.models import PlanYear, Project, User
-from projects.uploads import EVIDENCE_TYPES, evidence_kind
+from projects.uploads import stored_file_response
 
 from . import inspections
 from .inspections import (
@@ -283,23 +283,7 @@ def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_evidence(request: HttpRequest, pk: int) -> FileResponse:
     """A finding's closing evidence, only to users who may see the inspection, typed by content."""
     finding = _finding_or_404(request, pk)
-    if not finding.closing_evidence:
-        raise Http404
-    handle = finding.closing_evidence.open("rb")
-    kind = evidence_kind(handle.read(16))
-    handle.seek(0)
-    if kind is None:
-        handle.close()
-        raise Http404
-    content_type, suffix = EVIDENCE_TYPES[kind]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"整改证明材料-{finding.pk}{suffix}",
-        as_attachment=request.GET.get("download") == "1",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(request, finding.closing_evidence, f"整改证明材料-{finding.pk}")
 
 
 # --- aftercare ----------------------------------------------------------------------------------

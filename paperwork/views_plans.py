@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from projects import selectors as facts
 from projects.choices import ProjectKind
 from projects.models import PlanYear, Project, Unit, User
-from projects.uploads import EVIDENCE_TYPES, evidence_kind
+from projects.uploads import stored_file_response
 
 from . import plans
 from .plans import ImplementationPlanForm, RenovationPlanForm
@@ -61,23 +61,7 @@ def _apply_errors(
 
 def _scan_response(request: HttpRequest, scan: FieldFile, name: str) -> FileResponse:
     """A stored scan typed by its content (never by its name), not cached by the browser."""
-    if not scan:
-        raise Http404
-    handle = scan.open("rb")
-    kind = evidence_kind(handle.read(16))
-    handle.seek(0)
-    if kind is None:
-        handle.close()
-        raise Http404
-    content_type, suffix = EVIDENCE_TYPES[kind]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"{name}{suffix}",
-        as_attachment=request.GET.get("download") == "1",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(request, scan, name)
 
 
 # --- implementation plans -----------------------------------------------------------------------

@@ -12,6 +12,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image
@@ -149,3 +151,26 @@ class EvidenceField(forms.FileField):
             upload.name = evidence_filename(kind)
             upload.content_type = EVIDENCE_TYPES[kind][0]
         return upload
+
+
+def stored_file_response(request: HttpRequest, stored: FieldFile, name: str) -> FileResponse:
+    """A stored scan or photo (evidence, stamp, document) for a user the caller has checked: typed
+    by its content, never by its name (404 when empty or not a PDF/JPEG/PNG), named ``name`` plus
+    the kind's suffix, inline unless ``?download=1``, and never cached by the browser."""
+    if not stored:
+        raise Http404
+    handle = stored.open("rb")
+    kind = evidence_kind(handle.read(16))
+    handle.seek(0)
+    if kind is None:
+        handle.close()
+        raise Http404
+    content_type, suffix = EVIDENCE_TYPES[kind]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"{name}{suffix}",
+        as_attachment=request.GET.get("download") == "1",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -32,7 +32,7 @@ from .importing import TEMPLATES, template_workbook_bytes
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
-from .uploads import EVIDENCE_TYPES, evidence_kind
+from .uploads import stored_file_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -422,23 +422,9 @@ def evidence_download(request: HttpRequest, pk: int, criterion: str) -> FileResp
     project = _project_or_404(request, pk)
     key = _criterion_or_404(criterion)
     record = StartCriterion.objects.filter(project=project, criterion=key).first()
-    if record is None or not record.evidence:
+    if record is None:
         raise Http404
-    handle = record.evidence.open("rb")
-    kind = evidence_kind(handle.read(16))
-    handle.seek(0)
-    if kind is None:
-        handle.close()
-        raise Http404
-    content_type, suffix = EVIDENCE_TYPES[kind]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"{project.name}-{key.label}{suffix}",
-        as_attachment=request.GET.get("download") == "1",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(request, record.evidence, f"{project.name}-{key.label}")
 
 
 # --- households ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from projects.rules.reports import (
     report_due,
 )
 from projects.rules.start import CRITERION_SHORT_LABELS
-from projects.uploads import EVIDENCE_TYPES, EvidenceField, evidence_kind
+from projects.uploads import EvidenceField, stored_file_response
 
 from . import reports
 from .exports import build, workbooks
@@ -288,22 +288,11 @@ def _refused(request: HttpRequest, report: MonthlyReport, form: forms.Form) -> H
 def report_stamp(request: HttpRequest, pk: int) -> FileResponse:
     """A version's stamped scan, to the unit and the city office, typed by its content."""
     report = get_object_or_404(MonthlyReport.objects.filter(unit__in=_units(_user(request))), pk=pk)
-    if not report.stamp:
-        raise Http404
-    handle = report.stamp.open("rb")
-    kind = evidence_kind(handle.read(16))
-    handle.seek(0)
-    if kind is None:
-        handle.close()
-        raise Http404
-    content_type, suffix = EVIDENCE_TYPES[kind]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"{report.unit.name}-{report.plan_year.year}-{report.month}-v{report.version}{suffix}",
+    return stored_file_response(
+        request,
+        report.stamp,
+        f"{report.unit.name}-{report.plan_year.year}-{report.month}-v{report.version}",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
