@@ -102,7 +102,7 @@ def _git(*args: str) -> str:
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip()
+        ).stdout.rstrip("\n")
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -151,6 +151,7 @@ def git_state() -> dict[str, Any]:
         for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
         if line
     ]
+    # Files changed but not committed were measured too: listed so a run can be reproduced.
     return {"commit": _git("rev-parse", "HEAD"), "changed_files": changed}
 
 
