@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -18,34 +18,22 @@ from django.views.decorators.http import require_POST
 
 from projects import selectors
 from projects.choices import Role
-from projects.models import PlanYear, User
+from projects.models import PlanYear
 from projects.uploads import stored_file_response
+from projects.views import plan_year_or_404, portal_user
 
 from . import adjustments
 from .adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
 from .models import AdjustmentState, PlanAdjustment
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _plan_year_or_404() -> PlanYear:
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
-
-
 def _adjustment_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
-    return get_object_or_404(adjustments.adjustments_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(adjustments.adjustments_visible(user=portal_user(request)), pk=pk)
 
 
 def _writable_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
     adjustment = _adjustment_or_404(request, pk)
-    if not selectors.user_may_write(_user(request), adjustment.unit_id):
+    if not selectors.user_may_write(portal_user(request), adjustment.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以填报本区县的计划调整"))
     return adjustment
 
@@ -70,7 +58,7 @@ def _report(request: HttpRequest, error: Exception) -> None:
 @login_required
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     """The unit's own adjustments, or every unit's for the city office, newest first."""
-    user = _user(request)
+    user = portal_user(request)
     visible = adjustments.adjustments_visible(user=user).annotate(
         added_count=Count("added", distinct=True), removed_count=Count("removed", distinct=True)
     )
@@ -100,7 +88,7 @@ def _form_page(
     request: HttpRequest, *, plan_year: PlanYear, adjustment: PlanAdjustment | None
 ) -> HttpResponse:
     """The draft's form, new or existing; saving returns to the adjustment's page."""
-    user = _user(request)
+    user = portal_user(request)
     unit = adjustment.unit if adjustment is not None else user.unit
     assert unit is not None
     data = request.POST if request.method == "POST" else None
@@ -152,10 +140,10 @@ def _form_page(
 @login_required
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     """A new draft of the clerk's or leader's own unit (the unit is never taken from the form)."""
-    user = _user(request)
+    user = portal_user(request)
     if user.unit_id is None or not selectors.user_may_write(user, user.unit_id):
         raise PermissionDenied(_("只有区县填报员和审核人可以提出计划调整"))
-    return _form_page(request, plan_year=_plan_year_or_404(), adjustment=None)
+    return _form_page(request, plan_year=plan_year_or_404(), adjustment=None)
 
 
 @login_required
@@ -172,7 +160,7 @@ def adjustment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The original plan beside the adjusted one, the five totals before and after, what stops a
     draft's submission today, the documents, and the actions the user's role allows."""
-    user = _user(request)
+    user = portal_user(request)
     adjustment = _adjustment_or_404(request, pk)
     page = adjustments.adjustment_page(adjustment, today=selectors.today_local())
     may_write = selectors.user_may_write(user, adjustment.unit_id)
@@ -198,7 +186,7 @@ def adjustment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _writable_or_404(request, pk)
     try:
         adjustments.adjustment_submit(
-            adjustment=adjustment, user=_user(request), today=selectors.today_local()
+            adjustment=adjustment, user=portal_user(request), today=selectors.today_local()
         )
     except (ValidationError, adjustments.AdjustmentConflict) as error:
         messages.error(request, _("计划调整未能报送："))
@@ -214,7 +202,7 @@ def adjustment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office accepts: the unit's plan changes at once."""
     adjustment = _adjustment_or_404(request, pk)
     try:
-        adjustments.adjustment_accept(adjustment=adjustment, user=_user(request))
+        adjustments.adjustment_accept(adjustment=adjustment, user=portal_user(request))
     except (ValidationError, adjustments.AdjustmentConflict) as error:
         _report(request, error)
     else:
@@ -229,7 +217,7 @@ def adjustment_return(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _adjustment_or_404(request, pk)
     try:
         adjustments.adjustment_return(
-            adjustment=adjustment, reason=request.POST.get("reason", ""), user=_user(request)
+            adjustment=adjustment, reason=request.POST.get("reason", ""), user=portal_user(request)
         )
     except (ValidationError, adjustments.AdjustmentConflict) as error:
         _report(request, error)

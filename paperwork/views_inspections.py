@@ -14,15 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from projects import selectors as facts
-from projects.models import PlanYear, Project, User
+from projects.models import Project
 from projects.uploads import stored_file_response
+from projects.views import plan_year_or_404, portal_user
 
 from . import inspections
 from .inspections import (
@@ -39,19 +40,6 @@ from .inspections import (
 from .models import Finding, Inspection, Warranty
 
 PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _plan_year_or_404() -> PlanYear:
-    plan_year = facts.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
 
 
 def _as_of(request: HttpRequest) -> date:
@@ -72,20 +60,20 @@ def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def _inspection_or_404(request: HttpRequest, pk: int) -> Inspection:
-    return get_object_or_404(inspections.inspections_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(inspections.inspections_visible(user=portal_user(request)), pk=pk)
 
 
 def _finding_or_404(request: HttpRequest, pk: int) -> Finding:
-    return get_object_or_404(inspections.findings_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(inspections.findings_visible(user=portal_user(request)), pk=pk)
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(facts.projects_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(facts.projects_visible(user=portal_user(request)), pk=pk)
 
 
 def _writable_project_or_404(request: HttpRequest, pk: int) -> Project:
     project = _project_or_404(request, pk)
-    if not facts.user_may_write(_user(request), project.unit_id):
+    if not facts.user_may_write(portal_user(request), project.unit_id):
         raise PermissionDenied(
             _("只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修")
         )
@@ -113,8 +101,8 @@ def _form_page(
 def inspection_list(request: HttpRequest) -> HttpResponse:
     """The plan year's inspections the user may read, by kind (and unit, for the city office), 25 to
     a page; the overdue rectifications on top (the unit's own, or every unit's with counts)."""
-    user = _user(request)
-    plan_year = _plan_year_or_404()
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
     scope = facts.unit_scope(user)
     filters = InspectionFilterForm(request.GET or None, show_unit=scope is None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
@@ -148,11 +136,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_create(request: HttpRequest) -> HttpResponse:
     """A new inspection: the city office picks the unit first (?unit=), then the form offers that
     unit's projects; a unit's clerk or leader records its own self-inspection or self-evaluation."""
-    user = _user(request)
+    user = portal_user(request)
     kinds = inspections.inspection_kinds_for(user)
     if not kinds:
         raise PermissionDenied(_("只有市老旧办和区县填报员、审核人可以记录检查"))
-    plan_year = _plan_year_or_404()
+    plan_year = plan_year_or_404()
     picker = None
     if inspections.is_city_office(user):
         picker = UnitPickForm(request.GET or None)
@@ -192,7 +180,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One inspection: who inspected which projects, the score, and each finding with its deadline,
     whether it is overdue on the day asked (default today), its closing and evidence."""
-    user = _user(request)
+    user = portal_user(request)
     inspection = _inspection_or_404(request, pk)
     today = _as_of(request)
     findings = list(inspection.findings.select_related("project"))
@@ -216,7 +204,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a finding to an inspection (the side that inspected)."""
-    user = _user(request)
+    user = portal_user(request)
     inspection = _inspection_or_404(request, pk)
     if not inspections.user_may_author(user, kind=inspection.kind, unit_id=inspection.unit_id):
         raise PermissionDenied(_("检查发现的问题由组织检查的一方记录"))
@@ -243,7 +231,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close a finding's rectification (the inspected unit): the date, what was done, evidence."""
-    user = _user(request)
+    user = portal_user(request)
     finding = _finding_or_404(request, pk)
     if not inspections.user_may_close(user, unit_id=finding.inspection.unit_id):
         raise PermissionDenied(_("只有被检查区县的填报员和审核人可以填报整改情况"))
@@ -302,7 +290,7 @@ def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "care": inspections.aftercare(project=project, today=today),
             "today": today,
-            "may_write": facts.user_may_write(_user(request), project.unit_id),
+            "may_write": facts.user_may_write(portal_user(request), project.unit_id),
         },
     )
 
@@ -319,7 +307,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             inspections.complaint_create(
-                project=project, user=_user(request), data=form.service_data()
+                project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -333,7 +321,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the handling of a complaint or dispute and close it."""
-    user = _user(request)
+    user = portal_user(request)
     complaint = get_object_or_404(inspections.complaints_visible(user=user), pk=pk)
     project = complaint.project
     if not facts.user_may_write(user, project.unit_id):
@@ -372,7 +360,9 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.visit_create(project=project, user=_user(request), data=form.service_data())
+            inspections.visit_create(
+                project=project, user=portal_user(request), data=form.service_data()
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -391,7 +381,7 @@ def warranty_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             inspections.warranty_save(
-                project=project, user=_user(request), data=form.service_data()
+                project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
             _apply_errors(form, error)

@@ -18,34 +18,22 @@ from django.utils.translation import gettext as _
 
 from projects import selectors as facts
 from projects.choices import ProjectKind
-from projects.models import PlanYear, Project, Unit, User
+from projects.models import Project, Unit
 from projects.uploads import stored_file_response
+from projects.views import plan_year_or_404, portal_user
 
 from . import plans
 from .plans import ImplementationPlanForm, RenovationPlanForm
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _plan_year() -> PlanYear:
-    plan_year = facts.plan_year_latest()
-    if plan_year is None:
-        raise Http404(_("尚未建立年度计划"))
-    return plan_year
-
-
 def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
-    scope = facts.unit_scope(_user(request))
+    scope = facts.unit_scope(portal_user(request))
     units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
     return get_object_or_404(units, pk=unit_id)
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(facts.projects_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(facts.projects_visible(user=portal_user(request)), pk=pk)
 
 
 def _apply_errors(
@@ -71,8 +59,8 @@ def _scan_response(request: HttpRequest, scan: FieldFile, name: str) -> FileResp
 def plan_list(request: HttpRequest) -> HttpResponse:
     """A unit's implementation plan (status and upload) and its renovation plans; for the city
     office every unit's row."""
-    user = _user(request)
-    plan_year = _plan_year()
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
     today = facts.today_local()
     scope = facts.unit_scope(user)
     if scope is None:
@@ -149,7 +137,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The unit's implementation-plan project table, generated from its project records, with the
     projects that leave a column empty flagged."""
     unit = _unit_or_404(request, unit_id)
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     table = plans.plan_table(plan_year=plan_year, unit=unit)
     return render(
         request,
@@ -163,7 +151,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
                 due=plan_year.implementation_plan_due,
                 today=facts.today_local(),
             ),
-            "may_write": facts.user_may_write(_user(request), unit.id),
+            "may_write": facts.user_may_write(portal_user(request), unit.id),
         },
     )
 
@@ -172,7 +160,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
 def plan_document(request: HttpRequest, unit_id: int) -> FileResponse:
     """The unit's signed implementation plan, only to users who may see the unit."""
     unit = _unit_or_404(request, unit_id)
-    plan = plans.implementation_plan_get(plan_year=_plan_year(), unit=unit)
+    plan = plans.implementation_plan_get(plan_year=plan_year_or_404(), unit=unit)
     if plan is None:
         raise Http404
     return _scan_response(
@@ -188,7 +176,7 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """A community's renovation plan: the survey, the hazards and contents and the management mode
     (from the project), the residents' consultation, and the final mark (定稿) that 应改尽改 guards."""
     project = _project_or_404(request, pk)
-    user = _user(request)
+    user = portal_user(request)
     may_write = facts.user_may_write(user, project.unit_id)
     plan = plans.renovation_plan_of(project)
     form = RenovationPlanForm(

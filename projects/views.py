@@ -47,32 +47,19 @@ class AsOfForm(forms.Form):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _plan_year_or_404() -> PlanYear:
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
-
-
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(selectors.projects_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(selectors.projects_visible(user=portal_user(request)), pk=pk)
 
 
 def _writable_project_or_404(request: HttpRequest, pk: int) -> Project:
     project = _project_or_404(request, pk)
-    if not selectors.user_may_write(_user(request), project.unit_id):
+    if not selectors.user_may_write(portal_user(request), project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改本区县的数据"))
     return project
 
 
 def _household_or_404(request: HttpRequest, pk: int) -> Household:
-    return get_object_or_404(selectors.households_visible(user=_user(request)), pk=pk)
+    return get_object_or_404(selectors.households_visible(user=portal_user(request)), pk=pk)
 
 
 def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -84,6 +71,21 @@ def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def portal_user(request: HttpRequest) -> User:
+    """The signed-in portal user of a request (views behind login_required)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def plan_year_or_404() -> PlanYear:
+    """The latest plan year; 404 while none is loaded."""
+    plan_year = selectors.plan_year_latest()
+    if plan_year is None:
+        raise Http404("尚未建立年度计划")
+    return plan_year
+
+
 # --- home pages ---------------------------------------------------------------------------------
 
 
@@ -93,7 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
     the city office and administrators go to the city overview."""
     form = AsOfForm(request.GET or None)
     as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
-    user = _user(request)
+    user = portal_user(request)
     plan_year = selectors.plan_year_latest()
     scope = selectors.unit_scope(user)
     if scope is not None and plan_year is not None and user.unit is not None:
@@ -150,8 +152,8 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     """The projects the user may see, filtered and searched, 25 to a page."""
-    user = _user(request)
-    plan_year = _plan_year_or_404()
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     projects = selectors.project_search(
@@ -183,10 +185,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
     """A new project of the clerk's or leader's own unit (the unit is never taken from the form)."""
-    user = _user(request)
+    user = portal_user(request)
     if user.unit is None or not selectors.user_may_write(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以新建项目"))
-    plan_year = _plan_year_or_404()
+    plan_year = plan_year_or_404()
     form = ProjectForm(request.POST or None, instance=Project(plan_year=plan_year, unit=user.unit))
     warnings: tuple[str, ...] = ()
     if request.method == "POST" and form.is_valid():
@@ -250,7 +252,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if project.households
             else 0,
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
-            "may_write": selectors.user_may_write(_user(request), project.unit_id),
+            "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
             "start_applies": project.kind == ProjectKind.NEW,
         },
     )
@@ -269,7 +271,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             saved = services.project_update(
                 project_id=project.pk,
                 expected_version=expected,
-                user=_user(request),
+                user=portal_user(request),
                 data=form.service_data(),
             )
         except services.StaleEdit as stale:
@@ -391,7 +393,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
                 project=project,
                 criterion=key,
                 met_on=data.get("met_on"),
-                user=_user(request),
+                user=portal_user(request),
                 no_structures=bool(data.get("no_structures")),
                 confirmed_by=(data.get("confirmed_by") or "").strip(),
                 note=data.get("note") or "",
@@ -455,7 +457,7 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
             "q": q,
             "status": check.status,
             "records": Household.objects.filter(project=project).count(),
-            "may_write": selectors.user_may_write(_user(request), project.unit_id),
+            "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
         },
     )
 
@@ -467,7 +469,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.household_create(
-                project=project, user=_user(request), data=form.service_data()
+                project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -488,7 +490,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The one page where a household's name and phone are shown in full."""
     household = _household_or_404(request, pk)
     services.personal_data_access_record(
-        user=_user(request),
+        user=portal_user(request),
         action=PersonalDataAccess.Action.VIEW,
         unit=household.project.unit,
         household=household,
@@ -499,14 +501,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "project": household.project,
-            "may_write": selectors.user_may_write(_user(request), household.project.unit_id),
+            "may_write": selectors.user_may_write(portal_user(request), household.project.unit_id),
         },
     )
 
 
 def _writable_household_or_404(request: HttpRequest, pk: int) -> Household:
     household = _household_or_404(request, pk)
-    if not selectors.user_may_write(_user(request), household.project.unit_id):
+    if not selectors.user_may_write(portal_user(request), household.project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改住户记录"))
     return household
 
@@ -518,7 +520,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(
-                household=household, user=_user(request), data=form.service_data()
+                household=household, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -538,7 +540,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     project = household.project
     if request.method == "POST":
         try:
-            services.household_delete(household=household, user=_user(request))
+            services.household_delete(household=household, user=portal_user(request))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -571,7 +573,10 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
         path = f"imports/{token}.xlsx"
         with default_storage.open(path, "rb") as handle:
             result = services.households_import(
-                source=handle, plan_year=project.plan_year, user=_user(request), project=project
+                source=handle,
+                plan_year=project.plan_year,
+                user=portal_user(request),
+                project=project,
             )
         if result.ok:
             default_storage.delete(path)
@@ -598,7 +603,7 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                 result = services.households_import(
                     source=ContentFile(content),
                     plan_year=project.plan_year,
-                    user=_user(request),
+                    user=portal_user(request),
                     project=project,
                     dry_run=True,
                 )

@@ -25,24 +25,12 @@ from projects.rules.reports import (
 )
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EvidenceField, stored_file_response
+from projects.views import plan_year_or_404, portal_user
 
 from . import reports
 from .exports import build, workbooks
 from .exports.workflow import assessment_counts, timeliness_rows
 from .models import MonthlyReport, ReportFlag, Ruling
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _plan_year() -> PlanYear:
-    plan_year = facts.plan_year_latest()
-    if plan_year is None:
-        raise Http404
-    return plan_year
 
 
 def _units(user: User) -> Any:
@@ -93,8 +81,8 @@ class ReturnForm(ReasonForm):
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
     """Units × months: each month's latest version and whether it arrived on time."""
-    user = _user(request)
-    plan_year = _plan_year()
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
     today = facts.today_local()
     units = list(_units(user))
     latest: dict[tuple[int, int], MonthlyReport] = {}
@@ -143,11 +131,11 @@ def _forms_for(actions: tuple[Action, ...], data: Any = None, files: Any = None)
 def report_month(request: HttpRequest, unit_id: int, month: int) -> HttpResponse:
     """One unit's report for one month: the latest version's figures, digest and notes, the actions
     the user may take, and every version with its returns and reasons."""
-    user = _user(request)
+    user = portal_user(request)
     unit = get_object_or_404(_units(user), pk=unit_id)
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     versions = list(
         MonthlyReport.objects.filter(plan_year=plan_year, unit=unit, month=month)
         .select_related("approved_by", "submitted_by", "received_by", "returned_by")
@@ -188,7 +176,7 @@ def _render_month(
     forms_: dict[str, Any],
     due: Any,
 ) -> HttpResponse:
-    user = _user(request)
+    user = portal_user(request)
     may_prepare = (
         not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
     )
@@ -214,7 +202,7 @@ def _render_month(
 @login_required
 def report_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Take one action on a report version; a refusal comes back on the month's page."""
-    user = _user(request)
+    user = portal_user(request)
     report = get_object_or_404(
         MonthlyReport.objects.filter(unit__in=_units(user)).select_related("plan_year", "unit"),
         pk=pk,
@@ -287,7 +275,9 @@ def _refused(request: HttpRequest, report: MonthlyReport, form: forms.Form) -> H
 @login_required
 def report_stamp(request: HttpRequest, pk: int) -> FileResponse:
     """A version's stamped scan, to the unit and the city office, typed by its content."""
-    report = get_object_or_404(MonthlyReport.objects.filter(unit__in=_units(_user(request))), pk=pk)
+    report = get_object_or_404(
+        MonthlyReport.objects.filter(unit__in=_units(portal_user(request))), pk=pk
+    )
     return stored_file_response(
         request,
         report.stamp,
@@ -298,8 +288,8 @@ def report_stamp(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def flag_list(request: HttpRequest) -> HttpResponse:
     """Suspected 瞒报/错报 of the user's units, open ones first; the city office rules on them."""
-    user = _user(request)
-    plan_year = _plan_year()
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
     flags = (
         ReportFlag.objects.filter(report__plan_year=plan_year, report__unit__in=_units(user))
         .select_related("report__unit", "ruled_by")
@@ -316,7 +306,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office's ruling on one flag (upheld or dismissed, with a reason)."""
-    user = _user(request)
+    user = portal_user(request)
     if reports.role_of(user) != "city":
         raise PermissionDenied(_("只有市老旧办可以认定疑点"))
     flag = get_object_or_404(ReportFlag, pk=pk)
@@ -342,9 +332,9 @@ def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def flags_check(request: HttpRequest) -> HttpResponse:
     """The city office checks every valid report against the records now."""
-    if reports.role_of(_user(request)) != "city":
+    if reports.role_of(portal_user(request)) != "city":
         raise PermissionDenied
-    new = reports.flags_check(plan_year=_plan_year())
+    new = reports.flags_check(plan_year=plan_year_or_404())
     messages.info(request, _("发现 %(n)d 个新疑点") % {"n": len(new)})
     return redirect("reporting:flags")
 
@@ -352,10 +342,10 @@ def flags_check(request: HttpRequest) -> HttpResponse:
 @login_required
 def assessment(request: HttpRequest) -> HttpResponse:
     """The annual assessment (年度考核评价) as of today, or the date asked for."""
-    user = _user(request)
+    user = portal_user(request)
     if facts.unit_scope(user) is not None:
         raise PermissionDenied
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     from projects.views import AsOfForm
 
     form = AsOfForm(request.GET or None)
@@ -383,10 +373,10 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @login_required
 def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpResponse:
     """A unit's monthly report for ``month`` as a workbook (the unit and the city office)."""
-    unit = get_object_or_404(_units(_user(request)), pk=unit_id)
+    unit = get_object_or_404(_units(portal_user(request)), pk=unit_id)
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     data = build.build_unit_monthly(
         plan_year=plan_year,
         month=month,
@@ -404,11 +394,11 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
 @login_required
 def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
     """The city's monthly report for ``month`` as a workbook (the city office and administrators)."""
-    if facts.unit_scope(_user(request)) is not None:
+    if facts.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     data = build.build_city_monthly(
         plan_year=plan_year,
         month=month,
@@ -428,9 +418,9 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
 @login_required
 def assessment_export(request: HttpRequest) -> HttpResponse:
     """The annual assessment table as a workbook, as of the date asked for (default today)."""
-    if facts.unit_scope(_user(request)) is not None:
+    if facts.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     from projects.views import AsOfForm
 
     form = AsOfForm(request.GET or None)

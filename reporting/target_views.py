@@ -10,12 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from projects import selectors
-from projects.models import PlanYear, UnassignedCarryover, Unit, UnitTarget, User
+from projects.models import UnassignedCarryover, Unit, UnitTarget, User
+from projects.views import plan_year_or_404
 
 from . import targets
 from .targets import CarryoverAssignForm, UnitTargetForm
@@ -27,13 +28,6 @@ def _target_setter(request: HttpRequest) -> User:
     if not targets.user_may_set_targets(user):
         raise PermissionDenied(_("只有市老旧办和系统管理员可以维护目标"))
     return user
-
-
-def _plan_year_or_404() -> PlanYear:
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404(_("尚未建立年度计划"))
-    return plan_year
 
 
 def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -51,7 +45,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
     carry-over figures whose unit is not named yet, and the recent changes with who, when and why.
     A fixed number of queries whatever the length of the history."""
     _target_setter(request)
-    plan_year = _plan_year_or_404()
+    plan_year = plan_year_or_404()
     assigned = UnassignedCarryover.objects.filter(
         plan_year=plan_year, assigned_unit__isnull=False
     ).select_related("assigned_unit", "assigned_by")
@@ -76,7 +70,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Fill in or correct one unit's targets, with a reason; refused when the rule objects."""
     user = _target_setter(request)
     unit = get_object_or_404(Unit, pk=pk)
-    plan_year = _plan_year_or_404()
+    plan_year = plan_year_or_404()
     current = UnitTarget.objects.filter(plan_year=plan_year, unit=unit).first()
     initial: dict[str, Any] = {}
     if current is not None:

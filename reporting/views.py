@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -15,16 +15,10 @@ from projects import selectors as facts
 from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.rules.start import CRITERION_SHORT_LABELS
-from projects.views import AsOfForm
+from projects.views import AsOfForm, plan_year_or_404, portal_user
 
 from . import charts, selectors
 from .selectors import Cumulative
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
@@ -32,13 +26,6 @@ def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
     return facts.clip_to_year(plan_year=plan_year, day=asked or facts.today_local())
-
-
-def _plan_year() -> PlanYear:
-    plan_year = facts.plan_year_latest()
-    if plan_year is None:
-        raise Http404(_("尚未建立年度计划"))
-    return plan_year
 
 
 def _reads_city(user: User) -> bool:
@@ -112,10 +99,10 @@ def _charts(
 def city_overview(request: HttpRequest) -> HttpResponse:
     """Every unit and the city on a date: targets, figures, shares and the four milestones, the
     unallocated targets as their own rows, and the charts with their numbers."""
-    user = _user(request)
+    user = portal_user(request)
     if not _reads_city(user) and not settings.CITY_OVERVIEW_FOR_UNITS:
         raise PermissionDenied(_("市老旧办未开放全市概况给区县用户查看"))
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     as_of = _as_of(request, plan_year)
     overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
     report = overview.report
@@ -165,11 +152,11 @@ def city_overview(request: HttpRequest) -> HttpResponse:
 def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """One unit: its figures, each milestone with the projects that block it (and the criteria they
     lack), the forecast at the last 30 days' pace, and its charts."""
-    user = _user(request)
+    user = portal_user(request)
     scope = facts.unit_scope(user)
     units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
     unit = get_object_or_404(units, pk=pk)
-    plan_year = _plan_year()
+    plan_year = plan_year_or_404()
     as_of = _as_of(request, plan_year)
     page = selectors.unit_dashboard(plan_year=plan_year, unit=unit, as_of=as_of)
     return render(
