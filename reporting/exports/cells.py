@@ -7,6 +7,7 @@ with a number format; shares (tenths of a percent) become fractions shown as per
 """
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import NamedStyle
+from openpyxl.styles.cell_style import StyleArray
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -110,6 +112,12 @@ def when(value: date | datetime | None) -> CellValue:
     return CellValue(value, "d", DATE)
 
 
+# Each workbook's resolved style arrays by (named style, number format, quote prefix): resolving a
+# named style by name walks the workbook's style list and a number format registers itself, per
+# cell; a report's cells use a handful of combinations, so each is resolved once per workbook.
+_RESOLVED: "weakref.WeakKeyDictionary[Any, dict[tuple[str | None, str, bool], StyleArray | None]]" = weakref.WeakKeyDictionary()
+
+
 def write_only_cell(ws: Any, value: CellValue, style: "CellStyle | None" = None) -> Any:
     """An openpyxl WriteOnlyCell holding ``value`` with ``style`` (registered on the workbook with
     ``register_styles``): text stays a string cell even when it starts with "=" (openpyxl would
@@ -117,12 +125,22 @@ def write_only_cell(ws: Any, value: CellValue, style: "CellStyle | None" = None)
     cell = WriteOnlyCell(ws, value=value.value)
     if value.data_type == "s":
         cell.data_type = "s"
+    key = (style.name if style is not None else None, value.number_format, value.quote_prefix)
+    resolved = _RESOLVED.setdefault(ws.parent, {})
+    if key in resolved:
+        known = resolved[key]
+        if known is not None:
+            # A copy: a caller that sets one more attribute on a cell must not restyle the others.
+            cell._style = StyleArray(known)
+        return cell
     if style is not None:
         cell.style = style.name
     if value.number_format != GENERAL:
         cell.number_format = value.number_format
     if value.quote_prefix:
         cell.quotePrefix = True
+    # A cell given no style at all has no style array.
+    resolved[key] = StyleArray(cell._style) if cell._style is not None else None
     return cell
 
 

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from projects.choices import Criterion, ProjectKind
@@ -134,6 +135,34 @@ def test_written_cells_round_trip_as_text_and_numbers(tmp_path: Path) -> None:
         (1.2345, "n", "#,##0.00##"),
         (0.499, "n", "0.0%"),
     ]
+
+
+def test_repeated_cells_keep_their_own_style(tmp_path: Path) -> None:
+    """Cells of the same style and format, written many times (the style is resolved once per
+    workbook), each keep the named style, format and quote prefix; a font set on one cell after it
+    is made changes that cell only; and a second workbook resolves its own styles."""
+    bold = cells.CellStyle("粗体", font=Font(bold=True))
+    for name in ("a.xlsx", "b.xlsx"):
+        wb = Workbook(write_only=True)
+        cells.register_styles(wb, [bold])
+        ws = wb.create_sheet("t")
+        for n in range(3):
+            row = [
+                cells.write_only_cell(ws, cells.households(n), bold),
+                cells.write_only_cell(ws, cells.safe_text("=1+1"), bold),
+                cells.write_only_cell(ws, cells.wan_yuan(Decimal(n))),
+            ]
+            if n == 1:
+                row[2].font = Font(italic=True)
+            ws.append(row)
+        wb.save(tmp_path / name)
+        sheet = load_workbook(tmp_path / name)["t"]
+        for r in (1, 2, 3):
+            figure, text, money = (sheet.cell(r, c) for c in (1, 2, 3))
+            assert (figure.style, figure.number_format, figure.font.b) == ("粗体", "#,##0", True)
+            assert (text.style, text.quotePrefix, text.number_format) == ("粗体", True, "@")
+            assert (money.style, money.number_format) == ("Normal", "#,##0.00##")
+            assert money.font.i is (r == 2)
 
 
 def test_digest_is_canonical() -> None:
