@@ -96,7 +96,7 @@ def bulk_create_recorded(objs: list[_M], model: type[_M], *, user: User | None) 
         return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user)
     created = model._default_manager.bulk_create(objs, batch_size=BATCH)
     history = model.history.model  # type: ignore[attr-defined]
-    copied = [f.column for f in model._meta.concrete_fields]
+    copied = [f.column for f in model._meta.concrete_fields if f.column]
     quote = connection.ops.quote_name
     columns = [
         *copied,
@@ -106,7 +106,7 @@ def bulk_create_recorded(objs: list[_M], model: type[_M], *, user: User | None) 
         "history_user_id",
     ]
     ids = [obj.pk for obj in created]
-    pk = quote(model._meta.pk.column)
+    pk = quote(model._meta.pk.attname)
     insert = f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))})"
     select = f"SELECT {', '.join(map(quote, copied))}, %s, NULL, '+', %s"
     source = f"FROM {quote(model._meta.db_table)}"
