@@ -380,6 +380,15 @@ def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date
     return result
 
 
+def agreements_by_project(*, project_ids: Iterable[int], as_of: date | None) -> dict[int, int]:
+    """How many households of each project had agreed, with a date, by ``as_of`` (ever when None):
+    what the start rule counts, in one grouped query."""
+    rows = agreeing_households().filter(project_id__in=list(project_ids), answered_on__isnull=False)
+    if as_of is not None:
+        rows = rows.filter(answered_on__lte=as_of)
+    return dict(rows.values("project_id").annotate(n=Count("id")).values_list("project_id", "n"))
+
+
 def criteria_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[str, StartCriterion]]:
     result: dict[int, dict[str, StartCriterion]] = defaultdict(dict)
     for row in StartCriterion.objects.filter(project_id__in=list(project_ids)):
@@ -393,8 +402,11 @@ def start_input(
     consent_percent: int,
     agree_dates: Sequence[date | None],
     criteria: dict[str, StartCriterion],
+    agreed_as_of: int | None = None,
 ) -> StartInput:
-    """The plain values the start rule reads, built from a project and its records."""
+    """The plain values the start rule reads, built from a project and its records; with
+    ``agreed_as_of`` (the agreements counted up to the day judged) the consent date is the stored
+    one instead of being recomputed from ``agree_dates``."""
 
     def met_on(key: str) -> date | None:
         row = criteria.get(key)
@@ -414,16 +426,24 @@ def start_input(
         contract_signed_on=met_on(Criterion.CONTRACT_SIGNED),
         on_site_on=met_on(Criterion.ON_SITE),
         evidenced=frozenset(k for k, row in criteria.items() if row.evidence),
+        agreed_as_of=agreed_as_of,
+        consent_reached_on=project.consent_met_on if agreed_as_of is not None else None,
     )
 
 
 def start_statuses(
-    *, projects: Sequence[Project], as_of: date | None = None
+    *, projects: Sequence[Project], as_of: date | None = None, stored_consent: bool = False
 ) -> dict[int, StartStatus]:
     """The start status of each project (its ``plan_year`` selected), in two queries whatever the
-    number of projects."""
+    number of projects.
+
+    With ``stored_consent`` the households are counted in SQL and the consent date is the one the
+    start rule stored (``consent_met_on``), instead of every agreeing household's date being read:
+    the same status, for pages and reports that judge many projects as of a day. Whatever writes
+    the records recomputes the stored dates without it."""
     ids = [p.id for p in projects]
-    agree = agree_dates_by_project(project_ids=ids)
+    agree = {} if stored_consent else agree_dates_by_project(project_ids=ids)
+    counts = agreements_by_project(project_ids=ids, as_of=as_of) if stored_consent else {}
     criteria = criteria_by_project(project_ids=ids)
     return {
         p.id: start_status(
@@ -432,6 +452,7 @@ def start_statuses(
                 consent_percent=p.plan_year.consent_percent,
                 agree_dates=agree.get(p.id, []),
                 criteria=criteria.get(p.id, {}),
+                agreed_as_of=counts.get(p.id, 0) if stored_consent else None,
             ),
             as_of=as_of,
         )

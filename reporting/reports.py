@@ -72,7 +72,7 @@ def report_figures(*, plan_year: PlanYear, unit: Unit, month: int) -> dict[str, 
         investment_completed=Sum("investment", filter=done),
     )
     new = list(projects.filter(kind=ProjectKind.NEW).select_related("plan_year"))
-    statuses = facts.start_statuses(projects=new, as_of=as_of)
+    statuses = facts.start_statuses(projects=new, as_of=as_of, stored_consent=True)
     open_criteria = dict.fromkeys(CRITERIA, 0)
     for project in new:
         if not statuses[project.id].started:

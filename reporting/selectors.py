@@ -189,7 +189,7 @@ def unit_dashboard(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitDashb
         Project.objects.filter(plan_year=plan_year, unit=unit).select_related("unit", "plan_year")
     )
     new = [p for p in projects if p.kind == ProjectKind.NEW]
-    statuses = facts.start_statuses(projects=new, as_of=as_of)
+    statuses = facts.start_statuses(projects=new, as_of=as_of, stored_consent=True)
     details = []
     for spec, milestone in specs:
         result = row.milestones[spec.key]

@@ -57,6 +57,12 @@ class StartInput:
     on_site_on: date | None = None
     evidenced: frozenset[str] = frozenset()
     applies: bool = True
+    # Instead of every agreement's date (a project of thousands of households): how many dated
+    # agreements there were on the day judged, and the date consent was reached, as this rule
+    # computed and stored it. Consent holds on a day exactly when the agreements dated up to that
+    # day reach the households needed, and then it was reached on the stored date.
+    agreed_as_of: int | None = None
+    consent_reached_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,15 +122,21 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
     def holds(on: date | None) -> bool:
         return on is not None and (as_of is None or on <= as_of)
 
-    agree_dates = tuple(d for d in inp.agree_dates if holds(d))
     need = (
         max(1, least_satisfying(target=inp.households, percent=inp.consent_percent))
         if inp.households > 0
         else 0
     )
-    consent_on = consent_met_on(
-        households=inp.households, agree_dates=agree_dates, percent=inp.consent_percent
-    )
+    if inp.agreed_as_of is None:
+        agree_dates = tuple(d for d in inp.agree_dates if holds(d))
+        agreed = len(agree_dates)
+        consent_on = consent_met_on(
+            households=inp.households, agree_dates=agree_dates, percent=inp.consent_percent
+        )
+    else:
+        agreed = inp.agreed_as_of
+        reached = need > 0 and agreed >= need and holds(inp.consent_reached_on)
+        consent_on = inp.consent_reached_on if reached else None
     criteria = [
         CriterionState(
             "consent",
@@ -136,7 +148,7 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
             else (
                 "项目户数为0"
                 if inp.households <= 0
-                else f"同意户数 {len(agree_dates)} 户，未达 {inp.consent_percent}%（需 {need} 户）"
+                else f"同意户数 {agreed} 户，未达 {inp.consent_percent}%（需 {need} 户）"
             ),
         )
     ]
@@ -179,7 +191,7 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
     dates = [c.date for c in criteria]
     all_met = inp.applies and all(c.met for c in criteria)
     started_on = max(d for d in dates if d is not None) if all_met else None
-    return StartStatus(tuple(criteria), len(agree_dates), need, started_on)
+    return StartStatus(tuple(criteria), agreed, need, started_on)
 
 
 # The criteria that annex 3 backs with a photo or scan; structures cleared needs a date, or "none

@@ -178,9 +178,9 @@ def not_started(project: Project, *, as_of: date) -> bool:
 
 def not_started_rows(*, projects: Sequence[Project], as_of: date) -> list[NotStartedRow]:
     """The projects not started by ``as_of`` (units and plan years selected), each with the start
-    criteria it still lacked that day, judged by the one start rule (two queries)."""
+    criteria it still lacked that day, judged by the one start rule from the stored consent date (two queries)."""
     waiting = [p for p in projects if not_started(p, as_of=as_of)]
-    statuses = facts.start_statuses(projects=waiting, as_of=as_of)
+    statuses = facts.start_statuses(projects=waiting, as_of=as_of, stored_consent=True)
     return [
         NotStartedRow(
             unit=p.unit.name,

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from projects import selectors
 from projects.choices import ProjectKind
 from projects.models import Project, UnitTarget
 
@@ -102,3 +103,21 @@ def test_check_start_criteria_on_demo(demo: None, capsys: pytest.CaptureFixture[
         expected = stored[(row["unit"], row["project"])]
         assert row["start_date"] == (expected.isoformat() if expected else None)
     assert 0 < started < len(data["projects"])
+
+
+def test_stored_consent_judges_like_every_agreement_on_demo(demo: None) -> None:
+    """On the demo programme (one community in eight short of consent, agreements spread over
+    months), the status judged from the stored consent date and a count of agreements equals the
+    one judged from every agreeing household's date, on every month's end, in fewer rows read."""
+    projects = list(Project.objects.filter(kind=ProjectKind.NEW).select_related("plan_year"))
+    assert any(p.consent_met_on is None for p in projects)
+    assert any(p.consent_met_on is not None for p in projects)
+    consent_by_month = []
+    for month in range(1, 13):
+        as_of = date(2022, month, 28)
+        exact = selectors.start_statuses(projects=projects, as_of=as_of)
+        stored = selectors.start_statuses(projects=projects, as_of=as_of, stored_consent=True)
+        assert stored == exact
+        consent_by_month.append({p.id for p in projects if exact[p.id].criterion("consent").met})
+    # The months judged cover projects reaching consent during the year, not only before or never.
+    assert consent_by_month[0] < consent_by_month[-1]

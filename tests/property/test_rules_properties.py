@@ -1,6 +1,7 @@
 """Properties of the pure rules (projects/rules): each holds for every input the models can hold, and
 each rule answers (never raises) over that whole range. No database."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -311,6 +312,20 @@ def test_started_as_of_a_day_is_the_start_date_on_or_before_it(
         assert on_day is None
     if on_day is not None:
         assert start_status(inp, as_of=as_of + timedelta(days=later)).started_on == on_day
+
+
+@settings(max_examples=examples(400))
+@given(inp=start_inputs(), as_of=st.none() | DAYS)
+def test_stored_consent_date_and_a_count_judge_like_every_date(
+    inp: StartInput, as_of: date | None
+) -> None:
+    """Judged from the count of agreements dated up to the day and the consent date the rule stored
+    (what pages use for many projects), every criterion, reason and the start date are the same as
+    judged from every agreement's date."""
+    stored = start_status(inp).criterion("consent").date
+    counted = sum(1 for d in inp.agree_dates if d is not None and (as_of is None or d <= as_of))
+    compact = replace(inp, agree_dates=(), agreed_as_of=counted, consent_reached_on=stored)
+    assert start_status(compact, as_of=as_of) == start_status(inp, as_of=as_of)
 
 
 def consent_by_brute_force(
