@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from projects.choices import LINKED_TAGS, ProjectKind
@@ -51,11 +52,7 @@ def unit_paperwork(
         .order_by()
         .values_list("unit_id", "n")
     )
-    tags: dict[int, Counter[str]] = defaultdict(Counter)
-    for unit_id, linked in Project.objects.filter(plan_year=plan_year).values_list(
-        "unit_id", "linked_tags"
-    ):
-        tags[unit_id].update(t for t in (linked or []) if t in LINKED_TAGS)
+    tags = tag_counts_by_unit(plan_year=plan_year)
     # A community without a final plan is an unsubmitted document: overdue after the due date.
     renovation_overdue = document_overdue(
         submitted_on=None, due=plan_year.renovation_plans_due, today=today
@@ -81,6 +78,34 @@ def unit_paperwork(
             )
         )
     return rows
+
+
+# Each project's linked-renovation tags, one row per tag: the JSON array unnested in SQL.
+_EACH_TAG = {
+    "postgresql": (
+        "jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.linked_tags) = 'array' "
+        "THEN p.linked_tags ELSE '[]'::jsonb END) AS tag(value)"
+    ),
+    "sqlite": "json_each(CASE WHEN json_type(p.linked_tags) = 'array' "
+    "THEN p.linked_tags ELSE '[]' END) AS tag",
+}
+
+
+def tag_counts_by_unit(*, plan_year: PlanYear) -> dict[int, Counter[str]]:
+    """How many projects of each unit carry each linked-renovation tag (LINKED_TAGS), counted in the
+    database in one statement rather than by reading every project's tags."""
+    table = connection.ops.quote_name(Project._meta.db_table)
+    sql = (
+        f"SELECT p.unit_id, tag.value, COUNT(DISTINCT p.id) FROM {table} p, "  # noqa: S608
+        f"{_EACH_TAG[connection.vendor]} WHERE p.plan_year_id = %s GROUP BY p.unit_id, tag.value"
+    )
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [plan_year.pk])
+        for unit_id, tag, n in cursor.fetchall():
+            if tag in LINKED_TAGS:
+                counts[unit_id][tag] = n
+    return counts
 
 
 def paperwork_rows(*, plan_year: PlanYear, today: date) -> list[UnitPaperwork]:

@@ -1,5 +1,6 @@
 """The city office's dashboards: the overview of every unit on a date, and one unit's drill-down."""
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from paperwork.selectors import paperwork_rows
 from projects import selectors as facts
 from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
+from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm, plan_year_or_404, portal_user
 
@@ -32,28 +34,31 @@ def _reads_city(user: User) -> bool:
     return facts.unit_scope(user) is None
 
 
-def _goal(plan_year: PlanYear, key: str, households: int | None) -> list[charts.Goal]:
-    milestone = plan_year.milestones.filter(key=key).first()
-    if milestone is None or households is None:
-        return []
-    return [charts.Goal(str(MilestoneKey(key).label), milestone.due, households)]
-
-
 def _charts(
-    *, plan_year: PlanYear, as_of: date, series: Cumulative, results: dict[str, Any], title: str
+    *,
+    plan_year: PlanYear,
+    specs: Iterable[MilestoneSpec],
+    as_of: date,
+    series: Cumulative,
+    results: dict[str, Any],
+    title: str,
 ) -> list[dict[str, Any]]:
-    """The two cumulative charts (new-start projects, carry-over projects) with their data tables."""
+    """The two cumulative charts (new-start projects, carry-over projects) with their data tables;
+    each milestone (``specs``, as the report judged them) is a goal line at its due date."""
+    due = {spec.key: spec.due for spec in specs}
 
     def points(values: tuple[int, ...]) -> tuple[tuple[date, int], ...]:
         return tuple(zip(series.days, values, strict=True))
 
-    def target(key: str) -> int | None:
-        return results[key].target
+    def goals(*keys: str) -> list[charts.Goal]:
+        return [
+            charts.Goal(str(MilestoneKey(key).label), due[key], results[key].target)
+            for key in keys
+            if key in due and results[key].target is not None
+        ]
 
-    new_goals = (
-        _goal(plan_year, MilestoneKey.NEW_STARTED_HALF, target(MilestoneKey.NEW_STARTED_HALF))
-        + _goal(plan_year, MilestoneKey.NEW_ALL_STARTED, target(MilestoneKey.NEW_ALL_STARTED))
-        + _goal(plan_year, MilestoneKey.NEW_COMPLETED_70, target(MilestoneKey.NEW_COMPLETED_70))
+    new_goals = goals(
+        MilestoneKey.NEW_STARTED_HALF, MilestoneKey.NEW_ALL_STARTED, MilestoneKey.NEW_COMPLETED_70
     )
     new_chart = charts.cumulative_chart_svg(
         title=_("%(name)s新开工项目：累计开工和完工户数") % {"name": title},
@@ -73,11 +78,7 @@ def _charts(
         series=[
             charts.Series(_("续建累计完工户数"), points(series.carryover_completed), "series-a")
         ],
-        goals=_goal(
-            plan_year,
-            MilestoneKey.CARRYOVER_COMPLETED,
-            target(MilestoneKey.CARRYOVER_COMPLETED),
-        ),
+        goals=goals(MilestoneKey.CARRYOVER_COMPLETED),
         as_of=as_of,
     )
     rows = list(
@@ -134,6 +135,7 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         "plan_year": plan_year,
         "charts": _charts(
             plan_year=plan_year,
+            specs=report.specs,
             as_of=as_of,
             series=selectors.cumulative(plan_year=plan_year, as_of=as_of),
             results=report.city.milestones,
@@ -170,6 +172,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "short_labels": CRITERION_SHORT_LABELS,
             "charts": _charts(
                 plan_year=plan_year,
+                specs=[item.spec for item in page.milestones],
                 as_of=as_of,
                 series=page.cumulative,
                 results=page.row.row.milestones,

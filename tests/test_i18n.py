@@ -29,6 +29,7 @@ SOURCES = [
     "projects/forms.py",
     "projects/views.py",
     "projects/uploads.py",
+    "projects/templatetags/portal.py",
     "reporting/models.py",
     "reporting/views.py",
     "reporting/report_views.py",

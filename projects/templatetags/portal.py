@@ -6,7 +6,9 @@ from typing import Any
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from projects.choices import MilestoneKey, MilestoneStatusChoice
 from projects.rules.milestones import MilestoneStatus
@@ -57,6 +59,36 @@ def milestone(row: Any, key: str) -> Any:
     return row.milestones.get(key)
 
 
+@register.simple_tag
+def milestone_cell(row: Any, key: str) -> SafeString:
+    """One milestone's cell of the milestone tables: the status badge and "actual / target" (with
+    the projects started of all, for the all-started milestone), its figures as data attributes.
+    Written once here rather than per cell in the template: a table of many units has four a row."""
+    result = row.milestones.get(key)
+    projects = ""
+    if result.projects_total is not None:
+        projects = " · " + gettext("项目 %(started)s/%(total)s") % {
+            "started": result.projects_started,
+            "total": result.projects_total,
+        }
+    target = "" if result.target is None else result.target
+    return format_html(
+        '<td data-milestone="{}" data-status="{}" data-actual="{}" data-target="{}">\n'
+        '<span class="badge {}">{}</span>\n'
+        '<small class="figure d-block text-body-secondary">{} / {}{}</small>\n'
+        "</td>",
+        key,
+        result.status,
+        result.actual,
+        target,
+        status_badge(result.status),
+        status_label(result.status),
+        result.actual,
+        "—" if result.target is None else result.target,
+        projects,
+    )
+
+
 @register.filter
 def milestone_rows(report: Any) -> list[Any]:
     """The rows of a milestone report in table order: the city first, then the units."""
@@ -77,6 +109,18 @@ def money(value: Decimal | None) -> str:
     text = f"{value:.4f}".rstrip("0")
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+NO_SHARE = mark_safe('<span class="text-body-secondary">—</span>')
+
+
+@register.filter
+def share(value: int | None) -> str:
+    """A share in tenths of a percent as the tables show it ("50.3%"), a muted "—" when there is
+    none (no target, or a target of 0)."""
+    if value is None:
+        return NO_SHARE
+    return f"{tenths(value)}%"
 
 
 @register.filter
