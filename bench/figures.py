@@ -61,21 +61,21 @@ def floor_agrees(*, plan_year: PlanYear, as_of: date) -> bool:
     """The floor's statement returns exactly the figures and targets the portal's milestone table
     is built from (so the comparison is of the same work)."""
     dates = _milestone_dates(plan_year, as_of)
-    figures, totals = facts.figures_by_unit(plan_year=plan_year, dates=dates)
-    targets = {u.id: t for u, t in facts.unit_targets(plan_year=plan_year)}
-    for row in floors.overview_floor(plan_year_id=plan_year.id, dates=dates):
-        target = targets[row.unit_id]
+    portal = {
+        row.unit.id: row for row in facts.units_with_figures(plan_year=plan_year, dates=dates)
+    }
+    floor = floors.overview_floor(plan_year_id=plan_year.id, dates=dates)
+    for row in floor:
+        mine = portal[row.unit_id]
         if (row.new_starts, row.completions, row.carryover) != (
-            target.new_starts,
-            target.completions,
-            target.carryover,
+            mine.targets.new_starts,
+            mine.targets.completions,
+            mine.targets.carryover,
         ):
             return False
-        if row.projects_total != totals.get(row.unit_id, 0):
+        if (row.projects_total, row.figures) != (mine.projects_total, mine.figures):
             return False
-        if row.figures != figures.get(row.unit_id, {d: facts.Figures() for d in dates}):
-            return False
-    return len(targets) == Unit.objects.count()
+    return [r.unit_id for r in floor] == list(portal) and len(floor) == Unit.objects.count()
 
 
 def _client(username: str) -> Client:

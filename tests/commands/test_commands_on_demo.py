@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from projects import selectors
 from projects.choices import ProjectKind
-from projects.models import Project, UnitTarget
+from projects.models import PlanYear, Project, Unit, UnitTarget
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,23 @@ def test_stored_consent_judges_like_every_agreement_on_demo(demo: None) -> None:
         consent_by_month.append({p.id for p in projects if exact[p.id].criterion("consent").met})
     # The months judged cover projects reaching consent during the year, not only before or never.
     assert consent_by_month[0] < consent_by_month[-1]
+
+
+def test_one_statement_gives_the_grouped_figures_and_targets_on_demo(demo: None) -> None:
+    """units_with_figures (what the milestone table reads) returns every unit in order with exactly
+    the targets of unit_targets and the figures of figures_by_unit, on dates before, during and
+    after the year, and a unit without a target row or projects has unknown targets and zeros."""
+    plan_year = PlanYear.objects.get(year=2022)
+    extra = Unit.objects.create(name="测试新区", sort_order=5)
+    dates = [date(2021, 12, 31), date(2022, 6, 30), date(2022, 10, 31), date(2023, 1, 1)]
+    rows = selectors.units_with_figures(plan_year=plan_year, dates=dates)
+    figures, totals = selectors.figures_by_unit(plan_year=plan_year, dates=dates)
+    targets = selectors.unit_targets(plan_year=plan_year)
+    assert [r.unit for r in rows] == [unit for unit, _ in targets]
+    assert [r.targets for r in rows] == [t for _, t in targets]
+    zeros = {day: selectors.Figures() for day in dates}
+    assert [r.figures for r in rows] == [figures.get(r.unit.id, zeros) for r in rows]
+    assert [r.projects_total for r in rows] == [totals.get(r.unit.id, 0) for r in rows]
+    added = next(r for r in rows if r.unit == extra)
+    assert added.targets == selectors.Targets(None, None, None) and added.figures == zeros
+    assert sum(r.figures[date(2022, 10, 31)].new_started for r in rows) > 0
