@@ -1,5 +1,6 @@
 """check_targets: the milestone table as JSON and as text, for the fixtures alone and hand-made cases."""
 
+import io
 import json
 from datetime import date
 
@@ -118,3 +119,18 @@ def test_text_table_is_chinese(yicheng: None, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "全市" in out and "新蔡县" in out and "已完成" in out and "未完成" in out
     assert "5307" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_json_is_indented_at_a_terminal_and_one_line_otherwise(plan_year: PlanYear) -> None:
+    """A person at a terminal reads indented JSON; a pipe or file gets the same object on one line."""
+    piped, terminal = io.StringIO(), Terminal()
+    for out in (piped, terminal):
+        call_command("check_targets", "--as-of", "2022-06-30", "--json", stdout=out)
+    assert piped.getvalue().count("\n") == 1
+    assert terminal.getvalue().count("\n") > 100
+    assert json.loads(piped.getvalue()) == json.loads(terminal.getvalue())
