@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ from projects.views import AsOfForm, plan_year_or_404, portal_user
 
 from . import charts, selectors
 from .selectors import Cumulative
+
+OVERVIEW_UNITS_PER_PAGE = 200
 
 
 def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
@@ -109,7 +113,11 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     report = overview.report
     half = next((s for s in report.specs if s.key == MilestoneKey.NEW_STARTED_HALF), None)
     start_threshold = 50 if half is None or as_of <= half.due else 100
-    rows = overview.units
+    # A city's eleven units (or a province's 160) are one page; a national programme's thousands
+    # are paged, the city row and the charts of the whole on every page.
+    page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    shown = {r.row.unit.pk for r in rows if r.row.unit is not None}
     share_chart = charts.share_bars_svg(
         title=_("各区县完成比例（截至%(day)s）") % {"day": f"{as_of.month}月{as_of.day}日"},
         categories=[r.row.label for r in rows],
@@ -129,7 +137,10 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "overview": overview,
-        "rows": [overview.city, *overview.units],
+        "rows": [overview.city, *rows],
+        "unit_rows": rows,
+        "page": page,
+        "query": urlencode({"as_of": as_of.isoformat()}),
         "report": report,
         "as_of": as_of,
         "plan_year": plan_year,
@@ -144,7 +155,11 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         "share_chart": share_chart,
         "start_threshold": start_threshold,
         "links": _reads_city(user),
-        "paperwork": paperwork_rows(plan_year=plan_year, today=facts.today_local()),
+        "paperwork": [
+            row
+            for row in paperwork_rows(plan_year=plan_year, today=facts.today_local())
+            if row.unit.pk in shown
+        ],
         "tags": LINKED_TAGS,
     }
     return render(request, "reporting/overview.html", context)

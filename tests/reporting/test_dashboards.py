@@ -220,6 +220,45 @@ def test_charts_and_their_tables_are_on_the_page(city: User) -> None:
     assert re.search(r'<td>2022年3月31日</td>\s*<td class="text-end">120</td>', html)
 
 
+def test_many_units_are_paged_with_the_city_on_every_page(
+    city: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a page of units the overview pages them: each page holds the city row, its own units in
+    order in the milestone table, the paperwork table and the share chart, and a pager that keeps
+    the date; every unit appears on exactly one page, in as many queries on each page."""
+    monkeypatch.setattr("reporting.views.OVERVIEW_UNITS_PER_PAGE", 4)
+    names = list(Unit.objects.values_list("name", flat=True))
+    assert len(names) == 11
+    client = as_client(city)
+    seen: list[str] = []
+    counts = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(
+                reverse("reporting:overview"), {"as_of": "2022-06-30", "page": number}
+            )
+        counts.append(len(queries))
+        html = response.content.decode()
+        units = [label for label in screen_rows(html) if label != "city"]
+        assert next(iter(screen_rows(html))) == "city"
+        assert len(units) == (4 if number < 3 else 3)
+        assert re.findall(r'data-paperwork-unit="([^"]+)"', html) == units
+        share_table = re.findall(r'<tr><td>([^<]+)</td><td class="text-end">', html)
+        assert [label for label in share_table if label in names] == units
+        assert f"第 {number} / 3 页" in html
+        if number < 3:
+            assert f"?as_of=2022-06-30&amp;page={number + 1}" in html
+        seen += units
+    assert seen == names
+    assert len(set(counts)) == 1
+
+
+def test_one_page_of_units_has_no_pager(city: User) -> None:
+    html = as_client(city).get(reverse("reporting:overview")).content.decode()
+    assert 'id="overview-pager"' not in html
+    assert len(screen_rows(html)) == 12
+
+
 # --- who sees what ------------------------------------------------------------------------------
 
 
