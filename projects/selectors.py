@@ -1,7 +1,7 @@
 """Reads of the programme: querysets and plain rows with the joins they need, judged by projects/rules."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -469,6 +469,7 @@ def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date
     rows = (
         agreeing_households()
         .filter(project_id__in=list(project_ids))
+        .order_by()  # not the households' default order: it joins and sorts by project and unit
         .values_list("project_id", "answered_on")
     )
     for project_id, answered_on in rows:
@@ -482,7 +483,8 @@ def agreements_by_project(*, project_ids: Iterable[int], as_of: date | None) -> 
     rows = agreeing_households().filter(project_id__in=list(project_ids), answered_on__isnull=False)
     if as_of is not None:
         rows = rows.filter(answered_on__lte=as_of)
-    return dict(rows.values("project_id").annotate(n=Count("id")).values_list("project_id", "n"))
+    grouped = rows.order_by().values("project_id").annotate(n=Count("id"))
+    return dict(grouped.values_list("project_id", "n"))
 
 
 def criteria_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[str, StartCriterion]]:
@@ -492,12 +494,42 @@ def criteria_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[str, St
     return result
 
 
+@dataclass(frozen=True)
+class CriterionRecord:
+    """What the start rule reads of a recorded criterion (a StartCriterion without the model: many
+    projects' criteria are read as plain values)."""
+
+    met_on: date | None
+    no_structures: bool
+    confirmed_by: str
+    evidence: str
+
+
+def criterion_records_by_project(
+    *, project_ids: Iterable[int]
+) -> dict[int, dict[str, CriterionRecord]]:
+    """Each project's recorded criteria as plain values, in one query."""
+    result: dict[int, dict[str, CriterionRecord]] = defaultdict(dict)
+    rows = (
+        StartCriterion.objects.filter(project_id__in=list(project_ids))
+        .order_by()
+        .values_list(
+            "project_id", "criterion", "met_on", "no_structures", "confirmed_by", "evidence"
+        )
+    )
+    for project_id, criterion, met_on, no_structures, confirmed_by, evidence in rows:
+        result[project_id][criterion] = CriterionRecord(
+            met_on, no_structures, confirmed_by, evidence or ""
+        )
+    return result
+
+
 def start_input(
     *,
     project: Project,
     consent_percent: int,
     agree_dates: Sequence[date | None],
-    criteria: dict[str, StartCriterion],
+    criteria: Mapping[str, StartCriterion | CriterionRecord],
     agreed_as_of: int | None = None,
 ) -> StartInput:
     """The plain values the start rule reads, built from a project and its records; with
@@ -540,7 +572,7 @@ def start_statuses(
     ids = [p.id for p in projects]
     agree = {} if stored_consent else agree_dates_by_project(project_ids=ids)
     counts = agreements_by_project(project_ids=ids, as_of=as_of) if stored_consent else {}
-    criteria = criteria_by_project(project_ids=ids)
+    criteria = criterion_records_by_project(project_ids=ids)
     return {
         p.id: start_status(
             start_input(

@@ -76,12 +76,20 @@ def _plain(obj: Any) -> Any:
 
 def canonical_json(obj: Any) -> str:
     """One text for the same figures: sorted keys, no spaces, Chinese kept as is."""
-    return json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _canonical_text(_plain(obj))
+
+
+def _canonical_text(plain: Any) -> str:
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def digest_of(obj: Any) -> str:
     """SHA-256 (hex) of the canonical JSON of ``obj``."""
-    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
+    return _sha256(canonical_json(obj))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def figures_of(report: CityMonthly | UnitMonthly | Assessment) -> dict[str, Any]:
@@ -92,7 +100,8 @@ def figures_of(report: CityMonthly | UnitMonthly | Assessment) -> dict[str, Any]
 
 
 def with_digest(report: Report) -> Report:
-    return replace(report, digest=digest_of(figures_of(report)))
+    # figures_of is plain already: the same digest as digest_of, without walking it twice.
+    return replace(report, digest=_sha256(_canonical_text(figures_of(report))))
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -176,6 +185,14 @@ def not_started(project: Project, *, as_of: date) -> bool:
     )
 
 
+# What the not-started list and the start rule read of a project: a city's thousands of projects
+# are loaded without their other columns (addresses, money, the JSON lists).
+NOT_STARTED_FIELDS = (
+    "unit__name", "unit__sort_order", "plan_year__consent_percent", "kind", "name",
+    "households", "contractor", "started_on", "consent_met_on",
+)  # fmt: skip
+
+
 def not_started_rows(*, projects: Sequence[Project], as_of: date) -> list[NotStartedRow]:
     """The projects not started by ``as_of`` (units and plan years selected), each with the start
     criteria it still lacked that day, judged by the one start rule from the stored consent date (two queries)."""
@@ -237,9 +254,9 @@ def build_city_monthly(
         report = facts.milestone_report(plan_year=plan_year, as_of=as_of)
         investment = investment_completed_by_unit(plan_year=plan_year, as_of=as_of)
         projects = list(
-            facts.project_list(plan_year=plan_year, kind=ProjectKind.NEW).exclude(
-                started_on__lte=as_of
-            )
+            facts.project_list(plan_year=plan_year, kind=ProjectKind.NEW)
+            .exclude(started_on__lte=as_of)
+            .only(*NOT_STARTED_FIELDS)
         )
         rows = tuple(
             progress_row(
