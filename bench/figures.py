@@ -396,9 +396,9 @@ def household_import(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     )
     memory = None
     if ctx.memory:
-        # Two sizes, a quarter apart: tracemalloc slows Python several times over, so the full
-        # file is traced only when it is small.
-        sizes = [rows // 4, rows] if rows <= 50_000 else [rows // 16, rows // 4]
+        # Two sizes, four times apart: tracemalloc slows Python several times over, so the full
+        # file is traced only when it is small, and a large one at 10,000 and 40,000 rows.
+        sizes = [rows // 4, rows] if rows <= 50_000 else [10_000, 40_000]
         files = [
             importfiles.households_file(rows=n, units=names, seed=ctx.seed, directory=ctx.files)
             for n in sizes
