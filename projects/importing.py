@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -265,22 +265,40 @@ def read_sheet(
     Raises FileRejected for a file that is not an .xlsx workbook, too large, or has wrong headers.
     Formula cells are row errors: imports take values, never formulas.
     """
+    return list(iter_sheet(source, headers=headers, personal=personal))
+
+
+def iter_sheet(
+    source: Source, *, headers: tuple[str, ...], personal: bool = False
+) -> Iterator[SheetRow]:
+    """The data rows of the first sheet one at a time, as ``read_sheet`` gives them, holding one row
+    in memory rather than the sheet.
+
+    The file, its other sheets and the headers are checked at once (FileRejected here, before the
+    first row); too many rows or a damaged part of the archive raise FileRejected while the rows are
+    read, and a sheet without data rows raises it at the end.
+    """
     data = _as_bytes(source)
-    not_a_workbook = RowError(0, "", "不是有效的Excel工作簿（.xlsx），请使用下载的导入模板")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise FileRejected([RowError(0, "", "文件解压后过大，拒绝导入")])
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except DAMAGED:
-        raise FileRejected([not_a_workbook]) from None
+        raise FileRejected([_not_a_workbook()]) from None
     try:
-        return _read_rows(workbook, headers=headers, personal=personal)
+        rows, found = _sheet_rows(workbook, headers=headers)
     except DAMAGED:
-        # A damaged part of the archive shows only when its rows are read.
-        raise FileRejected([not_a_workbook]) from None
-    finally:
         workbook.close()
+        raise FileRejected([_not_a_workbook()]) from None
+    except BaseException:
+        workbook.close()
+        raise
+    return _data_rows(workbook, rows, found, personal=personal)
+
+
+def _not_a_workbook() -> RowError:
+    return RowError(0, "", "不是有效的Excel工作簿（.xlsx），请使用下载的导入模板")
 
 
 # What a damaged or foreign file raises while openpyxl unpacks and parses it.
@@ -299,7 +317,9 @@ DAMAGED = (
 )
 
 
-def _read_rows(workbook: Any, *, headers: tuple[str, ...], personal: bool) -> list[SheetRow]:
+def _sheet_rows(workbook: Any, *, headers: tuple[str, ...]) -> tuple[Iterator[Any], list[str]]:
+    """The first sheet's rows after its header row, and the headers found, once the other sheets
+    are found empty and the headers are ``headers``."""
     sheet = workbook.worksheets[0]
     for other in workbook.worksheets[1:]:
         other.reset_dimensions()
@@ -321,27 +341,41 @@ def _read_rows(workbook: Any, *, headers: tuple[str, ...], personal: bool) -> li
     while found and not found[-1]:
         found.pop()
     _check_headers(found, headers)
-    result: list[SheetRow] = []
-    for number, cells in enumerate(rows, start=2):
-        values = [c.value for c in cells[: len(found)]]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
-        if len(result) >= settings.IMPORT_MAX_ROWS:
+    return rows, found
+
+
+def _data_rows(
+    workbook: Any, rows: Iterator[Any], found: list[str], *, personal: bool
+) -> Iterator[SheetRow]:
+    try:
+        count = 0
+        for number, cells in enumerate(rows, start=2):
+            values = [c.value for c in cells[: len(found)]]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
+            if count >= settings.IMPORT_MAX_ROWS:
+                raise FileRejected(
+                    [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
+                )
+            row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
+            for cell, header in zip(cells, found, strict=False):
+                if getattr(cell, "data_type", None) == "f":
+                    row.error(header, "含有公式，请改为数值后导入")
+                    row.cells[header] = None
+            if extra:
+                row.error("", "表头之外的列有数据")
+            count += 1
+            yield row
+        if not count:
             raise FileRejected(
-                [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
+                [RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")]
             )
-        row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
-        for cell, header in zip(cells, found, strict=False):
-            if getattr(cell, "data_type", None) == "f":
-                row.error(header, "含有公式，请改为数值后导入")
-                row.cells[header] = None
-        if extra:
-            row.error("", "表头之外的列有数据")
-        result.append(row)
-    if not result:
-        raise FileRejected([RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")])
-    return result
+    except DAMAGED:
+        # A damaged part of the archive shows only when its rows are read.
+        raise FileRejected([_not_a_workbook()]) from None
+    finally:
+        workbook.close()
 
 
 def _check_headers(found: list[str], expected: tuple[str, ...]) -> None:

@@ -7,10 +7,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from openpyxl import Workbook
 
 from projects.choices import Criterion, Opinion
-from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS, template_workbook_bytes
+from projects.importing import (
+    HOUSEHOLD_HEADERS,
+    PROJECT_HEADERS,
+    FileRejected,
+    iter_sheet,
+    read_sheet,
+    template_workbook_bytes,
+)
 from projects.models import Household, PlanYear, Project
 from projects.rules.start import AGREE
 from projects.services import households_import, projects_import
@@ -131,3 +139,30 @@ def test_household_errors_never_echo_cell_values(tmp_path: Path, plan_year: Plan
 def test_agree_constant_matches_the_choice() -> None:
     """The pure rule's 'agree' is the value the database stores for 同意."""
     assert AGREE == Opinion.AGREE
+
+
+def test_streamed_sheet_checks_the_file_before_the_first_row(tmp_path: Path) -> None:
+    """iter_sheet refuses wrong headers when called, before any row is asked for, so an import can
+    refuse such a file before it takes its lock."""
+    path = write_xlsx(tmp_path / "h.xlsx", PROJECT_HEADERS, [project_row()])
+    with pytest.raises(FileRejected) as refused:
+        iter_sheet(path, headers=HOUSEHOLD_HEADERS)
+    assert refused.value.errors[0].row == 1
+
+
+def test_streamed_sheet_gives_read_sheets_rows_then_its_limit(tmp_path: Path) -> None:
+    """iter_sheet gives the rows read_sheet gives (numbers, cells, formula errors), one at a time;
+    a sheet over the row limit is refused once the limit is passed, after the rows within it."""
+    rows = [household_row(**{"房号": str(101 + i)}) for i in range(4)]
+    rows[1][HOUSEHOLD_HEADERS.index("户主姓名")] = "=A1"
+    rows.insert(2, [None] * len(HOUSEHOLD_HEADERS))
+    path = write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, rows)
+    streamed = list(iter_sheet(path, headers=HOUSEHOLD_HEADERS, personal=True))
+    assert [r.number for r in streamed] == [2, 3, 5, 6]
+    assert streamed == read_sheet(path, headers=HOUSEHOLD_HEADERS, personal=True)
+    assert [(e.row, e.column) for r in streamed for e in r.errors] == [(3, "户主姓名")]
+    with override_settings(IMPORT_MAX_ROWS=3):
+        stream = iter_sheet(path, headers=HOUSEHOLD_HEADERS)
+        assert [next(stream).number for _ in range(3)] == [2, 3, 5]
+        with pytest.raises(FileRejected, match="数据超过3行"):
+            next(stream)
