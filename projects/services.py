@@ -1,15 +1,18 @@
 """Writes of the programme: each atomic, each recording history, each keeping computed dates current."""
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import json
+import zlib
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -26,6 +29,7 @@ from .importing import (
     SheetRow,
     Source,
     cell_text,
+    iter_sheet,
     read_sheet,
 )
 from .models import (
@@ -42,7 +46,7 @@ from .rules.project_checks import (
     date_order_problems,
     household_count_problem,
 )
-from .rules.start import StartStatus, start_status
+from .rules.start import StartStatus, agrees, start_status
 
 BATCH = 2000
 
@@ -569,6 +573,9 @@ def _write_projects(
 
 # --- household import --------------------------------------------------------------------------
 
+# A dwelling in a project: (project id, 楼栋, 单元, 房号).
+Dwelling = tuple[int, str, str, str]
+
 
 @dataclass
 class _HouseholdRow:
@@ -591,52 +598,70 @@ def households_import(
     A household is identified by its project (区县 + 小区名称) and 楼栋 + 单元 + 房号. The consent and
     start dates of every project touched are recomputed by the start rule. With ``project`` (the
     import on a project's page) every row must belong to that project.
+
+    The sheet is read once, a row at a time, keeping only what the checks across rows need and the
+    checked rows compressed; the rows are then written a batch at a time. Memory stays nearly flat
+    as the roster grows.
     """
     result = ImportResult()
     try:
-        sheet_rows = read_sheet(source, headers=HOUSEHOLD_HEADERS, personal=True)
+        # The file and its headers are checked before the lock is taken.
+        rows = iter_sheet(source, headers=HOUSEHOLD_HEADERS, personal=True)
+        with transaction.atomic():
+            locked = _import_lock(kind="households", plan_year=plan_year, result=result)
+            if locked:
+                _households_import_rows(rows, plan_year, user, dry_run, project, result)
+        if not locked:
+            # A file refused for its rows says so rather than that another import is running.
+            deque(rows, maxlen=0)
     except FileRejected as rejected:
-        result.errors = rejected.errors
-        return result
-    with transaction.atomic():
-        if not _import_lock(kind="households", plan_year=plan_year, result=result):
-            return result
-        _households_import_rows(sheet_rows, plan_year, user, dry_run, project, result)
+        return ImportResult(errors=rejected.errors)
     return result
 
 
-def _households_import_rows(
-    sheet_rows: list[SheetRow],
-    plan_year: PlanYear,
-    user: User | None,
-    dry_run: bool,
-    project: Project | None,
-    result: ImportResult,
-) -> None:
-    units = {u.name: u for u in Unit.objects.all()}
-    names = {cell_text(r.cells.get("小区名称")) for r in sheet_rows}
-    projects = {
-        (p.unit.name, p.name): p
-        for p in Project.objects.filter(plan_year=plan_year, name__in=names).select_related("unit")
-    }
-    parsed: list[_HouseholdRow] = []
-    allowed = writable_unit_id(user)
-    for row in sheet_rows:
+class _RosterReader:
+    """The roster file's rows read as households, their projects looked up a batch of rows at a
+    time."""
+
+    def __init__(self, *, plan_year: PlanYear, user: User | None, project: Project | None) -> None:
+        self.plan_year = plan_year
+        self.only = project
+        self.allowed = writable_unit_id(user)
+        self.units = {u.name: u for u in Unit.objects.all()}
+        self.projects: dict[tuple[str, str], Project] = {}
+        self.names: set[str] = set()
+
+    def batches(self, rows: Iterable[SheetRow]) -> Iterator[list[_HouseholdRow]]:
+        iterator = iter(rows)
+        while batch := list(islice(iterator, BATCH)):
+            names = {cell_text(r.cells.get("小区名称")) for r in batch} - self.names
+            if names:
+                self.names |= names
+                for p in Project.objects.filter(
+                    plan_year=self.plan_year, name__in=names
+                ).select_related("unit"):
+                    self.projects[(p.unit.name, p.name)] = p
+            yield [self._parse(row) for row in batch]
+
+    def _parse(self, row: SheetRow) -> _HouseholdRow:
         unit_name = row.text("区县", max_length=50, required=True)
         name = row.text("小区名称", max_length=200, required=True)
         if name == EXAMPLE_COMMUNITY:
             row.error("小区名称", "这是导入模板中的示例行，请删除后再导入")
-        found = projects.get((unit_name, name))
-        _check_unit_allowed(row, units.get(unit_name), allowed)
-        other_project = project is not None and found is not None and found.id != project.id
+        found = self.projects.get((unit_name, name))
+        _check_unit_allowed(row, self.units.get(unit_name), self.allowed)
+        only = self.only
+        other_project = only is not None and found is not None and found.id != only.id
         if other_project:
-            assert project is not None
-            row.error("小区名称", f"此处只能导入“{project.unit.name}{project.name}”的住户")
+            assert only is not None
+            row.error("小区名称", f"此处只能导入“{only.unit.name}{only.name}”的住户")
             found = None
-        if unit_name and unit_name not in units:
+        if unit_name and unit_name not in self.units:
             row.error("区县", f"没有名为“{unit_name}”的区县")
         elif unit_name and name and found is None and not other_project:
-            row.error("小区名称", f"{unit_name}{plan_year}没有名为“{name}”的项目，请先导入项目")
+            row.error(
+                "小区名称", f"{unit_name}{self.plan_year}没有名为“{name}”的项目，请先导入项目"
+            )
         key = (
             row.text("楼栋", max_length=30, required=True),
             row.text("单元", max_length=30, required=True),
@@ -655,115 +680,287 @@ def _households_import_rows(
         }
         if answered and cell_text(row.cells.get("表态日期")) == "":
             row.error("表态日期", "已表态的住户须填写表态日期")
-        parsed.append(_HouseholdRow(row, found, key, fields))
-    project_ids = {h.project.id for h in parsed if h.project}
-    existing: dict[tuple[int, str, str, str], Household] = {
-        (h.project_id, h.building, h.entrance, h.room): h
-        for h in Household.objects.filter(project_id__in=project_ids)
-    }
-    _check_household_rows(parsed, existing, plan_year)
-    if _collect_errors((item.row for item in parsed), result):
+        return _HouseholdRow(row, found, key, fields)
+
+
+@dataclass
+class _RosterProject:
+    """What the checks across rows keep of one project's rows in the file."""
+
+    project: Project
+    # Its first row that is not a duplicate: where a start after the completion is reported.
+    first_row: int
+    # Dwellings in the file, households recorded before the import, and dwellings that are both.
+    dwellings: int = 0
+    recorded: int = 0
+    recorded_in_file: int = 0
+    # The answer dates of the agreeing households of the roster as it will be; kept only for a new
+    # project with a recorded completion, the one kind whose start date is checked against it.
+    agree_dates: list[date | None] | None = None
+
+    @property
+    def records(self) -> int:
+        """Household records after the import."""
+        return self.recorded + self.dwellings - self.recorded_in_file
+
+
+def _households_import_rows(
+    rows: Iterable[SheetRow],
+    plan_year: PlanYear,
+    user: User | None,
+    dry_run: bool,
+    project: Project | None,
+    result: ImportResult,
+) -> None:
+    reader = _RosterReader(plan_year=plan_year, user=user, project=project)
+    errors, roster, checked = _check_households(reader.batches(rows), plan_year)
+    if errors:
+        result.errors = sorted(errors)
         return
     with transaction.atomic():
-        _write_households(parsed, existing, user, result)
-        projects_refresh_start(project_ids=project_ids, user=user)
+        for batch in checked.batches():
+            _write_households(batch, roster, user, result)
+        projects_refresh_start(project_ids=roster, user=user)
         if dry_run:
             transaction.set_rollback(True)
 
 
-def _check_household_rows(
-    parsed: list[_HouseholdRow],
-    existing: dict[tuple[int, str, str, str], Household],
-    plan_year: PlanYear,
-) -> None:
-    """Cross-row checks: duplicates in the file, records over the project's count, and a start
-    date (from the roster as it will be) after the completion already recorded."""
-    seen: dict[tuple[int, str, str, str], int] = {}
-    # Each project's roster as it will be after the import: held records overlaid by the file's rows.
-    roster: dict[int, dict[tuple[str, ...], Household]] = defaultdict(dict)
-    for (project_id, *dwelling), household in existing.items():
-        roster[project_id][tuple(dwelling)] = household
-    by_project: dict[int, list[_HouseholdRow]] = defaultdict(list)
-    for item in parsed:
-        if item.project is None or not all(item.key):
-            continue
-        key = (item.project.id, *item.key)
-        if key in seen:
-            item.row.error("房号", f"与第{seen[key]}行是同一住户（楼栋、单元、房号相同）")
-            continue
-        seen[key] = item.row.number
-        roster[item.project.id][item.key] = Household(project=item.project, **item.fields)
-        by_project[item.project.id].append(item)
-    completed = [
-        items[0].project
-        for items in by_project.values()
-        if items[0].project
-        and items[0].project.kind == ProjectKind.NEW
-        and items[0].project.completed_on
-    ]
-    criteria = selectors.criteria_by_project(project_ids=[p.id for p in completed])
-    for project_id, items in by_project.items():
-        project = items[0].project
-        assert project is not None
-        problem = household_count_problem(
-            records=len(roster[project_id]), households=project.households
+# The fields of a household a roster row sets, besides its dwelling.
+HOUSEHOLD_FIELDS = ("head_name", "phone", "plan_opinion", "management_opinion", "answered_on")
+# A checked row as kept for writing: its dwelling, then HOUSEHOLD_FIELDS (the date as a day number).
+_Checked = tuple[int, str, str, str, str, str, str, str, int | None]
+
+
+class _CheckedRows:
+    """The checked rows of a roster, kept a batch at a time as compressed JSON until they are
+    written: a few dozen bytes a row, where a second reading of the workbook would cost as much
+    time as the first. Kept only while no row has an error (nothing is written then)."""
+
+    def __init__(self) -> None:
+        self._batches: deque[bytes] = deque()
+
+    def add(self, batch: list[_HouseholdRow]) -> None:
+        checked: list[_Checked] = []
+        for item in batch:
+            assert item.project is not None
+            fields = item.fields
+            answered_on = fields["answered_on"]
+            checked.append(
+                (
+                    item.project.id,
+                    *item.key,
+                    fields["head_name"],
+                    fields["phone"],
+                    str(fields["plan_opinion"]),
+                    str(fields["management_opinion"]),
+                    answered_on.toordinal() if answered_on is not None else None,
+                )
+            )
+        self._batches.append(zlib.compress(json.dumps(checked).encode()))
+
+    def clear(self) -> None:
+        self._batches.clear()
+
+    def batches(self) -> Iterator[list[_Checked]]:
+        """The batches in file order, each let go once read."""
+        while self._batches:
+            yield [tuple(row) for row in json.loads(zlib.decompress(self._batches.popleft()))]
+
+
+def _check_households(
+    batches: Iterable[list[_HouseholdRow]], plan_year: PlanYear
+) -> tuple[list[RowError], dict[int, _RosterProject], _CheckedRows]:
+    """Every row's checks, then those across rows: duplicates in the file, records over the
+    project's count, and a start date (from the roster as it will be) after the completion already
+    recorded. Returns the errors, by project id what was kept of its rows, and the checked rows."""
+    errors: list[RowError] = []
+    # Each dwelling's first row: the one state that grows with the file, kept small (the dwelling's
+    # texts are shared between the rows that repeat them).
+    first_rows: dict[Dwelling, int] = {}
+    texts: dict[str, str] = {}
+    roster: dict[int, _RosterProject] = {}
+    checked = _CheckedRows()
+    for batch in batches:
+        for item in batch:
+            row = item.row
+            if item.project is not None and all(item.key):
+                building, entrance, room = (texts.setdefault(t, t) for t in item.key)
+                key = (item.project.id, building, entrance, room)
+                if key in first_rows:
+                    row.error("房号", f"与第{first_rows[key]}行是同一住户（楼栋、单元、房号相同）")
+                else:
+                    first_rows[key] = row.number
+                    _count_dwelling(roster, item)
+            errors.extend(row.errors)
+        if errors:
+            checked.clear()
+        else:
+            checked.add(batch)
+    del texts
+    _count_recorded(roster, first_rows)
+    errors.extend(_roster_problems(roster, first_rows, plan_year))
+    return errors, roster, checked
+
+
+def _count_dwelling(roster: dict[int, _RosterProject], item: _HouseholdRow) -> None:
+    assert item.project is not None
+    entry = roster.get(item.project.id)
+    if entry is None:
+        project = item.project
+        entry = roster[project.id] = _RosterProject(project, first_row=item.row.number)
+        if project.kind == ProjectKind.NEW and project.completed_on:
+            entry.agree_dates = []
+    entry.dwellings += 1
+    if entry.agree_dates is not None and agrees(
+        plan_opinion=item.fields["plan_opinion"],
+        management_opinion=item.fields["management_opinion"],
+    ):
+        entry.agree_dates.append(item.fields["answered_on"])
+
+
+def _count_recorded(roster: dict[int, _RosterProject], first_rows: dict[Dwelling, int]) -> None:
+    """Count the households already recorded for the file's projects, those the file overwrites,
+    and the agreement dates of those it keeps, reading the records a batch at a time."""
+    recorded = (
+        Household.objects.filter(project_id__in=list(roster))
+        .order_by()
+        .values_list(
+            "project_id",
+            "building",
+            "entrance",
+            "room",
+            "plan_opinion",
+            "management_opinion",
+            "answered_on",
         )
+    )
+    for project_id, building, entrance, room, plan, management, answered_on in recorded.iterator(
+        chunk_size=BATCH
+    ):
+        entry = roster[project_id]
+        entry.recorded += 1
+        if (project_id, building, entrance, room) in first_rows:
+            entry.recorded_in_file += 1
+        elif entry.agree_dates is not None and agrees(
+            plan_opinion=plan, management_opinion=management
+        ):
+            entry.agree_dates.append(answered_on)
+
+
+def _roster_problems(
+    roster: dict[int, _RosterProject], first_rows: dict[Dwelling, int], plan_year: PlanYear
+) -> list[RowError]:
+    """Records over a project's household count (on each new dwelling's row), and a start date
+    after a project's recorded completion (on its first row)."""
+    errors: list[RowError] = []
+    too_many: dict[int, str] = {}
+    completed = [e.project.id for e in roster.values() if e.agree_dates is not None]
+    criteria = selectors.criteria_by_project(project_ids=completed)
+    for project_id, entry in roster.items():
+        project = entry.project
+        problem = household_count_problem(records=entry.records, households=project.households)
         if problem:
-            for item in items:
-                if (project_id, *item.key) not in existing:
-                    item.row.error("房号", f"导入后{problem}")
+            too_many[project_id] = problem
             continue
-        if project.kind != ProjectKind.NEW or project.completed_on is None:
+        if entry.agree_dates is None:
             continue
+        assert project.completed_on is not None
         status = start_status(
             selectors.start_input(
                 project=project,
                 consent_percent=plan_year.consent_percent,
-                agree_dates=[h.answered_on for h in roster[project_id].values() if h.agrees],
+                agree_dates=entry.agree_dates,
                 criteria=criteria.get(project_id, {}),
             )
         )
         if status.started_on and status.started_on > project.completed_on:
-            items[0].row.error(
-                "表态日期",
-                f"按本文件计算，{project.name}的开工日期将为 {status.started_on}，"
-                f"晚于已记录的完工日期 {project.completed_on}",
+            errors.append(
+                RowError(
+                    entry.first_row,
+                    "表态日期",
+                    f"按本文件计算，{project.name}的开工日期将为 {status.started_on}，"
+                    f"晚于已记录的完工日期 {project.completed_on}",
+                )
             )
+    if too_many:
+        recorded = set(
+            Household.objects.filter(project_id__in=list(too_many)).values_list(
+                "project_id", "building", "entrance", "room"
+            )
+        )
+        errors.extend(
+            RowError(number, "房号", f"导入后{too_many[key[0]]}")
+            for key, number in first_rows.items()
+            if key[0] in too_many and key not in recorded
+        )
+    return errors
 
 
 def _write_households(
-    parsed: list[_HouseholdRow],
-    existing: dict[tuple[int, str, str, str], Household],
+    batch: list[_Checked],
+    roster: dict[int, _RosterProject],
     user: User | None,
     result: ImportResult,
 ) -> None:
+    """Write one batch of checked rows: new dwellings created, recorded ones updated where changed."""
+    recorded = _recorded_households(batch, roster)
     to_create: list[Household] = []
     to_update: list[Household] = []
-    for item in parsed:
-        assert item.project is not None
-        household = existing.get((item.project.id, *item.key))
+    for project_id, building, entrance, room, name, phone, plan, management, day in batch:
+        fields: dict[str, Any] = {
+            "head_name": name,
+            "phone": phone,
+            "plan_opinion": plan,
+            "management_opinion": management,
+            "answered_on": date.fromordinal(day) if day is not None else None,
+        }
+        household = recorded.get((project_id, building, entrance, room))
         if household is None:
             to_create.append(
                 Household(
-                    project=item.project,
-                    building=item.key[0],
-                    entrance=item.key[1],
-                    room=item.key[2],
-                    **item.fields,
+                    project_id=project_id,
+                    building=building,
+                    entrance=entrance,
+                    room=room,
+                    **fields,
                 )
             )
-        elif any(getattr(household, f) != v for f, v in item.fields.items()):
-            for f, v in item.fields.items():
+        elif any(getattr(household, f) != v for f, v in fields.items()):
+            for f, v in fields.items():
                 setattr(household, f, v)
             to_update.append(household)
     bulk_create_recorded(to_create, Household, user=user)
     if to_update:
         bulk_update_with_history(
-            to_update, Household, list(parsed[0].fields), batch_size=BATCH, default_user=user
+            to_update, Household, list(HOUSEHOLD_FIELDS), batch_size=BATCH, default_user=user
         )
-    result.created = len(to_create)
-    result.updated = len(to_update)
-    result.unchanged = len(parsed) - len(to_create) - len(to_update)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+    result.unchanged += len(batch) - len(to_create) - len(to_update)
+
+
+def _recorded_households(
+    batch: list[_Checked], roster: dict[int, _RosterProject]
+) -> dict[Dwelling, Household]:
+    """The recorded households of a batch's dwellings, by dwelling: one query, none when its
+    projects had no households before the import."""
+    rooms: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for project_id, building, entrance, room, *_ in batch:
+        if roster[project_id].recorded:
+            rooms[(project_id, building, entrance)].append(room)
+    if not rooms:
+        return {}
+    dwellings = Q(
+        *(
+            Q(project_id=project_id, building=building, entrance=entrance, room__in=names)
+            for (project_id, building, entrance), names in rooms.items()
+        ),
+        _connector=Q.OR,
+    )
+    return {
+        (h.project_id, h.building, h.entrance, h.room): h
+        for h in Household.objects.filter(dwellings)
+    }
 
 
 # --- single records ----------------------------------------------------------------------------
