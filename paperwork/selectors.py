@@ -2,11 +2,13 @@
 the linked-renovation tags counted per unit."""
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from projects.choices import LINKED_TAGS, ProjectKind
 from projects.models import PlanYear, Project, Unit
@@ -35,31 +37,38 @@ class UnitPaperwork:
 
 
 def unit_paperwork(
-    *, plan_year: PlanYear, today: date, overdue_rectifications: dict[int, int] | None = None
+    *,
+    plan_year: PlanYear,
+    today: date,
+    overdue_rectifications: dict[int, int] | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> list[UnitPaperwork]:
-    """Every unit's paperwork on ``today``, in three queries whatever the number of projects."""
+    """Every unit's paperwork on ``today`` (or only ``units``'), in four queries whatever the
+    number of projects."""
+    unit_ids = None if units is None else [u.pk for u in units]
     plans = {
         p.unit_id: p.submitted_on
-        for p in ImplementationPlan.objects.filter(plan_year=plan_year).only(
+        for p in _of_units(ImplementationPlan.objects.filter(plan_year=plan_year), unit_ids).only(
             "unit_id", "submitted_on"
         )
     }
+    projects = _of_units(Project.objects.filter(plan_year=plan_year), unit_ids)
     missing = dict(
-        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW)
+        projects.filter(kind=ProjectKind.NEW)
         .filter(Q(renovation_plan__isnull=True) | Q(renovation_plan__final=False))
         .values("unit_id")
         .annotate(n=Count("id"))
         .order_by()
         .values_list("unit_id", "n")
     )
-    tags = tag_counts_by_unit(plan_year=plan_year)
+    tags = tag_counts_by_unit(plan_year=plan_year, unit_ids=unit_ids)
     # A community without a final plan is an unsubmitted document: overdue after the due date.
     renovation_overdue = document_overdue(
         submitted_on=None, due=plan_year.renovation_plans_due, today=today
     )
     overdue_rectifications = overdue_rectifications or {}
     rows = []
-    for unit in Unit.objects.all():
+    for unit in Unit.objects.all() if units is None else units:
         submitted = plans.get(unit.id)
         rows.append(
             UnitPaperwork(
@@ -91,29 +100,49 @@ _EACH_TAG = {
 }
 
 
-def tag_counts_by_unit(*, plan_year: PlanYear) -> dict[int, Counter[str]]:
-    """How many projects of each unit carry each linked-renovation tag (LINKED_TAGS), counted in the
-    database in one statement rather than by reading every project's tags."""
+def tag_counts_by_unit(
+    *, plan_year: PlanYear, unit_ids: Sequence[int] | None = None
+) -> dict[int, Counter[str]]:
+    """How many projects of each unit (of ``unit_ids`` when given) carry each linked-renovation tag
+    (LINKED_TAGS), counted in the database in one statement rather than by reading every project's
+    tags."""
     table = connection.ops.quote_name(Project._meta.db_table)
+    params: list[Any] = [plan_year.pk]
+    of_units = ""
+    if unit_ids is not None:
+        of_units = f" AND p.unit_id IN ({', '.join(['%s'] * len(unit_ids)) or 'NULL'})"
+        params += unit_ids
     sql = (
         f"SELECT p.unit_id, tag.value, COUNT(DISTINCT p.id) FROM {table} p, "  # noqa: S608
-        f"{_EACH_TAG[connection.vendor]} WHERE p.plan_year_id = %s GROUP BY p.unit_id, tag.value"
+        f"{_EACH_TAG[connection.vendor]} WHERE p.plan_year_id = %s{of_units} "
+        "GROUP BY p.unit_id, tag.value"
     )
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan_year.pk])
+        cursor.execute(sql, params)
         for unit_id, tag, n in cursor.fetchall():
             if tag in LINKED_TAGS:
                 counts[unit_id][tag] = n
     return counts
 
 
-def paperwork_rows(*, plan_year: PlanYear, today: date) -> list[UnitPaperwork]:
-    """Every unit's paperwork with its overdue rectifications, for the city overview."""
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
+
+
+def _of_units(queryset: _Rows, unit_ids: Sequence[int] | None) -> _Rows:
+    return queryset if unit_ids is None else queryset.filter(unit_id__in=unit_ids)
+
+
+def paperwork_rows(
+    *, plan_year: PlanYear, today: date, units: Sequence[Unit] | None = None
+) -> list[UnitPaperwork]:
+    """Every unit's paperwork (or only ``units``') with its overdue rectifications, for the city
+    overview."""
     from .inspections import overdue_counts_by_unit
 
     return unit_paperwork(
         plan_year=plan_year,
         today=today,
         overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
+        units=units,
     )

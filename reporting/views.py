@@ -117,7 +117,6 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     # are paged, the city row and the charts of the whole on every page.
     page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    shown = {r.row.unit.pk for r in rows if r.row.unit is not None}
     share_chart = charts.share_bars_svg(
         title=_("各区县完成比例（截至%(day)s）") % {"day": f"{as_of.month}月{as_of.day}日"},
         categories=[r.row.label for r in rows],
@@ -155,11 +154,11 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         "share_chart": share_chart,
         "start_threshold": start_threshold,
         "links": _reads_city(user),
-        "paperwork": [
-            row
-            for row in paperwork_rows(plan_year=plan_year, today=facts.today_local())
-            if row.unit.pk in shown
-        ],
+        "paperwork": paperwork_rows(
+            plan_year=plan_year,
+            today=facts.today_local(),
+            units=[r.row.unit for r in rows if r.row.unit is not None],
+        ),
         "tags": LINKED_TAGS,
     }
     return render(request, "reporting/overview.html", context)

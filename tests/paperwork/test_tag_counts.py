@@ -37,6 +37,11 @@ def test_each_unit_counts_the_projects_carrying_each_tag(plan_year: PlanYear) ->
     assert dict(counts[yicheng.id]) == {"适老化": 2, "无障碍": 1}
     assert dict(counts[xiping.id]) == {"海绵城市": 1, "适老化": 1}
     assert set(counts) == {yicheng.id, xiping.id}
+    only = tag_counts_by_unit(plan_year=plan_year, unit_ids=[xiping.id])
+    assert {k: dict(v) for k, v in only.items()} == {xiping.id: {"海绵城市": 1, "适老化": 1}}
+    assert tag_counts_by_unit(plan_year=plan_year, unit_ids=[]) == {}
+    rows = unit_paperwork(plan_year=plan_year, today=date(2022, 6, 30), units=[xiping, yicheng])
+    assert [(r.unit, r.tags["适老化"]) for r in rows] == [(xiping, 1), (yicheng, 2)]
 
 
 def test_a_stored_non_list_counts_nothing(plan_year: PlanYear) -> None:
