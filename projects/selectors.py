@@ -670,7 +670,8 @@ def project_search(
     missing: str = "",
 ) -> QuerySet[Project]:
     """The project list filtered by kind, progress, a criterion still open, and a search of the
-    name, address and contractor; each row counts its household records and agreeing ones."""
+    name, address and contractor, in the list's order. Nothing is counted per row here: a city's
+    list of tens of thousands of projects is paged, and a page counts its own (start_statuses)."""
     if q:
         projects = projects.filter(
             Q(name__icontains=q) | Q(address__icontains=q) | Q(contractor__icontains=q)
@@ -689,12 +690,15 @@ def project_search(
         projects = projects.filter(kind=ProjectKind.CARRYOVER, completed_on__isnull=True)
     if missing:
         projects = projects.filter(Q(kind=ProjectKind.NEW) & _criterion_missing(missing))
-    agree = Q(household_records__plan_opinion=Opinion.AGREE) & Q(
-        household_records__management_opinion=Opinion.AGREE
+    return projects.order_by("unit__sort_order", "name", "id")
+
+
+def household_records_by_project(*, project_ids: Iterable[int]) -> dict[int, int]:
+    """How many household records each project has, in one grouped query."""
+    rows = (
+        Household.objects.filter(project_id__in=list(project_ids)).order_by().values("project_id")
     )
-    return projects.annotate(
-        records=Count("household_records"), agreed=Count("household_records", filter=agree)
-    ).order_by("unit__sort_order", "name", "id")
+    return dict(rows.annotate(n=Count("id")).values_list("project_id", "n"))
 
 
 # --- a unit's home page -----------------------------------------------------------------------
@@ -735,6 +739,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
         ).select_related("unit", "plan_year")
     )
     statuses = start_statuses(projects=projects)
+    records = household_records_by_project(project_ids=[p.id for p in projects])
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
     warnings = []
@@ -747,7 +752,9 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
                 lacking_more += 1
         unverified += any(c.met and not c.verified for c in status.criteria[1:])
         lines = project_warnings(project=project, status=status)
-        too_many = household_count_problem(records=project.records, households=project.households)  # type: ignore[attr-defined]
+        too_many = household_count_problem(
+            records=records.get(project.id, 0), households=project.households
+        )
         if too_many:
             lines.append(too_many)
         if lines:

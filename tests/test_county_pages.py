@@ -171,6 +171,24 @@ def test_project_list_shows_only_the_users_unit(clerk: User) -> None:
     assert "本区县小区" in page and "外区县小区" not in page
 
 
+def test_project_list_counts_each_projects_agreeing_households(clerk: User) -> None:
+    """The 同意户数 column counts the households that agreed to both the plan and the management
+    mode: 3 of a project's 5 records, 0 of another's."""
+    agreeing, other = ProjectFactory(name="甲小区"), ProjectFactory(name="乙小区")
+    HouseholdFactory.create_batch(3, project=agreeing)
+    HouseholdFactory(project=agreeing, plan_opinion=Opinion.DISAGREE)
+    HouseholdFactory(project=agreeing, management_opinion=Opinion.UNDECIDED)
+    HouseholdFactory(project=other, plan_opinion=Opinion.DISAGREE)
+    page = html(logged_in(clerk).get(reverse("project_list")))
+    cells = re.findall(
+        r">(甲小区|乙小区)</a></td>.*?<td class=\"text-end\">(\d+)</td>\s*"
+        r"<td class=\"text-end d-none d-md-table-cell\">(\d+)</td>",
+        page,
+        re.S,
+    )
+    assert sorted(cells) == sorted([("甲小区", "10", "3"), ("乙小区", "10", "0")])
+
+
 def test_project_list_filters(clerk: User) -> None:
     """Kind, progress and search narrow the list."""
     ProjectFactory(name="新建A", address="解放路")
