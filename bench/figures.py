@@ -156,16 +156,19 @@ def overview(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
 
 def pages(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     """The clerk's pages the load test mixes in, timed one at a time through the whole stack (no
-    floor, no goal: they explain the load test's figures). The save is rolled back each time."""
+    floor, no goal: they explain the load test's figures), and the city office's list of every
+    unit's projects. The save is rolled back each time."""
     ctx.log("  区县页面（项目列表、编辑）")
     project_id = clerk_projects(count=1)[0]
     client = _client(f"{CLERK_PREFIX}01")
     edit = f"/projects/{project_id}/edit/"
     form = _query(form_with(client.get(edit).content.decode(), "version"))
 
-    def get(url: str, status: int = 200) -> Callable[[], None]:
+    city = _client(CITY_USERNAME)
+
+    def get(url: str, status: int = 200, as_user: Client = client) -> Callable[[], None]:
         def run() -> None:
-            response = client.get(url)
+            response = as_user.get(url)
             if response.status_code != status:
                 raise RuntimeError(f"{url}: HTTP {response.status_code}")
 
@@ -179,6 +182,11 @@ def pages(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     rows = []
     for name, run, rollback in (
         ("project list /projects/ (server)", get("/projects/"), False),
+        (
+            "project list of every unit, city office (server)",
+            get("/projects/", as_user=city),
+            False,
+        ),
         ("project edit form GET (server)", get(edit), False),
         ("project edit save POST (server)", save, True),
     ):

@@ -124,9 +124,11 @@ def test_load_test_form_posts_back(programme: generate.Generation) -> None:
 
 
 def test_clerk_pages_are_measured(ctx: figures.Context) -> None:
-    """The load test's pages are timed through the whole stack, the save rolled back each time."""
+    """The load test's pages and the city office's list are timed through the whole stack, the save
+    rolled back each time."""
     rows, info = figures.pages(ctx)
-    assert [r.note.endswith("queries") for r in rows] == [True, True, True]
+    assert [r.note.endswith("queries") for r in rows] == [True, True, True, True]
+    assert "city office" in rows[1].name
     assert Project.objects.get(id=info["project_id"]).version == 1
 
 
