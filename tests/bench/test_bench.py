@@ -128,7 +128,7 @@ def test_clerk_pages_are_measured(ctx: figures.Context) -> None:
     rolled back each time."""
     rows, info = figures.pages(ctx)
     assert [r.note.endswith("queries") for r in rows] == [True, True, True, True]
-    assert "city office" in rows[1].name
+    assert "city office" in rows[1].figure
     assert Project.objects.get(id=info["project_id"]).version == 1
 
 
