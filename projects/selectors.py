@@ -64,13 +64,6 @@ class Targets:
     completions: int | None
     carryover: int | None
 
-    def for_basis(self, basis: str) -> int | None:
-        return {
-            TargetBasis.NEW_STARTS: self.new_starts,
-            TargetBasis.COMPLETIONS: self.completions,
-            TargetBasis.CARRYOVER: self.carryover,
-        }[TargetBasis(basis)]
-
 
 @dataclass(frozen=True)
 class Figures:
