@@ -4,11 +4,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .choices import Criterion, Measure, Opinion, ProjectKind, Role, TargetBasis
@@ -119,45 +118,6 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
     ]
 
 
-def figures_by_unit(
-    *, plan_year: PlanYear, dates: Sequence[date]
-) -> tuple[dict[int, dict[date, Figures]], dict[int, int]]:
-    """One grouped query: for each unit, the cumulative figures on each date and its project count."""
-    new = Q(kind=ProjectKind.NEW)
-    carry = Q(kind=ProjectKind.CARRYOVER)
-    aggregates: dict[str, Any] = {"projects_total": Count("id", filter=new)}
-    for i, day in enumerate(dates):
-        aggregates[f"cc_{i}"] = Coalesce(
-            Sum("households", filter=carry & Q(completed_on__lte=day)), 0
-        )
-        aggregates[f"ns_{i}"] = Coalesce(Sum("households", filter=new & Q(started_on__lte=day)), 0)
-        aggregates[f"nc_{i}"] = Coalesce(
-            Sum("households", filter=new & Q(completed_on__lte=day)), 0
-        )
-        aggregates[f"ps_{i}"] = Count("id", filter=new & Q(started_on__lte=day))
-    rows = cast(
-        Iterable[dict[str, Any]],
-        Project.objects.filter(plan_year=plan_year)
-        .order_by()
-        .values("unit_id")
-        .annotate(**aggregates),
-    )
-    figures: dict[int, dict[date, Figures]] = {}
-    totals: dict[int, int] = {}
-    for row in rows:
-        figures[row["unit_id"]] = {
-            day: Figures(
-                carryover_completed=row[f"cc_{i}"],
-                new_started=row[f"ns_{i}"],
-                new_completed=row[f"nc_{i}"],
-                projects_started=row[f"ps_{i}"],
-            )
-            for i, day in enumerate(dates)
-        }
-        totals[row["unit_id"]] = row["projects_total"]
-    return figures, totals
-
-
 @dataclass(frozen=True)
 class UnitFigures:
     """One unit with its targets, its number of new projects and its cumulative figures by date."""
@@ -178,8 +138,7 @@ def _conditional(value: str, condition: str) -> str:
 def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[UnitFigures]:
     """Every unit in order, with its targets (unknown where there is no figure) and its figures on
     each of ``dates``, in one statement: the units joined to their targets and to the projects'
-    stored start and completion dates summed per unit (what ``figures_by_unit`` and
-    ``unit_targets`` give, without their three queries and model instances per target)."""
+    stored start and completion dates summed per unit."""
     new = f"p.kind = '{ProjectKind.NEW.value}'"
     carry = f"p.kind = '{ProjectKind.CARRYOVER.value}'"
     sums = [f"{_conditional('1', new)} AS projects_total"]

@@ -183,8 +183,11 @@ def unit_dashboard(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitDashb
     specs = facts.milestone_specs(plan_year=plan_year)
     report = facts.milestone_report(plan_year=plan_year, as_of=as_of)
     row = next(r for r in report.units if r.unit is not None and r.unit.id == unit.id)
-    figures, _ = facts.figures_by_unit(plan_year=plan_year, dates=[window_start])
-    before = figures.get(unit.id, {}).get(window_start, facts.Figures())
+    before = next(
+        u.figures[window_start]
+        for u in facts.units_with_figures(plan_year=plan_year, dates=[window_start])
+        if u.unit.id == unit.id
+    )
     projects = list(
         Project.objects.filter(plan_year=plan_year, unit=unit).select_related("unit", "plan_year")
     )
