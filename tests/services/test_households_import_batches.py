@@ -2,18 +2,18 @@
 it a batch at a time: the answers are those of checking the whole file at once, whichever batch a
 row falls in (BATCH is made small here so that a few rows span several batches)."""
 
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project
-from projects.services import IMPORT_BUSY, IMPORT_LOCK_KEYS, households_import, projects_import
+from projects.services import IMPORT_BUSY, households_import, projects_import
 from tests.factories import ProjectFactory
+from tests.services.locks import another_households_import
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -168,39 +168,14 @@ def test_rejected_file_while_another_import_runs_says_what_is_wrong(
     ProjectFactory(name="建设路1号院", households=5)
     plan_year = PlanYear.objects.get(year=2022)
     too_many = write_xlsx(tmp_path / "many.xlsx", HOUSEHOLD_HEADERS, rooms(*range(101, 106)))
-    postgres = connection.vendor == "postgresql"
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with transaction.atomic():
-            if postgres:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(%s, %s)",
-                        [IMPORT_LOCK_KEYS["households"], plan_year.id],
-                    )
-            else:  # the write lock of the embedded database
-                PlanYear.objects.filter(pk=plan_year.pk).update(report_due_day=5)
-            holding.set()
-            release.wait(timeout=10)
-        connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
     busy = None
-    try:
-        assert holding.wait(timeout=10)
-        if not postgres:
-            threading.Timer(1.0, release.set).start()
+    with another_households_import(plan_year) as release:
         with override_settings(IMPORT_MAX_ROWS=4):
             refused = households_import(source=too_many, plan_year=plan_year)
-        if postgres:
+        if connection.vendor == "postgresql":
             busy = households_import(source=too_many, plan_year=plan_year)
         else:
             assert release.is_set()  # it could only finish once the other transaction ended
-    finally:
-        release.set()
-        holder.join()
     assert [str(e) for e in refused.errors] == ["文件：数据超过4行，请拆分后导入"]
     if busy is not None:
         assert [e.message for e in busy.errors] == [IMPORT_BUSY["households"]]

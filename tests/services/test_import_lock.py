@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from projects.importing import HOUSEHOLD_HEADERS
 from projects.models import Household, PlanYear
-from projects.services import IMPORT_BUSY, IMPORT_LOCK_KEYS, ImportResult, households_import
+from projects.services import IMPORT_BUSY, ImportResult, households_import
 from tests.factories import ProjectFactory
+from tests.services.locks import another_households_import
 from tests.xlsx import household_row, write_xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,34 +62,12 @@ def test_import_while_another_holds_the_lock(programme: None, tmp_path: Path) ->
     ProjectFactory(name="建设路1号院", households=5)
     path = roster(tmp_path, 5)
     plan_year = PlanYear.objects.get(year=2022)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(%s, %s)",
-                        [IMPORT_LOCK_KEYS["households"], plan_year.id],
-                    )
-            else:  # the write lock of the embedded database
-                PlanYear.objects.filter(pk=plan_year.pk).update(report_due_day=5)
-            holding.set()
-            release.wait(timeout=10)
-        connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(timeout=10)
-    if connection.vendor == "postgresql":
+    with another_households_import(plan_year) as release:
         result = households_import(source=path, plan_year=plan_year)
-        release.set()
-        holder.join()
+        waited = release.is_set()
+    if connection.vendor == "postgresql":
         assert [e.message for e in result.errors] == [IMPORT_BUSY["households"]]
         assert not Household.objects.exists()
     else:
-        threading.Timer(1.0, release.set).start()
-        result = households_import(source=path, plan_year=plan_year)
-        assert release.is_set()  # it could only finish once the other transaction ended
-        holder.join()
+        assert waited  # it could only finish once the other transaction ended
         assert result.ok and result.created == 5
