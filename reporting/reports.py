@@ -71,7 +71,8 @@ def report_figures(*, plan_year: PlanYear, unit: Unit, month: int) -> dict[str, 
         investment_total=Sum("investment"),
         investment_completed=Sum("investment", filter=done),
     )
-    new = list(projects.filter(kind=ProjectKind.NEW).select_related("plan_year"))
+    every = list(projects.select_related("plan_year").order_by("kind", "name", "id"))
+    new = [p for p in every if p.kind == ProjectKind.NEW]
     statuses = facts.start_statuses(projects=new, as_of=as_of, stored_consent=True)
     open_criteria = dict.fromkeys(CRITERIA, 0)
     for project in new:
@@ -97,6 +98,32 @@ def report_figures(*, plan_year: PlanYear, unit: Unit, month: int) -> dict[str, 
         "investment_completed": _wan_yuan(counts["investment_completed"]),
         "open_criteria": open_criteria,
         "milestones": {key: result.status.value for key, result in row.milestones.items()},
+        "projects": [_project_as_reported(p, as_of=as_of, statuses=statuses) for p in every],
+    }
+
+
+def _project_as_reported(
+    project: Project, *, as_of: date, statuses: dict[int, Any]
+) -> dict[str, Any]:
+    """One project as the report stands on it at month end: the dates reached by then, and for a
+    new project not started, the start criteria it still lacked. Frozen with the figures, so the
+    report names its projects whatever the records say later."""
+
+    def reached(day: date | None) -> str | None:
+        return day.isoformat() if day is not None and day <= as_of else None
+
+    status = statuses.get(project.id)
+    return {
+        "id": project.id,
+        "name": project.name,
+        "kind": str(project.kind),
+        "households": project.households,
+        "investment": _wan_yuan(project.investment),
+        "consent_met_on": reached(project.consent_met_on),
+        "started_on": reached(project.started_on),
+        "completed_on": reached(project.completed_on),
+        "accepted_on": reached(project.accepted_on),
+        "missing": list(status.missing) if status is not None and not status.started else [],
     }
 
 
@@ -337,6 +364,31 @@ def report_correct(*, report: MonthlyReport, user: User) -> MonthlyReport:
 
 
 # --- suspect figures ----------------------------------------------------------------------------
+
+
+# The states of the valid version of a month: approved by the unit's leader with the stamp, and not
+# returned by the city office (a returned version is kept, but it is no longer the record).
+RECORD_STATES = (ReportState.APPROVED, ReportState.RECEIVED)
+
+
+def valid_versions(
+    *, plan_year: PlanYear, month: int | None = None, units: Sequence[Unit] | None = None
+) -> dict[tuple[int, int], MonthlyReport]:
+    """The valid version of each unit's month, by (unit id, month): the latest version approved or
+    received. This version is the report: exports, totals, flags and pages read its frozen figures.
+    A month without one has no report (whatever is shown from the records is a working copy). One
+    query."""
+    versions = MonthlyReport.objects.filter(plan_year=plan_year, state__in=RECORD_STATES)
+    if month is not None:
+        versions = versions.filter(month=month)
+    if units is not None:
+        versions = versions.filter(unit__in=units)
+    result: dict[tuple[int, int], MonthlyReport] = {}
+    for version in versions.select_related(
+        "unit", "plan_year", "approved_by", "received_by"
+    ).order_by("version"):
+        result[(version.unit_id, version.month)] = version
+    return result
 
 
 def valid_reports(*, plan_year: PlanYear) -> list[MonthlyReport]:
