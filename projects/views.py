@@ -30,7 +30,7 @@ from .choices import Criterion, Opinion, ProjectKind, Role
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES, template_workbook_bytes
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
-from .presenters import mask_name, mask_phone
+from .presenters import mask_name, mask_phone, project_as_of
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .uploads import stored_file_response
 
@@ -104,10 +104,10 @@ def home(request: HttpRequest) -> HttpResponse:
         from paperwork.inspections import overdue_rectifications
         from paperwork.selectors import paperwork_rows
 
-        today = selectors.today_local()
+        # Every panel is judged on the page's date, as its heading says.
         paperwork = next(
             row
-            for row in paperwork_rows(plan_year=plan_year, today=today)
+            for row in paperwork_rows(plan_year=plan_year, today=day, units=[user.unit])
             if row.unit.id == user.unit.id
         )
         return render(
@@ -126,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "may_write": selectors.user_may_write(user, user.unit.id),
                 "paperwork": paperwork,
                 "overdue_findings": overdue_rectifications(
-                    plan_year=plan_year, today=today, unit=user.unit
+                    plan_year=plan_year, today=day, unit=user.unit
                 ),
             },
         )
@@ -156,16 +156,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
+    # A dashboard's link carries its date: progress and criteria are then those of that day.
+    day_form = AsOfForm(request.GET or None)
+    asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
+    as_of = None if asked is None else selectors.clip_to_year(plan_year=plan_year, day=asked)
     projects = selectors.project_search(
         projects=selectors.projects_visible(user=user).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),
         kind=criteria.get("kind") or "",
         status=criteria.get("status") or "",
         missing=criteria.get("missing") or "",
+        as_of=as_of,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = selectors.start_statuses(projects=list(page.object_list))
-    rows = [(p, statuses[p.id]) for p in page.object_list]
+    statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
+    rows = [(project_as_of(p, as_of), statuses[p.id]) for p in page.object_list]
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -176,6 +181,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": urlencode(query),
             "plan_year": plan_year,
+            "as_of": as_of,
+            "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,
         },
