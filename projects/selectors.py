@@ -52,6 +52,12 @@ def clip_to_year(*, plan_year: PlanYear, day: date) -> date:
     return min(max(day, plan_year.year_start), plan_year.year_end)
 
 
+def page_date(*, plan_year: PlanYear, asked: date | None = None) -> date:
+    """The one day a dashboard page is judged on (its 截至 heading): the day asked for, else today,
+    clipped to the plan year — so a past year's pages default to its last day."""
+    return clip_to_year(plan_year=plan_year, day=asked or today_local())
+
+
 # --- milestones -------------------------------------------------------------------------------
 
 
@@ -367,9 +373,7 @@ def milestone_report_for_today(
     plan_year = PlanYear.objects.filter(year=year).first() if year else plan_year_latest()
     if plan_year is None:
         return None
-    return milestone_report(
-        plan_year=plan_year, as_of=clip_to_year(plan_year=plan_year, day=as_of or today_local())
-    )
+    return milestone_report(plan_year=plan_year, as_of=page_date(plan_year=plan_year, asked=as_of))
 
 
 # --- start of work ----------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def home(request: HttpRequest) -> HttpResponse:
     plan_year = selectors.plan_year_latest()
     scope = selectors.unit_scope(user)
     if scope is not None and plan_year is not None and user.unit is not None:
-        day = selectors.clip_to_year(plan_year=plan_year, day=as_of or selectors.today_local())
+        day = selectors.page_date(plan_year=plan_year, asked=as_of)
         page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
         from paperwork.inspections import overdue_rectifications
         from paperwork.selectors import paperwork_rows
@@ -159,7 +159,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     # A dashboard's link carries its date: progress and criteria are then those of that day.
     day_form = AsOfForm(request.GET or None)
     asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
-    as_of = None if asked is None else selectors.clip_to_year(plan_year=plan_year, day=asked)
+    as_of = None if asked is None else selectors.page_date(plan_year=plan_year, asked=asked)
     projects = selectors.project_search(
         projects=selectors.projects_visible(user=user).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),

@@ -31,7 +31,7 @@ def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
     """The date asked for (截至日期), else today, clipped to the plan year."""
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    return facts.clip_to_year(plan_year=plan_year, day=asked or facts.today_local())
+    return facts.page_date(plan_year=plan_year, asked=asked)
 
 
 def _reads_city(user: User) -> bool:
