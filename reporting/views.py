@@ -133,9 +133,7 @@ def city_overview(request: HttpRequest) -> HttpResponse:
                 _("开工率"), start_threshold, tuple(r.shares.started for r in rows)
             ),
             charts.ShareMeasure(
-                _("完工率（占完成改造目标）"),
-                completion_threshold,
-                tuple(r.shares.completed for r in rows),
+                _("完工率"), completion_threshold, tuple(r.shares.completed for r in rows)
             ),
             charts.ShareMeasure(
                 _("续建完成率"), carryover_threshold, tuple(r.shares.carryover for r in rows)
