@@ -474,7 +474,7 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
     for flag in flags.select_related("report"):
         if flag.ruling == Ruling.OPEN:
             open_flags[(flag.report_id, flag.kind, flag.figure)] = flag
-        else:
+        elif flag.ruling in CITY_RULINGS:  # a lapsed flag settles nothing
             ruled.add((flag.report_id, flag.kind, flag.figure, flag.detail))
     valid_ids = {r.pk for r in valid.values()}
     result = FlagCheck([], [], [])

@@ -240,8 +240,12 @@ def projects_differ(
         was, is_ = project_share(old, figure), project_share(new, figure)
         if was == is_:
             continue
+        # Households are named when they changed and the figure counts them.
         households = (
-            old is not None and new is not None and old.get("households") != new.get("households")
+            not figure.startswith("projects_")
+            and old is not None
+            and new is not None
+            and old.get("households") != new.get("households")
         )
         name = str((new or old or {}).get("name"))
         text = (
