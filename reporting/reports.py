@@ -491,8 +491,8 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
         ):
             key = (report.pk, str(FlagKind.DIFFERS), found.figure)
             projects = _flag_projects(report, records, found.figure)
-            flag = open_flags.pop(key, None)
-            if flag is not None:
+            if key in open_flags:
+                flag = open_flags.pop(key)
                 if (flag.detail, flag.projects) != (found.detail, projects):
                     flag.detail, flag.projects = found.detail, projects
                     flag.updated_at = timezone.now()
@@ -521,13 +521,6 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
         _flag_save(flag, flag.ruling_reason)
         result.lapsed.append(flag)
     return result
-
-
-RULING_DONE = {
-    Ruling.CONCEALED: "已认定瞒报",
-    Ruling.WRONG: "已认定错报",
-    Ruling.DISMISSED: "已不予认定",
-}
 
 
 @transaction.atomic
@@ -627,8 +620,8 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
     )
     # Rulings count while their version is the valid one (a returned version's rulings give way
     # to the return, which counts 错报 itself when it was for wrong figures).
-    ruled = {
-        r["report__unit_id"]: r
+    ruled: dict[int, dict[str, int]] = {
+        r["report__unit_id"]: {"concealed": r["concealed"], "wrong": r["wrong"]}
         for r in ReportFlag.objects.filter(
             report__plan_year=plan_year, report__state__in=RECORD_STATES, ruled_at__lt=day_end
         )
