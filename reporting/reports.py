@@ -466,6 +466,14 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
     between checks; a discrepancy already ruled on with the same detail is not raised again; an
     open flag whose figure agrees again, or whose version is no longer valid, lapses."""
     valid = valid_versions(plan_year=plan_year, units=units)
+    # The valid versions' rows, locked in one order before their flags are read: of two checks at
+    # once, the second waits and then finds the first one's flags open, so it updates them.
+    list(
+        MonthlyReport.objects.select_for_update()
+        .filter(pk__in=[r.pk for r in valid.values()])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     flags = ReportFlag.objects.select_for_update().filter(report__plan_year=plan_year)
     if units is not None:
         flags = flags.filter(report__unit__in=units)

@@ -291,6 +291,20 @@ def test_only_the_valid_version_is_checked(people: dict[str, User]) -> None:
     assert first.flags.filter(ruling="open").count() == 0
 
 
+def test_withdrawing_an_approval_lapses_its_open_flags(people: dict[str, User]) -> None:
+    """The leader withdraws a flagged approval: the version is a draft, no longer valid, and its
+    open flag lapses with the reason; the next check raises nothing on the draft."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    report = approved(people, 6)
+    Project.objects.filter(pk=project.pk).update(households=90)
+    reports.flags_check(plan_year=report.plan_year)
+    reports.report_withdraw(report=report, reason="数据需补充", user=people["leader"])
+    assert list(report.flags.values_list("ruling", "ruling_reason")) == [
+        ("lapsed", "第1版已撤回审核，不再是有效月报")
+    ]
+    assert not reports.flags_check(plan_year=report.plan_year)
+
+
 def test_an_open_flag_lapses_when_the_records_agree_again(people: dict[str, User]) -> None:
     """The start moved to July raises a flag; moved back to June, the flag lapses at the next check
     with that reason; moved to July again, a new open flag (the earlier one is closed)."""
