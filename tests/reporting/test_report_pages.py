@@ -314,3 +314,35 @@ def test_downloads_carry_the_workflow(people: dict[str, User]) -> None:
         url = reverse(f"reporting:{name}", args=args)
         assert client_of(people["clerk"]).get(url).status_code == 403
         assert client_of(people["city"]).get(url).status_code == 200
+
+
+def test_assessment_workbook_counts_wrong_and_concealed_apart(people: dict[str, User]) -> None:
+    """Worked out by hand: June returned for wrong figures (错报 1), corrected and approved; two
+    flags on version 2 ruled 认定错报 and 认定瞒报: the workbook's 驿城区 row shows 错报 2, 瞒报 1."""
+    import io
+
+    from openpyxl import load_workbook
+
+    city = people["city"]
+    first = approved_june(people)
+    first = reports.report_return(
+        report=first, reason="开工户数有误", wrong_figures=True, user=city
+    )
+    second = reports.report_correct(report=first, user=people["clerk"])
+    second = reports.report_submit(report=second, user=people["clerk"])
+    second = reports.report_approve(
+        report=second, stamp=SimpleUploadedFile("s.pdf", PDF), user=people["leader"]
+    )
+    for figure, ruling in (("new_started", "wrong"), ("new_completed", "concealed")):
+        flag = ReportFlag.objects.create(
+            report=second, kind="differs", figure=figure, detail=figure
+        )
+        reports.flag_rule(flag=flag, ruling=ruling, reason="核实", user=city)
+    response = client_of(city).get(reverse("reporting:assessment_export"))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    columns = {
+        c.value: c.column for row in sheet.iter_rows() for c in row if c.value in ("错报", "瞒报")
+    }
+    row = next(c.row for r in sheet.iter_rows() for c in r if c.value == "驿城区")
+    shown = {name: sheet.cell(row=row, column=col).value for name, col in columns.items()}
+    assert {k: int(v) for k, v in shown.items()} == {"错报": 2, "瞒报": 1}
