@@ -305,6 +305,32 @@ def test_withdrawing_an_approval_lapses_its_open_flags(people: dict[str, User]) 
     assert not reports.flags_check(plan_year=report.plan_year)
 
 
+def test_open_flags_from_before_lapse_at_the_next_check(people: dict[str, User]) -> None:
+    """Flags raised before this rule: an open one on a returned version, and an open "fell" flag on
+    the valid version (a fall is now named in the discrepancy of the report that differs); the
+    next check lapses both, each with its reason, and raises nothing (the records agree)."""
+    first = approved(people, 6)
+    MonthlyReport.objects.filter(pk=first.pk).update(
+        state="returned", return_reason="旧退回", returned_at=timezone.now()
+    )
+    second = reports.report_correct(report=first, user=people["clerk"])
+    second = reports.report_submit(report=second, user=people["clerk"])
+    second = reports.report_approve(report=second, stamp=stamp(), user=people["leader"])
+    on_returned = ReportFlag.objects.create(report=first, kind="differs", figure="x", detail="旧")
+    fell = ReportFlag.objects.create(
+        report=second,
+        kind="fell",
+        figure="new_started",
+        detail="新开工项目累计开工户数 0 低于5月报告的 100",
+    )
+    check = reports.flags_check(plan_year=second.plan_year)
+    assert check.raised == [] and check.updated == []
+    assert {f.pk: f.ruling_reason for f in check.lapsed} == {
+        on_returned.pk: "第1版已不是有效月报",
+        fell.pk: "累计数下降改由与项目记录的比对核对",
+    }
+
+
 def test_an_open_flag_lapses_when_the_records_agree_again(people: dict[str, User]) -> None:
     """The start moved to July raises a flag; moved back to June, the flag lapses at the next check
     with that reason; moved to July again, a new open flag (the earlier one is closed)."""
