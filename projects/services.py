@@ -44,6 +44,8 @@ from .models import (
 from .rules.project_checks import (
     Problem,
     date_order_problems,
+    future_date_problem,
+    future_date_problems,
     household_count_problem,
 )
 from .rules.start import StartStatus, agrees, start_status
@@ -1000,9 +1002,11 @@ def project_check(
     criteria: dict[str, StartCriterion] | None = None,
     agree_dates: Sequence[date | None] | None = None,
     records: int | None = None,
+    today: date | None = None,
 ) -> ProjectCheck:
     """Check ``project`` with its unsaved changes against its stored (or the given) criteria,
-    agreeing households' answer dates and household record count."""
+    agreeing households' answer dates and household record count; its completion and acceptance
+    dates must not lie after ``today`` (the local date unless given)."""
     ids = [project.pk] if project.pk else []
     if criteria is None:
         criteria = selectors.criteria_by_project(project_ids=ids).get(project.pk, {})
@@ -1025,6 +1029,13 @@ def project_check(
             accepted_on=project.accepted_on,
             criteria_dates=selectors.criteria_dates(criteria),
         )
+    )
+    errors += future_date_problems(
+        dates={
+            "completed_on": ("完工", project.completed_on),
+            "accepted_on": ("验收移交", project.accepted_on),
+        },
+        today=today or timezone.localdate(),
     )
     too_many = household_count_problem(records=records, households=project.households or 0)
     if too_many:
@@ -1181,6 +1192,15 @@ def _lock_project(project: Project) -> Project:
     )
 
 
+def _check_answered_on(household: Household) -> None:
+    """A household's answer (its agreement) is dated on a day that has happened."""
+    problem = future_date_problem(
+        label="表态", on=household.answered_on, today=timezone.localdate()
+    )
+    if problem:
+        raise ValidationError({"answered_on": problem})
+
+
 @transaction.atomic
 def household_create(*, project: Project, user: User | None, data: dict[str, Any]) -> Household:
     """Add one household to a project's roster; refused when the roster would exceed the project's
@@ -1188,6 +1208,7 @@ def household_create(*, project: Project, user: User | None, data: dict[str, Any
     project = _lock_project(project)
     _require_writable(user, project.unit_id)
     household = Household(project=project, **data)
+    _check_answered_on(household)
     household.full_clean()
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
@@ -1203,6 +1224,7 @@ def household_update(*, household: Household, user: User | None, data: dict[str,
     household = Household.objects.get(pk=household.pk)
     for name, value in data.items():
         setattr(household, name, value)
+    _check_answered_on(household)
     household.full_clean()
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
@@ -1238,6 +1260,11 @@ def criterion_record(
     evidence scan and, for the contract, the contractor's name; then recompute the start date."""
     project = _lock_project(project)
     _require_writable(user, project.unit_id)
+    problem = future_date_problem(
+        label=str(Criterion(criterion).label), on=met_on, today=timezone.localdate()
+    )
+    if problem:
+        raise ValidationError({"met_on": problem})
     if contractor is not None and contractor != project.contractor:
         project.contractor = contractor
         project.version += 1
