@@ -1,8 +1,9 @@
 """The admin (管理后台): every model of the programme, the city check page and the Excel imports.
 
 Computed facts (consent and start dates, milestone statuses, missing criteria) come from selectors and
-the rules, computed once per page, never per row; every save that can move a start date ends with
-``services.projects_refresh_start``.
+the rules, computed once per page, never per row. Targets, projects, criteria and households are
+written only by the services (the portal's pages and the imports here), so the admin shows them
+read-only (PortalWritesAdmin); a new consent share recomputes every start date.
 """
 
 from collections.abc import Callable, Iterable
