@@ -122,7 +122,7 @@ class PortalWritesAdmin(admin.ModelAdmin):
 
     @admin.display(description="修改入口")
     def portal_link(self, obj: Any) -> str:
-        return format_html('<a href="{}">在门户中修改</a>', self.portal_url(obj))
+        return format_html('<a href="{}">在门户页面查看和修改</a>', self.portal_url(obj))
 
     def _hint(self, request: HttpRequest, obj: Any = None) -> None:
         messages.info(
@@ -616,7 +616,7 @@ class ProjectAdmin(
     def portal_url(self, obj: Any) -> str:
         if obj is None:
             return reverse("project_list")
-        return reverse("project_edit", args=[obj.pk])
+        return reverse("project_detail", args=[obj.pk])
 
 
 class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
@@ -635,7 +635,7 @@ class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
     def portal_url(self, obj: Any) -> str:
         if obj is None:
             return reverse("project_list")
-        return reverse("criterion_edit", args=[obj.project_id, obj.criterion])
+        return reverse("project_detail", args=[obj.project_id])
 
 
 # --- households -------------------------------------------------------------------------------
@@ -666,7 +666,7 @@ class HouseholdAdmin(
     def portal_url(self, obj: Any) -> str:
         if obj is None:
             return reverse("project_list")
-        return reverse("household_edit", args=[obj.pk])
+        return reverse("household_list", args=[obj.project_id])
 
     @admin.display(description="户主姓名")
     def masked_head_name(self, household: Household) -> str:

@@ -2,14 +2,14 @@
 again merges instead of overwriting, and asks where both people changed the same field."""
 
 import re
-from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from projects.choices import Role
-from projects.models import Project, Unit, User
+from projects.choices import Criterion, Role
+from projects.models import Project, StartCriterion, Unit, User
 from tests.factories import ProjectFactory, UserFactory
 from tests.test_county_pages import html, logged_in, project_post
 
@@ -91,7 +91,20 @@ def test_the_form_refuses_a_future_completion(people: tuple[Client, Client]) -> 
     project = a_project(leader)
     url = reverse("project_edit", args=[project.pk])
     page = html(clerk.post(url, project_post(project, kind="carryover", completed_on="2031-01-01")))
-    today = date.today()
+    today = timezone.localdate()
     assert f"完工日期 2031年1月1日 晚于今天（{today.year}年{today.month}月{today.day}日）" in page
     project.refresh_from_db()
     assert project.completed_on is None and project.version == 2
+
+
+def test_the_criterion_form_refuses_a_future_date(people: tuple[Client, Client]) -> None:
+    """A 违建拆除 date of 2030-04-02 is shown beside the date field with both dates and not stored."""
+    clerk, leader = people
+    project = a_project(leader)
+    url = reverse("criterion_edit", args=[project.pk, Criterion.STRUCTURES_CLEARED])
+    page = html(clerk.post(url, {"met_on": "2030-04-02", "note": ""}))
+    today = timezone.localdate()
+    assert (
+        f"违建拆除日期 2030年4月2日 晚于今天（{today.year}年{today.month}月{today.day}日）" in page
+    )
+    assert not StartCriterion.objects.exists()
