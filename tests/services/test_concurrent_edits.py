@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from projects import services
 from projects.choices import Role
@@ -116,7 +117,7 @@ def test_a_field_both_changed_asks_and_honours_the_choice(
     )
     mine = {**opened, "buildings": 5, "address": "幸福路9号"}
     again = {"project_id": project.pk, "expected_version": 2, "base_version": 1, "user": clerk}
-    with pytest.raises(services.MergeChoiceNeeded) as asked:
+    with translation.override("zh-hans"), pytest.raises(services.MergeChoiceNeeded) as asked:
         services.project_update(**again, data=mine)
     assert [(c.name, c.label, c.base, c.theirs, c.mine) for c in asked.value.clashes] == [
         ("buildings", "楼栋数", "2", "4", "5")
