@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -119,6 +120,17 @@ class PortalWritesAdmin(admin.ModelAdmin):
     def portal_url(self, obj: Any) -> str:
         """The portal page that writes ``obj`` (or the list of them when ``obj`` is None)."""
         raise NotImplementedError
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # simple-history's "revert to this version" page saves its form on POST whatever the
+        # change permission says: no write from here either, only the view.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
 
     @admin.display(description="修改入口")
     def portal_link(self, obj: Any) -> str:

@@ -164,3 +164,26 @@ def test_a_clerk_with_every_permission_still_cannot_write_in_the_admin(
     assert client.post(url, project_post(project, households=99)).status_code == 403
     project.refresh_from_db()
     assert project.households != 99 and project.version == 1
+
+
+def test_the_history_page_cannot_revert_a_project(
+    client_admin: Client, plan_year: PlanYear
+) -> None:
+    """simple-history's revert page of a project (and of a target) shows the old version but a POST
+    is refused: no older figures are written back around the services."""
+    project = ProjectFactory(buildings=2)
+    Project.objects.filter(pk=project.pk).update(buildings=3)
+    record = project.history.earliest()
+    url = reverse("admin:projects_project_simple_history", args=[project.pk, record.history_id])
+    assert client_admin.get(url).status_code == 200
+    response = client_admin.post(url, project_post(project, buildings=9, _change_history="1"))
+    assert response.status_code == 403
+    project.refresh_from_db()
+    assert project.buildings == 3
+    target = yicheng_target(plan_year)
+    target.save()  # the fixture's targets are loaded without history: give it one record
+    old = target.history.earliest()
+    url = reverse("admin:projects_unittarget_simple_history", args=[target.pk, old.history_id])
+    assert client_admin.post(url, {"completions": 1}).status_code == 403
+    target.refresh_from_db()
+    assert target.completions == 3363
