@@ -267,27 +267,36 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit a project; a save over someone else's newer save is refused and shows what they changed."""
+    """Edit a project. A save over someone else's newer save is refused and shows what they changed;
+    the form then holds both people's changes, and saving again writes only this person's (asking,
+    field by field, whose value to keep where both changed the same field)."""
     project = _writable_project_or_404(request, pk)
     form = ProjectForm(request.POST or None, instance=project)
     conflict = None
+    clashes: tuple[services.FieldClash, ...] = ()
+    keep = form.keep_choices()
     warnings = services.project_check(project).warnings
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data.get("version") or 0
+        base = form.cleaned_data.get("base_version") or expected
         try:
             saved = services.project_update(
                 project_id=project.pk,
                 expected_version=expected,
+                base_version=base,
+                keep=keep,
                 user=portal_user(request),
                 data=form.service_data(),
             )
         except services.StaleEdit as stale:
             conflict = stale.conflict
-            # The user's input stays in the form; saving again now knowingly replaces their change.
-            data = request.POST.copy()
-            data["version"] = str(conflict.version)
-            form = ProjectForm(data, instance=Project.objects.get(pk=project.pk))
-            form.is_valid()
+            form, clashes = _merged_form(
+                project.pk, base_version=base, version=conflict.version, mine=form.service_data()
+            )
+            warnings = services.project_check(form.instance).warnings
+        except services.MergeChoiceNeeded as asked:
+            clashes = asked.clashes
+            form.add_error(None, _("您和对方修改了同一字段，请逐项选择保留哪个值后再保存"))
         except ValidationError as error:
             _apply_errors(form, error)
             warnings = _pending_warnings(form)
@@ -301,10 +310,25 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "warnings": warnings,
             "conflict": conflict,
+            "clashes": [(clash, keep.get(clash.name)) for clash in clashes],
             "title": _("编辑改造项目"),
             "project": project,
         },
     )
+
+
+def _merged_form(
+    pk: int, *, base_version: int, version: int, mine: dict[str, Any]
+) -> tuple[ProjectForm, tuple[services.FieldClash, ...]]:
+    """The edit form after a conflict: the project as stored now with this person's changes laid
+    over it (their value shown where both changed a field, until they choose), to be saved from
+    ``version`` with the original ``base_version``."""
+    current = Project.objects.select_related("plan_year", "unit").get(pk=pk)
+    merge = services.project_merge(project=current, base_version=base_version, mine=mine)
+    for name, value in merge.values.items():
+        setattr(current, name, value)
+    current.version = version
+    return ProjectForm(instance=current, initial={"base_version": base_version}), merge.clashes
 
 
 @login_required
