@@ -6,8 +6,6 @@ SHA-256 digest) → received or returned with a reason (city office); a returned
 is and its correction is a new version. A leader may withdraw an approval until the city receives it.
 """
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from projects.rules.reports import (
 )
 from projects.rules.start import CRITERIA
 
+from .digests import digest_of
 from .models import FlagKind, MonthlyReport, ReportFlag, Ruling
 
 VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED)
@@ -144,8 +143,7 @@ def report_digest(report: MonthlyReport) -> str:
         "problems": report.problems,
         "next_plan": report.next_plan,
     }
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest_of(content)
 
 
 # --- permissions and state ----------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Every sheet has the table's title merged across it, a line with the date (截至…) and the units, two
 merged header rows (group headers such as 新开工 / 完成改造 / 续建 / 阶段任务 over their columns),
 frozen panes below the headers, A4 landscape printing fitted to the page width with the header rows
-repeated, and a footer with the figures' SHA-256 digest, the date and the page number. The workbook
+repeated, and a footer saying what the figures are (a valid report's own digest, a table's digest,
+or a working copy from the live records, which has none), the date and the page number. The workbook
 is written in openpyxl's write-only mode: rows stream to disk, so memory stays constant and time
 grows linearly with the rows.
 """
@@ -53,11 +54,11 @@ class MilestoneColumn:
 @dataclass(frozen=True)
 class MilestoneCell:
     """A milestone judged for one row: the least households that meet it (None: no target), the
-    households judged, and the status's label."""
+    households judged (None: not in the reports), and the status's label."""
 
     key: str
     needed: int | None
-    actual: int
+    actual: int | None
     status: str
 
 
@@ -118,6 +119,14 @@ class TimelinessRow:
 
 
 @dataclass(frozen=True)
+class TimelinessTable:
+    """The reports' timeliness judged on one day: the 报送情况 sheet is headed with that day."""
+
+    as_of: date
+    rows: Sequence[TimelinessRow]
+
+
+@dataclass(frozen=True)
 class ProjectRow:
     """One project of a unit's report, with the dates recorded by month end (later ones left out)."""
 
@@ -128,28 +137,57 @@ class ProjectRow:
     started_on: date | None
     completed_on: date | None
     accepted_on: date | None
+    consent_met_on: date | None = None
+
+
+@dataclass(frozen=True)
+class UnreportedRow:
+    """A unit of the city's table without a valid report for the month: named, no figures."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """The valid version of a unit's month as the record: its version and state, the notes, who
+    approved it and when (local time), who received it and when, and its own stored digest."""
+
+    version: int
+    state_label: str
+    approved_by: str
+    approved_at: datetime | None
+    received_by: str
+    received_at: datetime | None
+    problems: str
+    next_plan: str
+    digest: str
 
 
 @dataclass(frozen=True)
 class CityMonthly:
-    """The city's monthly report for one month: every unit's row, the city's, the unallocated
-    targets, the projects not started, the reports' timeliness and the digest of it all."""
+    """The city's monthly report for one month, compiled from the units' valid reports: each unit's
+    row (or UnreportedRow), the total of the rows shown, the unallocated targets, the projects not
+    started as the reports froze them, the reports' timeliness and the digest of it all."""
 
     year: int
     month: int
     as_of: date
     milestone_columns: tuple[MilestoneColumn, ...]
     city_row: ProgressRow
-    rows: tuple[ProgressRow, ...]
+    rows: tuple[ProgressRow | UnreportedRow, ...]
     unallocated: tuple[UnallocatedRow, ...]
     not_started: Sequence[NotStartedRow]
-    timeliness: Sequence[TimelinessRow]
+    timeliness: TimelinessTable
     digest: str
+    unreported: tuple[str, ...] = ()
+    without_project_list: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class UnitMonthly:
-    """One unit's monthly report: its row, its projects, those not started, its reports' timeliness."""
+    """One unit's monthly report: its row, its projects, those not started, its reports' timeliness.
+    ``record`` is the valid version the figures were frozen in; None makes the workbook a working
+    copy from the live records (按当前项目记录（未报送）), which has no report digest."""
 
     year: int
     month: int
@@ -159,8 +197,10 @@ class UnitMonthly:
     row: ProgressRow
     projects: Sequence[ProjectRow]
     not_started: Sequence[NotStartedRow]
-    timeliness: Sequence[TimelinessRow]
+    timeliness: TimelinessTable
     digest: str
+    record: ReportRecord | None = None
+    projects_frozen: bool = True
 
 
 @dataclass(frozen=True)
@@ -261,6 +301,40 @@ TOTAL = RowStyle(TOTAL_TEXT, TOTAL_TEXT, TOTAL_NUMBER)
 ASIDE = RowStyle(ASIDE_TEXT, ASIDE_CENTER, ASIDE_NUMBER)
 
 
+# --- what the figures are ------------------------------------------------------------------------
+
+WORKING_COPY = "按当前项目记录（未报送）"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a workbook's figures are, said on every sheet: the footer's left part, the note under
+    each table and, for a working copy, the mark added to every sheet's name and title."""
+
+    footer: str
+    note: str
+    mark: str = ""
+
+
+def report_provenance(digest: str) -> Provenance:
+    """A valid report's figures, with the report's own stored digest (the one its page shows)."""
+    return Provenance(
+        f"月报摘要 SHA-256：{digest}", f"月报摘要（SHA-256，与月报页面所示一致）：{digest}"
+    )
+
+
+def table_provenance(digest: str) -> Provenance:
+    """A table compiled by the portal (the city's compilation, the assessment): its own digest."""
+    return Provenance(f"SHA-256：{digest}", f"本表数据摘要（SHA-256）：{digest}")
+
+
+WORKING_COPY_PROVENANCE = Provenance(
+    f"{WORKING_COPY}：非有效月报，无月报摘要",
+    f"本表{WORKING_COPY}生成：本月尚无经单位领导审核盖章的有效月报，本表不是月报，不附月报摘要。",
+    mark=WORKING_COPY,
+)
+
+
 # --- the sheet writer ---------------------------------------------------------------------------
 
 
@@ -297,12 +371,14 @@ class SheetWriter:
         title: str,
         as_of: date,
         columns: Sequence[Column],
-        digest: str,
+        provenance: Provenance,
         frozen_columns: int = 2,
         units_note: str = UNITS_NOTE,
     ) -> None:
         register_styles(wb, STYLES)
-        self.ws = wb.create_sheet(title=name)
+        mark = provenance.mark
+        self.ws = wb.create_sheet(title=f"{name}·{mark}" if mark else name)
+        self.provenance = provenance
         self.columns = tuple(columns)
         self.width = len(self.columns)
         self.row_index = 0
@@ -310,11 +386,16 @@ class SheetWriter:
         for i, column in enumerate(self.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         ws.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{self.HEADER_ROWS + 1}"
-        self._print_setup(as_of=as_of, digest=digest)
-        self._title_rows(title=title, as_of=as_of, units_note=units_note)
+        self._print_setup(as_of=as_of)
+        self._title_rows(
+            title=f"{title}——{mark}" if mark else title,
+            as_of=as_of,
+            units_note=units_note,
+            mark=mark,
+        )
         self._header_rows()
 
-    def _print_setup(self, *, as_of: date, digest: str) -> None:
+    def _print_setup(self, *, as_of: date) -> None:
         ws = self.ws
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = PAPER_A4
@@ -328,7 +409,7 @@ class SheetWriter:
         ws.page_margins.header = 0.3
         ws.page_margins.footer = 0.3
         ws.print_title_rows = f"3:{self.HEADER_ROWS}"
-        ws.oddFooter.left.text = f"SHA-256：{digest}"
+        ws.oddFooter.left.text = self.provenance.footer
         ws.oddFooter.left.size = 7
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
         ws.oddFooter.right.text = f"截至 {cn_date(as_of)}"
@@ -353,12 +434,13 @@ class SheetWriter:
             *(write_only_cell(self.ws, EMPTY, style) for _ in range(span - 1)),
         ]
 
-    def _title_rows(self, *, title: str, as_of: date, units_note: str) -> None:
+    def _title_rows(self, *, title: str, as_of: date, units_note: str, mark: str) -> None:
         row = self._append(self._spanning(safe_text(title), TITLE, self.width), height=36)
         self._merge(row, 1, row, self.width)
         left = max(1, self.width - max(2, self.width // 3))
+        heading = f"截至{cn_date(as_of)}" + (f"　{mark}，非有效月报" if mark else "")
         row = self._append(
-            self._spanning(safe_text(f"截至{cn_date(as_of)}"), SUBTITLE_LEFT, left)
+            self._spanning(safe_text(heading), SUBTITLE_LEFT, left)
             + self._spanning(safe_text(units_note), SUBTITLE_RIGHT, self.width - left),
             height=20,
         )
@@ -427,6 +509,10 @@ class SheetWriter:
     def blank(self) -> None:
         self._append([])
 
+    def close(self) -> None:
+        """The note saying what the figures are, under the table."""
+        self.note(self.provenance.note)
+
 
 def _cell_style(column: Column, value: CellValue, style: RowStyle) -> CellStyle:
     if value.data_type != "s":
@@ -488,12 +574,21 @@ def _progress_values(number: int | None, row: ProgressRow) -> list[CellValue]:
     ]
 
 
+UNREPORTED_TEXT = "未报送：本月无经审核盖章的有效月报，不列数据"
+
 PROGRESS_NOTES = (
     "注：1.开工率、完成率按户数计算，向下取整到0.1%，显示达到某一比例即确已达到；"
     "“—”表示来源文件未列明该项目标或目标为0。",
     "2.阶段任务：截止日前按1月1日起的直线进度判断“进度正常”或“进度滞后”，截止日起按截止日当天的"
     "数据判断“已完成”或“未完成”；目标未知显示“无目标”。",
     "3.已完工项目投资为截至统计日已完工的新开工和续建项目资金概算之和。",
+)
+
+CITY_NOTES = (
+    "4.各区县数据取自其本月有效月报（经单位领导审核盖章、未被退回的最新版本）审核时冻结的数据，"
+    "不按当前项目记录重新计算；未报送的区县只列名称，其当前项目记录见该区县的工作底稿导出。",
+    "5.合计行为本表所列已报送区县数据之和（目标亦只合计这些区县），不是全市目标完成情况，"
+    "不判断阶段任务。",
 )
 
 
@@ -506,9 +601,9 @@ def _progress_sheet(
     as_of: date,
     columns: Sequence[MilestoneColumn],
     total: ProgressRow | None,
-    rows: Sequence[ProgressRow],
+    rows: Sequence[ProgressRow | UnreportedRow],
     unallocated: Sequence[UnallocatedRow],
-    digest: str,
+    provenance: Provenance,
 ) -> None:
     sheet = SheetWriter(
         wb,
@@ -516,12 +611,15 @@ def _progress_sheet(
         title=month_title(subject, "进展情况月报", year, month),
         as_of=as_of,
         columns=_progress_columns(columns),
-        digest=digest,
+        provenance=provenance,
     )
     if total is not None:
         sheet.row(_progress_values(None, total), TOTAL)
     for number, row in enumerate(rows, 1):
-        sheet.row(_progress_values(number, row))
+        if isinstance(row, UnreportedRow):
+            sheet.spanning_row([count(number), safe_text(row.label)], UNREPORTED_TEXT, ASIDE)
+        else:
+            sheet.row(_progress_values(number, row))
     for item in unallocated:
         sheet.spanning_row(
             [
@@ -543,7 +641,10 @@ def _progress_sheet(
         )
     for text in PROGRESS_NOTES:
         sheet.note(text)
-    sheet.note(f"数据摘要（SHA-256）：{digest}")
+    if total is not None:
+        for text in CITY_NOTES:
+            sheet.note(text, height=30)
+    sheet.close()
 
 
 def _milestone_sheet(
@@ -554,9 +655,8 @@ def _milestone_sheet(
     month: int,
     as_of: date,
     columns: Sequence[MilestoneColumn],
-    total: ProgressRow | None,
-    rows: Sequence[ProgressRow],
-    digest: str,
+    rows: Sequence[ProgressRow | UnreportedRow],
+    provenance: Provenance,
 ) -> None:
     table = [Column("序号", 5, center=True), Column("区县", 13, center=True)]
     for m in columns:
@@ -572,24 +672,23 @@ def _milestone_sheet(
         title=month_title(subject, "阶段任务完成情况", year, month),
         as_of=as_of,
         columns=table,
-        digest=digest,
+        provenance=provenance,
     )
-
-    def values(number: int | None, row: ProgressRow) -> list[CellValue]:
-        cells = [count(number) if number is not None else EMPTY, safe_text(row.label)]
-        for m in row.milestones:
-            cells += [households(m.needed), households(m.actual), safe_text(m.status)]
-        return cells
-
-    if total is not None:
-        sheet.row(values(None, total), TOTAL)
     for number, row in enumerate(rows, 1):
-        sheet.row(values(number, row))
+        if isinstance(row, UnreportedRow):
+            sheet.spanning_row([count(number), safe_text(row.label)], UNREPORTED_TEXT, ASIDE)
+            continue
+        cells = [count(number), safe_text(row.label)]
+        for cell in row.milestones:
+            cells += [households(cell.needed), households(cell.actual), safe_text(cell.status)]
+        sheet.row(cells)
     sheet.note(
         "注：“达标所需”为达到阶段任务比例的最少户数（以上含本数）；“实际”为截止日与统计日中较早一日的"
-        "累计户数；“—”表示目标未知。"
+        "累计户数（截止日在本月之前的，取截止日所在月份的有效月报数据，无有效月报的显示“—”）；"
+        "“—”表示目标未知或无数据。",
+        height=30,
     )
-    sheet.note(f"数据摘要（SHA-256）：{digest}")
+    sheet.close()
 
 
 def _not_started_sheet(
@@ -600,7 +699,8 @@ def _not_started_sheet(
     month: int,
     as_of: date,
     rows: Iterable[NotStartedRow],
-    digest: str,
+    provenance: Provenance,
+    missing_lists: str = "",
 ) -> None:
     sheet = SheetWriter(
         wb,
@@ -614,7 +714,7 @@ def _not_started_sheet(
             Column("户数", 9),
             Column("尚未满足的开工条件（附件3）", 48),
         ],
-        digest=digest,
+        provenance=provenance,
         units_note="单位：户",
         frozen_columns=3,
     )
@@ -630,13 +730,15 @@ def _not_started_sheet(
                 safe_text(row.missing),
             ]
         )
-    if empty:
+    if missing_lists:
+        sheet.spanning_row([], missing_lists, ASIDE, height=30)
+    elif empty:
         sheet.spanning_row([], "截至统计日，新开工项目均已开工。")
     sheet.note(
         "注：开工认定须五项条件全部满足（附件3）：居民同意、违建拆除、设计公示、施工合同、进场施工；"
         "条件按截至统计日的记录判断。"
     )
-    sheet.note(f"数据摘要（SHA-256）：{digest}")
+    sheet.close()
 
 
 def _timeliness_sheet(
@@ -645,15 +747,14 @@ def _timeliness_sheet(
     subject: str,
     year: int,
     month: int,
-    as_of: date,
-    rows: Iterable[TimelinessRow],
-    digest: str,
+    table: TimelinessTable,
+    provenance: Provenance,
 ) -> None:
     sheet = SheetWriter(
         wb,
         name="报送情况",
         title=month_title(subject, "信息月报报送情况", year, month),
-        as_of=as_of,
+        as_of=table.as_of,
         columns=[
             Column("序号", 6, center=True),
             Column("区县", 13, center=True),
@@ -662,13 +763,13 @@ def _timeliness_sheet(
             Column("报送时间", 18),
             Column("审核时间", 18),
             Column("及时性", 9, center=True),
-            Column("数据摘要（SHA-256）", 40),
+            Column("月报摘要（SHA-256）", 40),
         ],
-        digest=digest,
+        provenance=provenance,
         units_note="",
     )
     empty = True
-    for number, row in enumerate(rows, 1):
+    for number, row in enumerate(table.rows, 1):
         empty = False
         sheet.row(
             [
@@ -685,13 +786,19 @@ def _timeliness_sheet(
     if empty:
         sheet.spanning_row([], "暂无本月信息月报报送记录。")
     sheet.note(
-        "注：信息月报须经单位领导审核并加盖单位印章方为有效；次月报送截止日前未有效报送的为迟报，"
-        "仍未报送的为漏报，因数据错误被退回的为错报。"
+        f"注：及时性按{cn_date(table.as_of)}的报送记录判断。信息月报须经单位领导审核并加盖单位印章"
+        "方为有效；次月报送截止日前未有效报送的为迟报，仍未报送的为漏报，因数据错误被退回的为错报。",
+        height=30,
     )
-    sheet.note(f"数据摘要（SHA-256）：{digest}")
+    sheet.close()
 
 
-def _projects_sheet(wb: Any, *, data: UnitMonthly, rows: Iterable[ProjectRow], digest: str) -> None:
+NOT_FROZEN = (
+    "本月报审核时未冻结项目清单（早于项目清单冻结功能的月报），不列项目；不按当前项目记录重新计算。"
+)
+
+
+def _projects_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None:
     sheet = SheetWriter(
         wb,
         name="项目明细",
@@ -703,13 +810,14 @@ def _projects_sheet(wb: Any, *, data: UnitMonthly, rows: Iterable[ProjectRow], d
             Column("项目类型", 9, center=True),
             Column("户数", 9),
             Column("资金概算（万元）", 13),
+            Column("居民同意达标日期", 14, "进展"),
             Column("开工日期", 14, "进展"),
             Column("完工日期", 14, "进展"),
             Column("验收移交日期", 14, "进展"),
         ],
-        digest=digest,
+        provenance=provenance,
     )
-    for number, row in enumerate(rows, 1):
+    for number, row in enumerate(data.projects, 1):
         sheet.row(
             [
                 count(number),
@@ -717,63 +825,146 @@ def _projects_sheet(wb: Any, *, data: UnitMonthly, rows: Iterable[ProjectRow], d
                 safe_text(row.kind_label),
                 households(row.households),
                 wan_yuan(row.investment),
+                when(row.consent_met_on),
                 when(row.started_on),
                 when(row.completed_on),
                 when(row.accepted_on),
             ]
         )
+    if not data.projects_frozen:
+        sheet.spanning_row([], NOT_FROZEN, ASIDE)
     sheet.note("注：只列截至统计日已记录的日期；续建项目于2021年开工，不适用2022年开工认定。")
-    sheet.note(f"数据摘要（SHA-256）：{digest}")
+    sheet.close()
+
+
+def _long_text_height(text: str, per_line: int = 60) -> float:
+    lines = sum(max(1, -(-len(part) // per_line)) for part in (text or "—").split("\n"))
+    return max(20.0, 16.0 * lines)
+
+
+def _record_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None:
+    """The report itself: who approved it and when, its notes and its digest; for a working copy,
+    that there is no valid report."""
+    sheet = SheetWriter(
+        wb,
+        name="月报信息",
+        title=month_title(data.unit, "信息月报", data.year, data.month),
+        as_of=data.as_of,
+        columns=[Column("项目", 16, center=True), Column("内容", 90)],
+        provenance=provenance,
+        units_note="",
+        frozen_columns=1,
+    )
+    record = data.record
+
+    def line(label: str, value: CellValue, height: float | None = None) -> None:
+        sheet.row([safe_text(label), value], height=height)
+
+    line("区县", safe_text(data.unit))
+    line("报告期", safe_text(f"{data.year}年{data.month}月（数据截至{cn_date(data.as_of)}）"))
+    if record is None:
+        line(
+            "状态",
+            safe_text(f"{WORKING_COPY}：本月尚无经单位领导审核盖章的有效月报，本表不是月报"),
+        )
+        sheet.close()
+        return
+    line("版本", safe_text(f"第{record.version}版"))
+    line("状态", safe_text(record.state_label))
+    line("审核人", safe_text(record.approved_by))
+    line("审核时间", when(record.approved_at))
+    if record.received_at is not None:
+        line("接收人（市老旧办）", safe_text(record.received_by))
+        line("接收时间", when(record.received_at))
+    line("存在问题", safe_text(record.problems or "无"), _long_text_height(record.problems))
+    line("下月工作计划", safe_text(record.next_plan or "无"), _long_text_height(record.next_plan))
+    line("月报摘要（SHA-256）", safe_text(record.digest))
+    sheet.note(
+        "注：本表各页数据为该版本经单位领导审核盖章时冻结的数据，此后项目记录的变化不改变本月报。"
+    )
+    sheet.close()
 
 
 # --- the workbooks ------------------------------------------------------------------------------
 
 
 def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> bytes:
-    """The city's monthly report: progress, milestones, projects not started, reports' timeliness.
-    Returns the .xlsx bytes, or writes them to ``out`` (and returns b"")."""
+    """The city's monthly report compiled from the units' valid reports: progress, milestones,
+    projects not started, reports' timeliness. Returns the .xlsx bytes, or writes them to ``out``
+    (and returns b"")."""
     wb = Workbook(write_only=True)
+    provenance = table_provenance(data.digest)
     common: dict[str, Any] = {
         "subject": CITY,
         "year": data.year,
         "month": data.month,
-        "as_of": data.as_of,
-        "digest": data.digest,
+        "provenance": provenance,
     }
     _progress_sheet(
         wb,
+        as_of=data.as_of,
         columns=data.milestone_columns,
         total=data.city_row,
         rows=data.rows,
         unallocated=data.unallocated,
         **common,
     )
-    _milestone_sheet(
-        wb, columns=data.milestone_columns, total=data.city_row, rows=data.rows, **common
+    _milestone_sheet(wb, as_of=data.as_of, columns=data.milestone_columns, rows=data.rows, **common)
+    missing = []
+    if data.unreported:
+        missing.append(f"未报送、不列项目的区县：{'、'.join(data.unreported)}")
+    if data.without_project_list:
+        missing.append(
+            f"月报审核时未冻结项目清单、不列项目的区县：{'、'.join(data.without_project_list)}"
+        )
+    _not_started_sheet(
+        wb, as_of=data.as_of, rows=data.not_started, missing_lists="；".join(missing), **common
     )
-    _not_started_sheet(wb, rows=data.not_started, **common)
-    _timeliness_sheet(wb, rows=data.timeliness, **common)
+    _timeliness_sheet(wb, table=data.timeliness, **common)
     return _save(wb, out)
 
 
+def unit_provenance(data: UnitMonthly) -> Provenance:
+    """A unit's valid report carries its own digest; a working copy says what it is on every sheet."""
+    if data.record is None:
+        return WORKING_COPY_PROVENANCE
+    return report_provenance(data.record.digest)
+
+
 def unit_monthly_workbook(data: UnitMonthly, out: IO[bytes] | None = None) -> bytes:
-    """A unit's own monthly report in the city's style: its progress row, milestones, projects,
-    projects not started and its reports' timeliness."""
+    """A unit's own monthly report in the city's style: the report's approval and notes, its
+    progress row, milestones, projects, projects not started and its reports' timeliness. From the
+    valid version's frozen figures, or marked on every sheet as a working copy."""
     wb = Workbook(write_only=True)
+    provenance = unit_provenance(data)
     common: dict[str, Any] = {
         "subject": data.unit,
         "year": data.year,
         "month": data.month,
-        "as_of": data.as_of,
-        "digest": data.digest,
+        "provenance": provenance,
     }
+    _record_sheet(wb, data=data, provenance=provenance)
     _progress_sheet(
-        wb, columns=data.milestone_columns, total=None, rows=(data.row,), unallocated=(), **common
+        wb,
+        as_of=data.as_of,
+        columns=data.milestone_columns,
+        total=None,
+        rows=(data.row,),
+        unallocated=(),
+        **common,
     )
-    _milestone_sheet(wb, columns=data.milestone_columns, total=None, rows=(data.row,), **common)
-    _projects_sheet(wb, data=data, rows=data.projects, digest=data.digest)
-    _not_started_sheet(wb, rows=data.not_started, **common)
-    _timeliness_sheet(wb, rows=data.timeliness, **common)
+    _milestone_sheet(
+        wb, as_of=data.as_of, columns=data.milestone_columns, rows=(data.row,), **common
+    )
+    _projects_sheet(wb, data=data, provenance=provenance)
+    _not_started_sheet(
+        wb,
+        as_of=data.as_of,
+        rows=data.not_started,
+        missing_lists="" if data.projects_frozen else NOT_FROZEN,
+        **common,
+    )
+    _timeliness_sheet(wb, table=data.timeliness, **common)
     return _save(wb, out)
 
 
@@ -798,7 +989,7 @@ def assessment_workbook(data: Assessment, out: IO[bytes] | None = None) -> bytes
         title=f"{CITY}城镇老旧小区改造年度考核评价表（{data.year}年度）",
         as_of=data.as_of,
         columns=columns,
-        digest=data.digest,
+        provenance=table_provenance(data.digest),
         units_note="单位：次",
     )
     for number, row in enumerate(data.rows, 1):
@@ -818,7 +1009,8 @@ def assessment_workbook(data: Assessment, out: IO[bytes] | None = None) -> bytes
         )
     sheet.note(
         "注：迟报、漏报、瞒报、错报等情况纳入年度考核评价内容（驻旧改〔2022〕1号）；"
-        "“—”表示尚无报送记录。阶段任务按截至统计日的数据判断。"
+        "“—”表示尚无报送记录。报送情况按表头所示日期判断，阶段任务按该日（不晚于年度末）的数据判断。",
+        height=30,
     )
-    sheet.note(f"数据摘要（SHA-256）：{data.digest}")
+    sheet.close()
     return _save(wb, out)

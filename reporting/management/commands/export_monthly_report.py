@@ -1,5 +1,8 @@
 """python manage.py export_monthly_report --year 2022 --month 6 [--unit 驿城区 | --assessment]
---out FILE.xlsx: the monthly report (or the assessment table) as an Excel workbook."""
+--out FILE.xlsx: the monthly report (or the assessment table) as an Excel workbook.
+
+A unit's month is exported from its valid report's frozen figures; a month without one is a working
+copy from the live records, and its file name gets "-按当前项目记录（未报送）" before the suffix."""
 
 import os
 from pathlib import Path
@@ -10,8 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from projects import selectors
 from projects.management.commands.check_targets import plan_year_or_error
 from projects.models import Unit
+from projects.rules.reports import report_period_end
 from reporting.exports import build, workbooks
-from reporting.exports.workflow import assessment_counts, timeliness_rows
+from reporting.exports.workbooks import WORKING_COPY
+from reporting.exports.workflow import assessment_counts, timeliness_table
 
 
 class Command(BaseCommand):
@@ -45,33 +50,42 @@ class Command(BaseCommand):
                 plan_year=plan_year,
                 month=month,
                 unit=unit,
-                timeliness=timeliness_rows(
-                    plan_year=plan_year, month=month, today=selectors.today_local(), units=[unit]
+                timeliness=timeliness_table(
+                    plan_year=plan_year, month=month, as_of=selectors.today_local(), units=[unit]
                 ),
             )
             title = f"{unit.name}{plan_year.year}年{month}月信息月报"
+            digest = f"月报摘要 SHA-256：{data.digest}"
+            if data.record is None:
+                title += f"（{WORKING_COPY}，不是有效月报）"
+                digest = "无月报摘要"
+                # A month without a valid report is never saved under a report's name.
+                if WORKING_COPY not in out.name:
+                    out = out.with_name(f"{out.stem}-{WORKING_COPY}{out.suffix}")
             writer: Any = workbooks.unit_monthly_workbook
         elif options["assessment"]:
-            as_of = build.month_end(year=plan_year.year, month=month)
+            as_of = report_period_end(year=plan_year.year, month=month)
             data = build.build_assessment(
                 plan_year=plan_year,
                 as_of=as_of,
                 reports=assessment_counts(plan_year=plan_year, today=as_of),
             )
             title = f"{plan_year.year}年度考核评价表（截至{month}月末）"
+            digest = f"本表数据摘要 SHA-256：{data.digest}"
             writer = workbooks.assessment_workbook
         else:
             data = build.build_city_monthly(
                 plan_year=plan_year,
                 month=month,
-                timeliness=timeliness_rows(
+                timeliness=timeliness_table(
                     plan_year=plan_year,
                     month=month,
-                    today=selectors.today_local(),
+                    as_of=selectors.today_local(),
                     units=list(Unit.objects.all()),
                 ),
             )
-            title = f"全市{plan_year.year}年{month}月信息月报"
+            title = f"全市{plan_year.year}年{month}月信息月报（按各区县有效月报汇总）"
+            digest = f"本表数据摘要 SHA-256：{data.digest}"
             writer = workbooks.city_monthly_workbook
         # Written beside the target and renamed, so a failed export never leaves half a workbook.
         partial = out.with_name(out.name + ".part")
@@ -82,6 +96,4 @@ class Command(BaseCommand):
         except OSError as error:
             partial.unlink(missing_ok=True)
             raise CommandError(f"无法写入 {out}：{error.strerror or error}") from None
-        self.stdout.write(
-            self.style.SUCCESS(f"已导出{title}：{out}（数据摘要 SHA-256：{data.digest}）")
-        )
+        self.stdout.write(self.style.SUCCESS(f"已导出{title}：{out}（{digest}）"))
