@@ -437,13 +437,13 @@ class SheetWriter:
     def _title_rows(self, *, title: str, as_of: date, units_note: str, mark: str) -> None:
         row = self._append(self._spanning(safe_text(title), TITLE, self.width), height=36)
         self._merge(row, 1, row, self.width)
-        left = max(1, self.width - max(2, self.width // 3))
+        # The units note takes the right third; a table without one gives the date the whole row.
+        left = max(1, self.width - max(2, self.width // 3)) if units_note else self.width
         heading = f"截至{cn_date(as_of)}" + (f"　{mark}，非有效月报" if mark else "")
-        row = self._append(
-            self._spanning(safe_text(heading), SUBTITLE_LEFT, left)
-            + self._spanning(safe_text(units_note), SUBTITLE_RIGHT, self.width - left),
-            height=20,
-        )
+        cells = self._spanning(safe_text(heading), SUBTITLE_LEFT, left)
+        if self.width > left:
+            cells += self._spanning(safe_text(units_note), SUBTITLE_RIGHT, self.width - left)
+        row = self._append(cells, height=20)
         self._merge(row, 1, row, left)
         if self.width > left:
             self._merge(row, left + 1, row, self.width)
@@ -614,7 +614,8 @@ def _progress_sheet(
         provenance=provenance,
     )
     if total is not None:
-        sheet.row(_progress_values(None, total), TOTAL)
+        # Two lines: the total's label says whose figures it adds up.
+        sheet.row(_progress_values(None, total), TOTAL, height=30)
     for number, row in enumerate(rows, 1):
         if isinstance(row, UnreportedRow):
             sheet.spanning_row([count(number), safe_text(row.label)], UNREPORTED_TEXT, ASIDE)
@@ -686,7 +687,7 @@ def _milestone_sheet(
         "注：“达标所需”为达到阶段任务比例的最少户数（以上含本数）；“实际”为截止日与统计日中较早一日的"
         "累计户数（截止日在本月之前的，取截止日所在月份的有效月报数据，无有效月报的显示“—”）；"
         "“—”表示目标未知或无数据。",
-        height=30,
+        height=42,
     )
     sheet.close()
 
@@ -759,11 +760,11 @@ def _timeliness_sheet(
             Column("序号", 6, center=True),
             Column("区县", 13, center=True),
             Column("版本", 6),
-            Column("状态", 10, center=True),
+            Column("状态", 14, center=True),
             Column("报送时间", 18),
             Column("审核时间", 18),
             Column("及时性", 9, center=True),
-            Column("月报摘要（SHA-256）", 40),
+            Column("月报摘要（SHA-256）", 66),
         ],
         provenance=provenance,
         units_note="",
