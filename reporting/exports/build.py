@@ -457,7 +457,7 @@ def build_city_monthly(
             milestone_columns=columns_of(s for s, _ in specs),
             city_row=reported_total(
                 reported,
-                label=f"已报送{len(reported)}个区县合计",
+                label=f"已报送区县合计\n（{len(reported)}个）",
                 milestone_keys=[s.key for s, _ in specs],
             ),
             rows=tuple(rows),

@@ -356,7 +356,7 @@ def test_the_city_workbook_takes_the_valid_reports_and_marks_the_others(
     assert rows[0][1:14] == (
         "驿城区", 4804, 140, 0.029, 3363, 40, 0.011, 962, 30, 0.031, 3, 2, 200.5,
     )  # fmt: skip
-    assert total[1:14] == ("已报送1个区县合计", *rows[0][2:14])
+    assert total[1:14] == ("已报送区县合计\n（1个）", *rows[0][2:14])
     assert [(r[1], r[2]) for r in rows[1:]] == [
         (name, workbooks.UNREPORTED_TEXT)
         for name in Unit.objects.exclude(name="驿城区").values_list("name", flat=True)
