@@ -18,7 +18,8 @@ from projects.models import PlanYear, Project, Unit, User
 from projects.rules.milestones import judged_on
 from reporting import selectors as dashboards
 from reporting.exports.build import build_city_monthly
-from reporting.exports.workbooks import CityMonthly, city_monthly_workbook
+from reporting.exports.rows import CityMonthly
+from reporting.exports.workbooks import city_monthly_workbook
 from reporting.exports.workflow import timeliness_table
 
 from . import floors, importfiles

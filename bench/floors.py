@@ -22,9 +22,7 @@ from projects.choices import Criterion, Opinion, ProjectKind
 from projects.importing import HOUSEHOLD_HEADERS, KIND_BY_LABEL, OPINION_BY_LABEL, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project, StartCriterion, Unit
 from projects.selectors import Figures
-from reporting.exports.workbooks import (
-    CITY_NOTES,
-    UNREPORTED_TEXT,
+from reporting.exports.rows import (
     CityMonthly,
     MilestoneColumn,
     NotStartedRow,
@@ -33,6 +31,7 @@ from reporting.exports.workbooks import (
     UnallocatedRow,
     UnreportedRow,
 )
+from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT
 
 # --- the overview's figures ---------------------------------------------------------------------
 

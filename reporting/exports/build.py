@@ -33,7 +33,7 @@ from reporting.models import MonthlyReport
 from reporting.reports import valid_versions
 from reporting.selectors import row_shares
 
-from .workbooks import (
+from .rows import (
     Assessment,
     AssessmentRow,
     CityMonthly,

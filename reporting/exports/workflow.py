@@ -10,7 +10,7 @@ from projects.rules.reports import TIMELINESS_LABELS
 from ..models import MonthlyReport
 from ..reports import assessment, unit_timeliness, valid_on_by_month
 from .build import timeliness_row
-from .workbooks import ReportCounts, TimelinessRow, TimelinessTable
+from .rows import ReportCounts, TimelinessRow, TimelinessTable
 
 
 def timeliness_table(

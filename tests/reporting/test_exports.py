@@ -29,6 +29,14 @@ from projects.rules.milestones import STATUS_LABELS
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
 from reporting import digests
 from reporting.exports import build, cells, workbooks
+from reporting.exports.rows import (
+    CityMonthly,
+    MilestoneCell,
+    MilestoneColumn,
+    NotStartedRow,
+    ProgressRow,
+    TimelinessTable,
+)
 from reporting.models import MonthlyReport
 from tests.factories import ProjectFactory
 
@@ -420,7 +428,7 @@ class TestCityWorkbookOnTheDemo:
             timeliness_label="按时",
             digest="=cmd|' /C calc'!A0",
         )
-        table = workbooks.TimelinessTable(as_of=date(2022, 7, 8), rows=(row,))
+        table = TimelinessTable(as_of=date(2022, 7, 8), rows=(row,))
         data = build.build_city_monthly(plan_year=plan_year, month=6, timeliness=table)
         path = tmp_path / "t.xlsx"
         path.write_bytes(workbooks.city_monthly_workbook(data))
@@ -551,16 +559,14 @@ def test_command_takes_a_division_code(programme: None, tmp_path: Path) -> None:
 # --- the pure writer at scale -------------------------------------------------------------------
 
 
-def synthetic_city(projects: int) -> workbooks.CityMonthly:
+def synthetic_city(projects: int) -> CityMonthly:
     """A city report with ``projects`` projects not started, as the writer takes it."""
-    columns = (
-        workbooks.MilestoneColumn("new_started_half", "6月底开工量达50%", date(2022, 6, 30)),
-    )
-    row = workbooks.ProgressRow(
+    columns = (MilestoneColumn("new_started_half", "6月底开工量达50%", date(2022, 6, 30)),)
+    row = ProgressRow(
         "驿城区", 4804, 2500, 520, 3363, 100, 29, 962, 962, 1000, Decimal("1.5"), 12, 30,
-        (workbooks.MilestoneCell("new_started_half", 2402, 2500, "已完成"),),
+        (MilestoneCell("new_started_half", 2402, 2500, "已完成"),),
     )  # fmt: skip
-    return workbooks.CityMonthly(
+    return CityMonthly(
         year=2022,
         month=6,
         as_of=date(2022, 6, 30),
@@ -569,15 +575,15 @@ def synthetic_city(projects: int) -> workbooks.CityMonthly:
         rows=(row,) * 11,
         unallocated=(),
         not_started=[
-            workbooks.NotStartedRow("驿城区", f"建设路{i}号院", 100, "居民同意、进场施工")
+            NotStartedRow("驿城区", f"建设路{i}号院", 100, "居民同意、进场施工")
             for i in range(projects)
         ],
-        timeliness=workbooks.TimelinessTable(as_of=date(2022, 7, 8), rows=()),
+        timeliness=TimelinessTable(as_of=date(2022, 7, 8), rows=()),
         digest="0" * 64,
     )
 
 
-def peak_memory(data: workbooks.CityMonthly, path: Path) -> int:
+def peak_memory(data: CityMonthly, path: Path) -> int:
     tracemalloc.start()
     try:
         with path.open("wb") as out:
