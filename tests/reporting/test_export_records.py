@@ -445,3 +445,43 @@ def test_the_exports_queries_do_not_grow_with_reports_and_projects(
     file_month(people, 5, approved=date(2022, 6, 3))
     many = queries_of_the_exports()
     assert many == few
+
+
+def test_the_assessment_is_headed_with_the_day_its_counts_are_judged_on(
+    people: dict[str, User], projects: dict[str, Project]
+) -> None:
+    """Asked for January 10th 2023 (after the plan year), the assessment is headed 截至2023年1月10日
+    and counts December's report as due (its due day, January 5th, has passed): 12 due, 驿城区's June
+    on time, 11 missing; the milestones are judged on the year's last day."""
+    file_month(people, 6, approved=date(2022, 7, 3))
+    client = Client()
+    client.force_login(people["city"])
+    response = client.get(reverse("reporting:assessment_export"), {"as_of": "2023-01-10"})
+    ws = load_workbook(io.BytesIO(response.content))["年度考核评价"]
+    assert ws["A2"].value == "截至2023年1月10日"
+    yicheng = next(r for r in numbered(ws) if r[1] == "驿城区")
+    assert yicheng[2:6] == (12, 1, 0, 11)
+    assert yicheng[8:12] == ("未完成", "未完成", "未完成", "未完成")
+
+
+def city_export_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("reporting:city_month_export", args=[6]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_city_download_runs_constant_queries(
+    people: dict[str, User], projects: dict[str, Project]
+) -> None:
+    """The city's June download runs as many queries with one unit's report as with three units'
+    reports over more projects."""
+    file_month(people, 6, approved=date(2022, 7, 3))
+    client = Client()
+    client.force_login(people["city"])
+    few = city_export_queries(client)
+    for name in ("西平县", "汝南县"):
+        unit = Unit.objects.get(name=name)
+        ProjectFactory.create_batch(3, unit=unit, started_on=date(2022, 6, 1))
+        file_month(people, 6, approved=date(2022, 7, 3), unit=unit)
+    assert city_export_queries(client) == few
