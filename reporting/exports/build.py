@@ -1,8 +1,12 @@
-"""The monthly reports' figures, read with the portal's selectors and rules (the same as the
-dashboards and ``check_targets``), as the plain dataclasses the workbook writers take.
+"""The monthly reports' figures as the plain dataclasses the workbook writers take.
 
-A fixed number of queries whatever the number of projects: the milestone report's grouped sums, one
-grouped sum of the investment completed, the projects of the list and their start records.
+A unit's month is its valid report (``reports.valid_versions``): the figures, statuses and projects
+frozen when it was approved, its notes, approval and own digest, never recomputed; the milestone
+rule only derives the households needed from the frozen targets. A month without a valid report is a
+working copy read from the records with the portal's selectors and rules (the same as the dashboards
+and ``check_targets``). The city's workbook compiles the units' valid reports.
+
+A fixed number of queries whatever the number of projects and reports.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
