@@ -485,3 +485,21 @@ def test_the_city_download_runs_constant_queries(
         ProjectFactory.create_batch(3, unit=unit, started_on=date(2022, 6, 1))
         file_month(people, 6, approved=date(2022, 7, 3), unit=unit)
     assert city_export_queries(client) == few
+
+
+def test_the_months_button_says_which_form_it_exports(
+    people: dict[str, User], projects: dict[str, Project]
+) -> None:
+    """The month's page offers 导出月报Excel for a valid report and a working copy, named so, for a
+    month without one (a draft)."""
+    client = Client()
+    client.force_login(people["clerk"])
+    unit = people["clerk"].unit
+    file_month(people, 6, approved=date(2022, 7, 3))
+    reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022), unit=unit, month=7, user=people["clerk"]
+    )
+    june = client.get(reverse("reporting:report_month", args=[unit.pk, 6])).content.decode()
+    july = client.get(reverse("reporting:report_month", args=[unit.pk, 7])).content.decode()
+    assert "导出月报Excel" in june and WORKING_COPY not in june
+    assert f"导出工作底稿（{WORKING_COPY}）" in july and "导出月报Excel" not in july
