@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -503,3 +504,23 @@ def test_the_months_button_says_which_form_it_exports(
     july = client.get(reverse("reporting:report_month", args=[unit.pk, 7])).content.decode()
     assert "导出月报Excel" in june and WORKING_COPY not in june
     assert f"导出工作底稿（{WORKING_COPY}）" in july and "导出月报Excel" not in july
+
+
+def test_the_command_judges_timeliness_on_the_day_asked_for(
+    people: dict[str, User], projects: dict[str, Project], tmp_path: Path
+) -> None:
+    """--as-of 2022-07-06: June's report approved July 8th is 漏报 on that day, and the sheet is
+    headed 截至2022年7月6日; a malformed day stops with a Chinese message."""
+    file_month(people, 6, approved=date(2022, 7, 8))
+    path = tmp_path / "june.xlsx"
+    call_command(
+        "export_monthly_report", "--month", "6", "--unit", "驿城区", "--as-of", "2022-07-06",
+        "--out", str(path), stdout=io.StringIO(),
+    )  # fmt: skip
+    ws = load_workbook(path)["报送情况"]
+    assert ws["A2"].value == "截至2022年7月6日"
+    assert numbered(ws)[0][6] == "漏报"
+    with pytest.raises(CommandError, match="日期格式应为 YYYY-MM-DD：7月6日"):
+        call_command(
+            "export_monthly_report", "--month", "6", "--as-of", "7月6日", "--out", str(path)
+        )

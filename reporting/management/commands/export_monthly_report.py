@@ -1,10 +1,11 @@
 """python manage.py export_monthly_report --year 2022 --month 6 [--unit 驿城区 | --assessment]
---out FILE.xlsx: the monthly report (or the assessment table) as an Excel workbook.
+[--as-of YYYY-MM-DD] --out FILE.xlsx: the monthly report (or the assessment table) as a workbook.
 
 A unit's month is exported from its valid report's frozen figures; a month without one is a working
 copy from the live records, and its file name gets "-按当前项目记录（未报送）" before the suffix."""
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--assessment", action="store_true", help="导出截至该月末的年度考核评价表"
         )
+        parser.add_argument(
+            "--as-of",
+            help="报送情况（及时性）按该日判断，YYYY-MM-DD；默认月报为今天、考核评价表为该月末",
+        )
         parser.add_argument("--out", required=True, help="输出文件 .xlsx")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,6 +43,12 @@ class Command(BaseCommand):
         if options["unit"] and options["assessment"]:
             raise CommandError("--unit 与 --assessment 不能同时使用")
         plan_year = plan_year_or_error(options["year"])
+        try:
+            asked = date.fromisoformat(options["as_of"]) if options["as_of"] else None
+        except ValueError:
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{options['as_of']}") from None
+        # The day the timeliness is judged on is the day the sheet is headed with.
+        judged = asked or selectors.today_local()
         out = Path(options["out"])
         if options["unit"]:
             unit = (
@@ -51,7 +62,7 @@ class Command(BaseCommand):
                 month=month,
                 unit=unit,
                 timeliness=timeliness_table(
-                    plan_year=plan_year, month=month, as_of=selectors.today_local(), units=[unit]
+                    plan_year=plan_year, month=month, as_of=judged, units=[unit]
                 ),
             )
             title = f"{unit.name}{plan_year.year}年{month}月信息月报"
@@ -64,13 +75,13 @@ class Command(BaseCommand):
                     out = out.with_name(f"{out.stem}-{WORKING_COPY}{out.suffix}")
             writer: Any = workbooks.unit_monthly_workbook
         elif options["assessment"]:
-            as_of = report_period_end(year=plan_year.year, month=month)
+            as_of = asked or report_period_end(year=plan_year.year, month=month)
             data = build.build_assessment(
                 plan_year=plan_year,
                 as_of=as_of,
                 reports=assessment_counts(plan_year=plan_year, today=as_of),
             )
-            title = f"{plan_year.year}年度考核评价表（截至{month}月末）"
+            title = f"{plan_year.year}年度考核评价表（截至{as_of.isoformat()}）"
             digest = f"本表数据摘要 SHA-256：{data.digest}"
             writer = workbooks.assessment_workbook
         else:
@@ -80,7 +91,7 @@ class Command(BaseCommand):
                 timeliness=timeliness_table(
                     plan_year=plan_year,
                     month=month,
-                    as_of=selectors.today_local(),
+                    as_of=judged,
                     units=list(Unit.objects.all()),
                 ),
             )
