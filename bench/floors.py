@@ -340,7 +340,9 @@ def _timeliness_floor(wb: Any, data: CityMonthly, table: TimelinessTable, digest
         )
     if not rows:
         ws.append(["暂无本月信息月报报送记录。"])
-    ws.append([f"注：及时性按{_cn(table.as_of)}的报送记录判断。{TIMELINESS_NOTE}"])
+    ws.append(
+        [f"注：及时性按{_cn(table.as_of)}判断（版本、状态和时间为导出时的记录）。{TIMELINESS_NOTE}"]
+    )
     ws.append([digest_note])
 
 
