@@ -18,8 +18,9 @@ from projects.models import PlanYear, Project, Unit, User
 from projects.rules.milestones import judged_on
 from reporting import selectors as dashboards
 from reporting.exports.build import build_city_monthly
-from reporting.exports.workbooks import CityMonthly, city_monthly_workbook
-from reporting.exports.workflow import timeliness_rows
+from reporting.exports.rows import CityMonthly
+from reporting.exports.workbooks import city_monthly_workbook
+from reporting.exports.workflow import timeliness_table
 
 from . import floors, importfiles
 from .baseline import baseline_import
@@ -208,10 +209,10 @@ def _city_monthly(plan_year: PlanYear) -> CityMonthly:
     return build_city_monthly(
         plan_year=plan_year,
         month=WORKBOOK_MONTH,
-        timeliness=timeliness_rows(
+        timeliness=timeliness_table(
             plan_year=plan_year,
             month=WORKBOOK_MONTH,
-            today=TIMELINESS_TODAY,
+            as_of=TIMELINESS_TODAY,
             units=list(Unit.objects.all()),
         ),
     )

@@ -22,14 +22,16 @@ from projects.choices import Criterion, Opinion, ProjectKind
 from projects.importing import HOUSEHOLD_HEADERS, KIND_BY_LABEL, OPINION_BY_LABEL, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project, StartCriterion, Unit
 from projects.selectors import Figures
-from reporting.exports.workbooks import (
+from reporting.exports.rows import (
     CityMonthly,
     MilestoneColumn,
     NotStartedRow,
     ProgressRow,
-    TimelinessRow,
+    TimelinessTable,
     UnallocatedRow,
+    UnreportedRow,
 )
+from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT
 
 # --- the overview's figures ---------------------------------------------------------------------
 
@@ -156,7 +158,9 @@ def _head_rows(
     ws.append(bottom)
 
 
-def _progress(number: int | None, row: ProgressRow) -> list[Any]:
+def _progress(number: int | None, row: ProgressRow | UnreportedRow) -> list[Any]:
+    if isinstance(row, UnreportedRow):
+        return [number, row.label, UNREPORTED_TEXT]
     return [
         number,
         row.label,
@@ -209,14 +213,15 @@ PROGRESS_NOTES = (
 )
 MILESTONE_NOTE = (
     "注：“达标所需”为达到阶段任务比例的最少户数（以上含本数）；“实际”为截止日与统计日中较早一日的"
-    "累计户数；“—”表示目标未知。"
+    "累计户数（截止日在本月之前的，取截止日所在月份的有效月报数据，无有效月报的显示“—”）；"
+    "“—”表示目标未知或无数据。"
 )
 NOT_STARTED_NOTE = (
     "注：开工认定须五项条件全部满足（附件3）：居民同意、违建拆除、设计公示、施工合同、进场施工；"
     "条件按截至统计日的记录判断。"
 )
 TIMELINESS_NOTE = (
-    "注：信息月报须经单位领导审核并加盖单位印章方为有效；次月报送截止日前未有效报送的为迟报，"
+    "信息月报须经单位领导审核并加盖单位印章方为有效；次月报送截止日前未有效报送的为迟报，"
     "仍未报送的为漏报，因数据错误被退回的为错报。"
 )
 
@@ -233,7 +238,7 @@ def city_monthly_floor(data: CityMonthly, out: IO[bytes]) -> None:
     """The city's monthly workbook's cells, written plainly: the floor of the workbook figure."""
     wb = Workbook(write_only=True)
     title = "驻马店市"
-    digest_note = f"数据摘要（SHA-256）：{data.digest}"
+    digest_note = f"本表数据摘要（SHA-256）：{data.digest}"
     ws = wb.create_sheet("进展情况")
     columns = [*PROGRESS_HEADERS, *((m.label, "阶段任务") for m in data.milestone_columns)]
     _head_rows(
@@ -248,7 +253,7 @@ def city_monthly_floor(data: CityMonthly, out: IO[bytes]) -> None:
         ws.append(_progress(number, row))
     for item in data.unallocated:
         ws.append(_unallocated(item))
-    for text in PROGRESS_NOTES:
+    for text in (*PROGRESS_NOTES, *CITY_NOTES):
         ws.append([text])
     ws.append([digest_note])
     ws = wb.create_sheet("阶段任务")
@@ -260,10 +265,13 @@ def city_monthly_floor(data: CityMonthly, out: IO[bytes]) -> None:
         heads,
         "单位：户、万元",
     )
-    for number, row in enumerate((data.city_row, *data.rows)):
-        cells: list[Any] = [number or None, row.label]
+    for number, row in enumerate(data.rows, 1):
+        if isinstance(row, UnreportedRow):
+            ws.append([number, row.label, UNREPORTED_TEXT])
+            continue
+        cells: list[Any] = [number, row.label]
         for m in row.milestones:
-            cells += [_n(m.needed), m.actual, m.status]
+            cells += [_n(m.needed), _n(m.actual), m.status]
         ws.append(cells)
     ws.append([MILESTONE_NOTE])
     ws.append([digest_note])
@@ -292,22 +300,30 @@ def _not_started_floor(
     )
     for number, row in enumerate(rows, 1):
         ws.append([number, row.unit, row.project, row.households, row.missing or None])
-    if not rows:
+    missing = []
+    if data.unreported:
+        missing.append(f"未报送、不列项目的区县：{'、'.join(data.unreported)}")
+    if data.without_project_list:
+        missing.append(
+            f"月报审核时未冻结项目清单、不列项目的区县：{'、'.join(data.without_project_list)}"
+        )
+    if missing:
+        ws.append(["；".join(missing)])
+    elif not rows:
         ws.append(["截至统计日，新开工项目均已开工。"])
     ws.append([NOT_STARTED_NOTE])
     ws.append([digest_note])
 
 
-def _timeliness_floor(
-    wb: Any, data: CityMonthly, rows: Sequence[TimelinessRow], digest_note: str
-) -> None:
+def _timeliness_floor(wb: Any, data: CityMonthly, table: TimelinessTable, digest_note: str) -> None:
+    rows = table.rows
     ws = wb.create_sheet("报送情况")
     heads = [
         ("序号", ""), ("区县", ""), ("版本", ""), ("状态", ""), ("报送时间", ""), ("审核时间", ""),
-        ("及时性", ""), ("数据摘要（SHA-256）", ""),
+        ("及时性", ""), ("月报摘要（SHA-256）", ""),
     ]  # fmt: skip
     _head_rows(
-        ws, _title("驻马店市", "信息月报报送情况", data.year, data.month), data.as_of, heads, ""
+        ws, _title("驻马店市", "信息月报报送情况", data.year, data.month), table.as_of, heads, ""
     )
     for number, row in enumerate(rows, 1):
         ws.append(
@@ -324,7 +340,9 @@ def _timeliness_floor(
         )
     if not rows:
         ws.append(["暂无本月信息月报报送记录。"])
-    ws.append([TIMELINESS_NOTE])
+    ws.append(
+        [f"注：及时性按{_cn(table.as_of)}判断（版本、状态和时间为导出时的记录）。{TIMELINESS_NOTE}"]
+    )
     ws.append([digest_note])
 
 

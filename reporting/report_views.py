@@ -29,7 +29,7 @@ from projects.views import plan_year_or_404, portal_user
 
 from . import reports
 from .exports import build, workbooks
-from .exports.workflow import assessment_counts, timeliness_rows
+from .exports.workflow import assessment_counts, timeliness_table
 from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
 
 
@@ -416,14 +416,14 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
         plan_year=plan_year,
         month=month,
         unit=unit,
-        timeliness=timeliness_rows(
-            plan_year=plan_year, month=month, today=facts.today_local(), units=[unit]
+        timeliness=timeliness_table(
+            plan_year=plan_year, month=month, as_of=facts.today_local(), units=[unit]
         ),
     )
-    return _xlsx(
-        workbooks.unit_monthly_workbook(data),
-        f"{unit.name}{plan_year.year}年{month}月信息月报.xlsx",
-    )
+    name = f"{unit.name}{plan_year.year}年{month}月信息月报"
+    if data.record is None:
+        name += f"-{workbooks.WORKING_COPY}"
+    return _xlsx(workbooks.unit_monthly_workbook(data), f"{name}.xlsx")
 
 
 @login_required
@@ -437,10 +437,10 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
     data = build.build_city_monthly(
         plan_year=plan_year,
         month=month,
-        timeliness=timeliness_rows(
+        timeliness=timeliness_table(
             plan_year=plan_year,
             month=month,
-            today=facts.today_local(),
+            as_of=facts.today_local(),
             units=list(Unit.objects.all()),
         ),
     )
@@ -460,9 +460,10 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
 
     form = AsOfForm(request.GET or None)
     today = (form.cleaned_data.get("as_of") if form.is_valid() else None) or facts.today_local()
+    # Headed with the day the counts are judged on; the milestones are clipped to the plan year.
     data = build.build_assessment(
         plan_year=plan_year,
-        as_of=facts.clip_to_year(plan_year=plan_year, day=today),
+        as_of=today,
         reports=assessment_counts(plan_year=plan_year, today=today),
     )
     return _xlsx(workbooks.assessment_workbook(data), f"{plan_year.year}年度考核评价表.xlsx")

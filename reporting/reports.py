@@ -7,8 +7,6 @@ is and its correction is a new version. A leader may send a submitted draft back
 reason, and withdraw an approval until the city receives it.
 """
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -38,6 +36,7 @@ from projects.rules.reports import (
 )
 from projects.rules.start import CRITERIA
 
+from .digests import digest_of
 from .models import CITY_RULINGS, FlagKind, MonthlyReport, ReportFlag, Ruling
 
 VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED)
@@ -144,8 +143,7 @@ def report_digest(report: MonthlyReport) -> str:
         "problems": report.problems,
         "next_plan": report.next_plan,
     }
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest_of(content)
 
 
 # --- permissions and state ----------------------------------------------------------------------

@@ -10,7 +10,18 @@ from projects.rules.reports import TIMELINESS_LABELS
 from ..models import MonthlyReport
 from ..reports import assessment, unit_timeliness, valid_on_by_month
 from .build import timeliness_row
-from .workbooks import ReportCounts, TimelinessRow
+from .rows import ReportCounts, TimelinessRow, TimelinessTable
+
+
+def timeliness_table(
+    *, plan_year: PlanYear, month: int, as_of: date, units: Sequence[Unit]
+) -> TimelinessTable:
+    """The 报送情况 table judged on ``as_of``: the day it is headed with is the day the timeliness
+    rule was given."""
+    return TimelinessTable(
+        as_of=as_of,
+        rows=tuple(timeliness_rows(plan_year=plan_year, month=month, today=as_of, units=units)),
+    )
 
 
 def timeliness_rows(

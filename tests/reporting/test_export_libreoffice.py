@@ -55,18 +55,20 @@ def to_pdf(workbook: Path, outdir: Path) -> Path:
 @pytest.mark.parametrize(
     ("args", "sheets"),
     [
-        (["--month", "6"], 4),
-        (["--month", "6", "--unit", "驿城区"], 5),
+        (["--month", "5"], 4),
+        (["--month", "5", "--unit", "驿城区"], 6),
+        (["--month", "7", "--unit", "驿城区"], 6),
         (["--month", "12", "--assessment"], 1),
     ],
 )
 def test_libreoffice_prints_the_exported_workbook(
     programme: None, tmp_path: Path, args: list[str], sheets: int
 ) -> None:
-    """The demo's June report (city, a unit) and the assessment table convert to a PDF with at
-    least a page per sheet."""
+    """The demo's May reports (the city's compilation, a unit's valid report), a unit's July
+    working copy and the assessment table convert to a PDF with at least a page per sheet."""
     soffice()
     call_command("seed_demo", verbosity=0)
+    call_command("seed_demo_reports", verbosity=0)
     workbook = tmp_path / "report.xlsx"
     call_command(
         "export_monthly_report",
@@ -77,6 +79,8 @@ def test_libreoffice_prints_the_exported_workbook(
         str(workbook),
         stdout=io.StringIO(),
     )
+    # A working copy is saved under a marked name beside the one asked for.
+    [workbook] = tmp_path.glob("report*.xlsx")
     pdf = to_pdf(workbook, tmp_path)
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF-")

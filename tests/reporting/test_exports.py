@@ -1,5 +1,5 @@
-"""The Excel exports: safe cells, official layout, figures equal to check_targets on the demo data,
-constant queries and constant memory."""
+"""The Excel exports: safe cells, official layout, the demo's valid reports' figures equal to
+check_targets at their month end, constant queries and constant memory."""
 
 import io
 import json
@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -27,7 +27,17 @@ from projects.management.commands.load_programme import FIXTURES
 from projects.models import PlanYear, Project, StartCriterion, Unit
 from projects.rules.milestones import STATUS_LABELS
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
+from reporting import digests
 from reporting.exports import build, cells, workbooks
+from reporting.exports.rows import (
+    CityMonthly,
+    MilestoneCell,
+    MilestoneColumn,
+    NotStartedRow,
+    ProgressRow,
+    TimelinessTable,
+)
+from reporting.models import MonthlyReport
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,10 +179,10 @@ def test_digest_is_canonical() -> None:
     """The digest depends on the figures only: not on key order nor on how a Decimal is spelled."""
     a = {"b": Decimal("1.5000"), "a": [date(2022, 6, 30), "驿城区"]}
     b = {"a": [date(2022, 6, 30), "驿城区"], "b": Decimal("1.5")}
-    assert build.digest_of(a) == build.digest_of(b)
-    assert build.digest_of(a) != build.digest_of({**a, "b": Decimal("1.6")})
-    assert re.fullmatch(r"[0-9a-f]{64}", build.digest_of(a))
-    assert build.canonical_json(b) == '{"a":["2022-06-30","驿城区"],"b":"1.5"}'
+    assert digests.digest_of(a) == digests.digest_of(b)
+    assert digests.digest_of(a) != digests.digest_of({**a, "b": Decimal("1.6")})
+    assert re.fullmatch(r"[0-9a-f]{64}", digests.digest_of(a))
+    assert digests.canonical_json(b) == '{"a":["2022-06-30","驿城区"],"b":"1.5"}'
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -201,6 +211,8 @@ def export(tmp_path: Path, *args: str, name: str = "report.xlsx") -> Path:
     call_command(
         "export_monthly_report", "--year", "2022", *args, "--out", str(path), stdout=io.StringIO()
     )
+    if not path.exists():  # a unit's working copy is saved under a marked name
+        return path.with_name(f"{path.stem}-{workbooks.WORKING_COPY}{path.suffix}")
     return path
 
 
@@ -220,31 +232,38 @@ def status_key(label: str) -> str:
 
 # --- the demo programme -------------------------------------------------------------------------
 
+# May 2022 in the demo: every unit filed a valid report except 上蔡县 (reporting/demo.py).
+MAY_END = "2022-05-31"
+UNREPORTED_IN_MAY = "上蔡县"
+
 
 @pytest.fixture(scope="class")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The fixtures and the default demo, written once for the class and rolled back after it."""
+    """The fixtures, the default demo and its January–May reports, written once for the class and
+    rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("loaddata", *FIXTURES, verbosity=0)
         call_command("seed_demo", verbosity=0)
+        call_command("seed_demo_reports", verbosity=0)
         yield
         transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="class")
-def june(demo: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The city's June 2022 workbook, exported once by the command."""
-    return export(tmp_path_factory.mktemp("june"), "--month", "6")
+def may(demo: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The city's May 2022 workbook, exported once by the command."""
+    return export(tmp_path_factory.mktemp("may"), "--month", "5")
 
 
 @pytest.mark.usefixtures("demo")
 class TestCityWorkbookOnTheDemo:
-    def test_figures_and_statuses_equal_check_targets(self, june: Path) -> None:
-        """Each unit's and the city's started, completed and carry-over households and every
-        milestone's status equal check_targets --json for 2022-06-30."""
-        expected = check_targets("2022-06-30")
-        wanted = {"全市": expected["city"]} | {u["unit"]: u for u in expected["units"]}
-        wb = load_workbook(june)
+    def test_figures_and_statuses_equal_check_targets(self, may: Path) -> None:
+        """Each reporting unit's started, completed and carry-over households and every
+        milestone's status, frozen in its May report, equal check_targets --json for 2022-05-31
+        (the records have not changed since); 上蔡县 filed none and shows no figures."""
+        expected = check_targets(MAY_END)
+        wanted = {u["unit"]: u for u in expected["units"] if u["unit"] != UNREPORTED_IN_MAY}
+        wb = load_workbook(may)
         shown = sheet_rows(wb["进展情况"])
         keys = list(expected["city"]["milestones"])
         for label, row in wanted.items():
@@ -255,7 +274,8 @@ class TestCityWorkbookOnTheDemo:
             assert got[COL["carry_done"] - 1] == milestones["carryover_completed"]["actual_as_of"]
             statuses = got[FIRST_MILESTONE_COL - 1 : FIRST_MILESTONE_COL - 1 + len(keys)]
             assert [status_key(s) for s in statuses] == [milestones[k]["status"] for k in keys]
-        detail = sheet_rows(wb["阶段任务"])
+        assert shown[UNREPORTED_IN_MAY][2] == workbooks.UNREPORTED_TEXT
+        detail = sheet_rows(wb["阶段任务"], first=FIRST_ROW)
         for label, row in wanted.items():
             for i, key in enumerate(keys):
                 needed, actual, status = detail[label][2 + 3 * i : 5 + 3 * i]
@@ -263,41 +283,62 @@ class TestCityWorkbookOnTheDemo:
                 assert (actual, status_key(status)) == (result["actual"], result["status"])
                 assert needed == (result["target"] if result["target"] is not None else "—")
 
-    def test_units_in_the_annexes_order_with_the_unallocated_rows(self, june: Path) -> None:
-        """Units follow the fixture's order after the city row; the unallocated targets follow."""
-        ws = load_workbook(june)["进展情况"]
+    def test_the_total_row_is_the_sum_of_the_rows_shown(self, may: Path) -> None:
+        """The first row, labelled as the total of the 10 units that filed, adds up the rows shown
+        (targets too), and judges no milestone."""
+        rows = sheet_rows(load_workbook(may)["进展情况"])
+        total = rows.pop("已报送区县合计\n（10个）")
+        rows.pop(UNREPORTED_IN_MAY)
+        units = [
+            r
+            for label, r in rows.items()
+            if label in set(Unit.objects.values_list("name", flat=True))
+        ]
+        assert len(units) == 10
+        for col in (3, 4, 6, 7, 10, 12, 13):
+            assert total[col - 1] == sum(r[col - 1] for r in units if isinstance(r[col - 1], int))
+        assert set(total[FIRST_MILESTONE_COL - 1 :]) == {"—"}
+
+    def test_units_in_the_annexes_order_with_the_unallocated_rows(self, may: Path) -> None:
+        """Units follow the fixture's order after the total row; the unallocated targets follow."""
+        ws = load_workbook(may)["进展情况"]
         labels = [r[1] for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[1]]
-        assert labels[0] == "全市"
+        assert labels[0] == "已报送区县合计\n（10个）"
         assert labels[1:12] == list(Unit.objects.values_list("name", flat=True))
         assert labels[12:] == [build.UNALLOCATED_LABEL] + [build.UNASSIGNED_LABEL] * 2
 
-    def test_no_cell_is_a_formula(self, june: Path) -> None:
+    def test_no_cell_is_a_formula(self, may: Path) -> None:
         """No cell of any sheet is a formula."""
-        assert_no_formulas(june)
+        assert_no_formulas(may)
 
     def test_a_formula_in_a_project_name_is_shown_as_text(self, tmp_path: Path) -> None:
-        """A not-started project renamed =HYPERLINK(...) appears as a quoted text cell."""
+        """A project frozen in a report under the name =HYPERLINK(...) appears as a quoted text
+        cell of the not-started list."""
         name = '=HYPERLINK("http://x","y")'
-        project = Project.objects.filter(kind=ProjectKind.NEW, started_on__isnull=True).first()
-        assert project is not None
-        Project.objects.filter(pk=project.pk).update(name=name)
-        path = export(tmp_path, "--month", "6")
+        report = MonthlyReport.objects.filter(month=5, state="received").first()
+        assert report is not None
+        figures = report.figures
+        waiting = next(p for p in figures["projects"] if p["kind"] == "new" and not p["started_on"])
+        waiting["name"] = name
+        MonthlyReport.objects.filter(pk=report.pk).update(figures=figures)
+        path = export(tmp_path, "--month", "5")
         assert_no_formulas(path)
         ws = load_workbook(path)["未开工项目"]
         cell = next(c for c in ws["C"] if c.value == name)
         assert (cell.data_type, cell.quotePrefix) == ("s", True)
 
-    def test_layout_title_panes_and_print_setup(self, june: Path) -> None:
+    def test_layout_title_panes_and_print_setup(self, may: Path) -> None:
         """Every sheet: the title merged across the table, frozen below the two header rows, header
         rows repeated when printed, A4 landscape fitted to the width."""
-        wb = load_workbook(june)
+        wb = load_workbook(may)
         assert wb.sheetnames == ["进展情况", "阶段任务", "未开工项目", "报送情况"]
-        assert wb["进展情况"]["A1"].value == "驻马店市城镇老旧小区改造进展情况月报（2022年6月）"
+        assert wb["进展情况"]["A1"].value == "驻马店市城镇老旧小区改造进展情况月报（2022年5月）"
         for ws in wb:
             merged = {str(r) for r in ws.merged_cells.ranges}
             assert f"A1:{get_column_letter(ws.max_column)}1" in merged
             assert "A3:A4" in merged
-            assert ws["A2"].value == "截至2022年6月30日"
+            if ws.title != "报送情况":
+                assert ws["A2"].value == "截至2022年5月31日"
             assert ws.freeze_panes in {"C5", "D5"}
             assert ws.print_title_rows == "$3:$4"
             assert ws.page_setup.orientation == "landscape"
@@ -307,70 +348,76 @@ class TestCityWorkbookOnTheDemo:
         progress = {str(r) for r in wb["进展情况"].merged_cells.ranges}
         assert {"C3:E3", "F3:H3", "I3:K3", "O3:R3"} <= progress  # 新开工 完成改造 续建 阶段任务
 
-    def test_footer_holds_the_digest_the_date_and_page_numbers(self, june: Path) -> None:
-        """Each sheet's footer shows the SHA-256 of the report's figures, 截至 and page numbers."""
+    def test_footer_holds_the_digest_the_date_and_page_numbers(self, may: Path) -> None:
+        """Each sheet's footer shows the SHA-256 of the compiled table, its 截至 date and page
+        numbers; the 报送情况 sheet is dated the day its timeliness was judged (today)."""
         from projects.selectors import today_local
-        from reporting.exports.workflow import timeliness_rows
+        from reporting.exports.workflow import timeliness_table
 
         plan_year = PlanYear.objects.get(year=2022)
         data = build.build_city_monthly(
             plan_year=plan_year,
-            month=6,
-            timeliness=timeliness_rows(
-                plan_year=plan_year, month=6, today=today_local(), units=list(Unit.objects.all())
+            month=5,
+            timeliness=timeliness_table(
+                plan_year=plan_year, month=5, as_of=today_local(), units=list(Unit.objects.all())
             ),
         )
         digest = data.digest
-        assert digest == build.digest_of(build.figures_of(data))
-        for ws in load_workbook(june):
+        assert digest == digests.digest_of(build.figures_of(data))
+        for ws in load_workbook(may):
             assert ws.oddFooter.left.text == f"SHA-256：{digest}"
-            assert ws.oddFooter.right.text == "截至 2022年6月30日"
+            day = today_local() if ws.title == "报送情况" else date(2022, 5, 31)
+            assert ws.oddFooter.right.text == f"截至 {workbooks.cn_date(day)}"
             assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
 
-    def test_numbers_are_numeric_with_their_formats(self, june: Path) -> None:
+    def test_numbers_are_numeric_with_their_formats(self, may: Path) -> None:
         """Households are integers "#,##0", shares fractions "0.0%" rounded down, the investment of
-        completed projects a number in 万元 equal to the sum of their estimates."""
-        ws = load_workbook(june)["进展情况"]
-        city = ws.cell(FIRST_ROW, COL["new_started"])
-        assert isinstance(city.value, int) and city.number_format == "#,##0"
+        completed projects a number in 万元 equal to the sum of the reporting units' estimates."""
+        ws = load_workbook(may)["进展情况"]
+        total = ws.cell(FIRST_ROW, COL["new_started"])
+        assert isinstance(total.value, int) and total.number_format == "#,##0"
         share = ws.cell(FIRST_ROW, COL["started_share"])
+        target = ws.cell(FIRST_ROW, 3).value
         assert share.number_format == "0.0%"
-        assert share.value == (city.value * 1000 // 15948) / 1000
+        assert share.value == (total.value * 1000 // target) / 1000
         investment = ws.cell(FIRST_ROW, INVESTMENT_COL)
-        total = Project.objects.filter(completed_on__lte=date(2022, 6, 30)).aggregate(
-            s=Sum("investment")
-        )["s"]
+        expected = (
+            Project.objects.filter(completed_on__lte=date(2022, 5, 31))
+            .exclude(unit__name=UNREPORTED_IN_MAY)
+            .aggregate(s=Sum("investment"))["s"]
+        )
         assert investment.number_format == "#,##0.00##"
-        assert Decimal(str(investment.value)) == total
+        assert Decimal(str(investment.value)) == expected
 
-    def test_not_started_list_and_its_open_criteria(self, june: Path) -> None:
-        """The list holds exactly the 2022 projects not started by June 30th, each with the criteria
-        check_start_criteria reports unmet that day."""
+    def test_not_started_list_and_its_open_criteria(self, may: Path) -> None:
+        """The list holds exactly the reporting units' 2022 projects not started by May 31st, each
+        with the criteria check_start_criteria reports unmet that day; 上蔡县 is named as not
+        reported."""
         out = io.StringIO()
         call_command(
-            "check_start_criteria", "--year", "2022", "--as-of", "2022-06-30", "--json", stdout=out
+            "check_start_criteria", "--year", "2022", "--as-of", MAY_END, "--json", stdout=out
         )
         expected = {
             (p["unit"], p["project"]): "、".join(
                 CRITERION_SHORT_LABELS[k] for k in CRITERIA if not p["criteria"][k]["met"]
             )
             for p in json.loads(out.getvalue())["projects"]
-            if not p["started"]
+            if not p["started"] and p["unit"] != UNREPORTED_IN_MAY
         }
-        ws = load_workbook(june)["未开工项目"]
+        ws = load_workbook(may)["未开工项目"]
         shown = {
             (row[1], row[2]): row[4]
             for row in ws.iter_rows(min_row=FIRST_ROW, values_only=True)
             if isinstance(row[0], int)
         }
         assert shown == expected
-        not_started = Project.objects.filter(kind=ProjectKind.NEW).filter(
-            Q(started_on__isnull=True) | Q(started_on__gt=date(2022, 6, 30))
-        )
-        assert len(shown) == not_started.count() > 0
+        assert len(shown) > 0
+        texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
+        assert f"未报送、不列项目的区县：{UNREPORTED_IN_MAY}" in texts
 
     def test_timeliness_rows_from_the_caller(self, tmp_path: Path) -> None:
-        """Timeliness rows the report workflow supplies are listed with local times as date cells."""
+        """Timeliness rows the report workflow supplies are listed with local times as date cells,
+        under the day they were judged on."""
         plan_year = PlanYear.objects.get(year=2022)
         row = build.timeliness_row(
             unit="驿城区",
@@ -381,10 +428,12 @@ class TestCityWorkbookOnTheDemo:
             timeliness_label="按时",
             digest="=cmd|' /C calc'!A0",
         )
-        data = build.build_city_monthly(plan_year=plan_year, month=6, timeliness=[row])
+        table = TimelinessTable(as_of=date(2022, 7, 8), rows=(row,))
+        data = build.build_city_monthly(plan_year=plan_year, month=6, timeliness=table)
         path = tmp_path / "t.xlsx"
         path.write_bytes(workbooks.city_monthly_workbook(data))
         ws = load_workbook(path)["报送情况"]
+        assert ws["A2"].value == "截至2022年7月8日"
         values = [c.value for c in ws[FIRST_ROW]]
         assert values[:4] == [1, "驿城区", 2, "已接收"]
         assert values[4] == datetime(2022, 7, 3, 9, 30)  # Asia/Shanghai
@@ -392,15 +441,17 @@ class TestCityWorkbookOnTheDemo:
         assert ws.cell(FIRST_ROW, 8).quotePrefix is True
         assert_no_formulas(path)
 
-    def test_unit_workbook_is_the_units_row_and_projects(self, tmp_path: Path) -> None:
-        """驿城区's own report: its row equals check_targets, its projects are all listed, dates
-        after June 30th are left out."""
-        path = export(tmp_path, "--month", "6", "--unit", "驿城区")
+    def test_unit_workbook_is_the_units_report_and_projects(self, tmp_path: Path) -> None:
+        """驿城区's May report: its row equals check_targets on May 31st, its frozen projects are
+        all listed, dates after May 31st are left out, and its record sheet carries its digest."""
+        path = export(tmp_path, "--month", "5", "--unit", "驿城区")
         assert_no_formulas(path)
         wb = load_workbook(path)
-        assert wb.sheetnames == ["进展情况", "阶段任务", "项目明细", "未开工项目", "报送情况"]
-        assert wb["进展情况"]["A1"].value == "驿城区城镇老旧小区改造进展情况月报（2022年6月）"
-        expected = next(u for u in check_targets("2022-06-30")["units"] if u["unit"] == "驿城区")
+        assert wb.sheetnames == [
+            "月报信息", "进展情况", "阶段任务", "项目明细", "未开工项目", "报送情况",
+        ]  # fmt: skip
+        assert wb["进展情况"]["A1"].value == "驿城区城镇老旧小区改造进展情况月报（2022年5月）"
+        expected = next(u for u in check_targets(MAY_END)["units"] if u["unit"] == "驿城区")
         row = sheet_rows(wb["进展情况"])["驿城区"]
         assert (
             row[COL["new_started"] - 1]
@@ -415,10 +466,16 @@ class TestCityWorkbookOnTheDemo:
         names = [r[1] for r in listed]
         unit_projects = Project.objects.filter(unit__name="驿城区")
         assert sorted(names) == sorted(unit_projects.values_list("name", flat=True))
-        completed = [r[6] for r in listed]
-        assert all(d is None or d <= datetime(2022, 6, 30) for d in completed)
-        assert any(d is not None for d in completed)
+        completed = [r[7] for r in listed]
+        assert all(d is None or d <= datetime(2022, 5, 31) for d in completed)
+        report = MonthlyReport.objects.get(unit__name="驿城区", month=5, state="received")
+        record = {r[0]: r[1] for r in wb["月报信息"].iter_rows(min_row=FIRST_ROW, values_only=True)}
+        assert record["月报摘要（SHA-256）"] == report.digest
+        assert (record["版本"], record["状态"]) == ("第1版", "市老旧办已接收")
 
+
+@pytest.mark.usefixtures("demo_without_reports")
+class TestAssessmentOnTheDemo:
     def test_assessment_workbook_shows_the_statuses(self, tmp_path: Path) -> None:
         """The assessment table lists every unit with its report counts and its milestones'
         statuses at the month's end. No report was filed: January to November are due by
@@ -434,6 +491,16 @@ class TestCityWorkbookOnTheDemo:
             assert [status_key(s) for s in row[8:12]] == [
                 m["status"] for m in unit["milestones"].values()
             ]
+
+
+@pytest.fixture(scope="class")
+def demo_without_reports(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The fixtures and the default demo without reports, for the class, rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", *FIXTURES, verbosity=0)
+        call_command("seed_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 # --- hand-built cases ---------------------------------------------------------------------------
@@ -485,22 +552,21 @@ def test_command_errors_are_chinese(
 def test_command_takes_a_division_code(programme: None, tmp_path: Path) -> None:
     """--unit accepts the unit's division code as check_start_criteria does."""
     path = export(tmp_path, "--month", "3", "--unit", "411702")
-    assert load_workbook(path)["进展情况"]["A1"].value.startswith("驿城区")
+    sheet = load_workbook(path)[f"进展情况·{workbooks.WORKING_COPY}"]
+    assert sheet["A1"].value.startswith("驿城区")
 
 
 # --- the pure writer at scale -------------------------------------------------------------------
 
 
-def synthetic_city(projects: int) -> workbooks.CityMonthly:
+def synthetic_city(projects: int) -> CityMonthly:
     """A city report with ``projects`` projects not started, as the writer takes it."""
-    columns = (
-        workbooks.MilestoneColumn("new_started_half", "6月底开工量达50%", date(2022, 6, 30)),
-    )
-    row = workbooks.ProgressRow(
+    columns = (MilestoneColumn("new_started_half", "6月底开工量达50%", date(2022, 6, 30)),)
+    row = ProgressRow(
         "驿城区", 4804, 2500, 520, 3363, 100, 29, 962, 962, 1000, Decimal("1.5"), 12, 30,
-        (workbooks.MilestoneCell("new_started_half", 2402, 2500, "已完成"),),
+        (MilestoneCell("new_started_half", 2402, 2500, "已完成"),),
     )  # fmt: skip
-    return workbooks.CityMonthly(
+    return CityMonthly(
         year=2022,
         month=6,
         as_of=date(2022, 6, 30),
@@ -509,15 +575,15 @@ def synthetic_city(projects: int) -> workbooks.CityMonthly:
         rows=(row,) * 11,
         unallocated=(),
         not_started=[
-            workbooks.NotStartedRow("驿城区", f"建设路{i}号院", 100, "居民同意、进场施工")
+            NotStartedRow("驿城区", f"建设路{i}号院", 100, "居民同意、进场施工")
             for i in range(projects)
         ],
-        timeliness=(),
+        timeliness=TimelinessTable(as_of=date(2022, 7, 8), rows=()),
         digest="0" * 64,
     )
 
 
-def peak_memory(data: workbooks.CityMonthly, path: Path) -> int:
+def peak_memory(data: CityMonthly, path: Path) -> int:
     tracemalloc.start()
     try:
         with path.open("wb") as out:

@@ -1,0 +1,39 @@
+"""The one digest of the portal: SHA-256 over canonical JSON. A monthly report's digest
+(``reports.report_digest``) and a workbook's digest are both taken with ``digest_of``, so the same
+figures always give the same digest, whichever database or page they came from."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+def plain(obj: Any) -> Any:
+    """``obj`` as JSON values: dataclasses as objects, Decimals as exact strings without trailing
+    zeros (so 1.5 and 1.5000 agree across databases), dates in ISO form. JSON values (a report's
+    stored figures) come back unchanged, so reports approved before this function existed keep
+    their digests."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, Decimal):
+        return format(obj.normalize(), "f")
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Mapping):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    return obj
+
+
+def canonical_json(obj: Any) -> str:
+    """One text for the same content: sorted keys, no spaces, Chinese kept as is."""
+    return json.dumps(plain(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_of(obj: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``obj``."""
+    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
