@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 # Bump when the generated data changes, so an old programme is not reused as if it were the new one
 # (a database holding an older version of the same programme is dropped and generated again).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,22 @@ def role_of(user: User) -> str:
 # --- figures ------------------------------------------------------------------------------------
 
 
-def report_figures(*, plan_year: PlanYear, unit: Unit, month: int) -> dict[str, Any]:
+def report_figures(
+    *,
+    plan_year: PlanYear,
+    unit: Unit,
+    month: int,
+    milestones: facts.MilestoneReport | None = None,
+) -> dict[str, Any]:
     """The unit's figures at the end of ``month`` from the project records, by the same rules and
     query as ``check_targets``: households and projects started and completed, carry-over progress,
-    investment of completed projects, and the new projects still lacking each start criterion."""
+    investment of completed projects, and the new projects still lacking each start criterion.
+    ``milestones`` is the month end's milestone report when the caller already has it (filing many
+    units' reports at once reads it once)."""
     as_of = report_period_end(year=plan_year.year, month=month)
-    report = facts.milestone_report(plan_year=plan_year, as_of=as_of)
+    report = milestones or facts.milestone_report(plan_year=plan_year, as_of=as_of)
+    if report.as_of != as_of:
+        raise ValueError(f"里程碑报告的日期 {report.as_of} 不是 {month} 月末")
     row = next(r for r in report.units if r.unit is not None and r.unit.id == unit.id)
     projects = Project.objects.filter(plan_year=plan_year, unit=unit)
     done = Q(completed_on__lte=as_of)
