@@ -376,7 +376,8 @@ def flags_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def assessment(request: HttpRequest) -> HttpResponse:
-    """The annual assessment (年度考核评价) as of today, or the date asked for."""
+    """The annual assessment (年度考核评价) as of the date asked for, else today within the plan
+    year's reporting period (a past year's: December's report due day)."""
     user = portal_user(request)
     if facts.unit_scope(user) is not None:
         raise PermissionDenied
@@ -385,7 +386,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
 
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    today = asked or facts.today_local()
+    today = reports.assessment_day(plan_year=plan_year, asked=asked)
     rows = reports.assessment(plan_year=plan_year, today=today)
     specs = facts.milestone_specs(plan_year=plan_year)
     return render(
@@ -452,14 +453,15 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
 
 @login_required
 def assessment_export(request: HttpRequest) -> HttpResponse:
-    """The annual assessment table as a workbook, as of the date asked for (default today)."""
+    """The annual assessment table as a workbook, on the same day as the page."""
     if facts.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
     from projects.views import AsOfForm
 
     form = AsOfForm(request.GET or None)
-    today = (form.cleaned_data.get("as_of") if form.is_valid() else None) or facts.today_local()
+    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
+    today = reports.assessment_day(plan_year=plan_year, asked=asked)
     # Headed with the day the counts are judged on; the milestones are clipped to the plan year.
     data = build.build_assessment(
         plan_year=plan_year,

@@ -616,6 +616,16 @@ class AssessmentRow:
     milestones: dict[str, MilestoneStatus]
 
 
+def assessment_day(*, plan_year: PlanYear, asked: date | None = None) -> date:
+    """The day the annual assessment is judged on: the day asked for, else today clipped to the
+    plan year's reporting period (1 January to December's report due day) — the dashboards'
+    default carried to the day the year's last report is settled."""
+    if asked is not None:
+        return asked
+    last_due = report_due(year=plan_year.year, month=12, due_day=plan_year.report_due_day)
+    return min(max(facts.today_local(), plan_year.year_start), last_due)
+
+
 def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
     """Per unit: reports due by ``today`` (outcome settled), valid on time, 迟报, 漏报, 错报
     (versions returned for wrong figures by ``today``, plus flags ruled 认定错报 by then), 瞒报

@@ -165,3 +165,21 @@ def test_overview_completion_share_is_the_one_the_milestone_judges(
     # 区县, 开工率 (2361 ÷ 4804 = 49.1 %), 完工率, 续建完成率 (no carry-over completed: 0.0 %).
     cells = re.findall(r"<td[^>]*>(.*?)</td>", yicheng_row.group(0))
     assert cells == ["驿城区", "49.1%", "70.2%", "0.0%"]
+
+
+def test_assessment_defaults_to_the_last_due_day_of_a_past_year(
+    plan_year: PlanYear, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today (2026) is past the 2022 reporting period, so the assessment defaults to December's
+    report due day, 2023-01-05 (the 5th of the next month); inside the period, to today; a date
+    asked for is kept."""
+    from reporting import reports
+
+    assert reports.assessment_day(plan_year=plan_year) == date(2023, 1, 5)
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2022, 7, 9))
+    assert reports.assessment_day(plan_year=plan_year) == date(2022, 7, 9)
+    asked = date(2023, 3, 1)
+    assert reports.assessment_day(plan_year=plan_year, asked=asked) == asked
+    monkeypatch.undo()
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    assert "2022年度考核评价（截至2023年1月5日）" in page(city, reverse("reporting:assessment"))
