@@ -642,7 +642,11 @@ def _write_projects(
             ):
                 if row.met_on != met_on:
                     shown[item.row.number].append(
-                        (CRITERION_COLUMNS[Criterion(criterion)], _shown(row.met_on), _shown(met_on))
+                        (
+                            CRITERION_COLUMNS[Criterion(criterion)],
+                            _shown(row.met_on),
+                            _shown(met_on),
+                        )
                     )
                 if row.no_structures != no_structures:
                     shown[item.row.number].append(
