@@ -591,6 +591,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
+            household = _writable_household_or_404(request, pk)  # the deletion was rolled back
             return render(
                 request,
                 "projects/household_confirm_delete.html",
