@@ -135,9 +135,19 @@ class ServiceImportResource(Resource):
                     ]
                 )
             else:
-                outcome.warnings += [
-                    RowError(0, "", line) for line in outcome.consequences.summary()
-                ]
+                shown = [RowError(0, "", line) for line in outcome.consequences.summary()]
+                if outcome.consequences.needs_confirmation:
+                    outcome.errors += [
+                        RowError(
+                            0,
+                            "",
+                            e.message + "（后台导入不能确认此类变化，请在住户导入页面"
+                            "或用命令 --allow-status-changes 导入）",
+                        )
+                        for e in shown
+                    ]
+                else:
+                    outcome.warnings += shown
         if raise_errors and outcome.errors:
             raise ValueError("；".join(str(e) for e in outcome.errors))
         return self.as_result(outcome, dataset, plan_year)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFIRM_LABEL = "我已知晓上述项目状态变化及受影响的已报送月报"
 
 
@@ -200,3 +202,29 @@ def test_household_form_checks_the_dwelling(
     page = text(client.post(reverse("household_edit", args=[household.pk]), data))
     assert message in page
     assert Household.objects.get(pk=household.pk).room == "110"
+
+
+def test_admin_import_refuses_a_status_change_it_cannot_confirm(
+    started: Project, plan_year: PlanYear, tmp_path: Path
+) -> None:
+    """The admin's import preview of the un-starting roster names the project and offers no confirm
+    (its screens have no confirmation checkbox); nothing is written."""
+    admin = UserFactory(role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True)
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    path = write_xlsx(tmp_path / "r.xlsx", HOUSEHOLD_HEADERS, roster(6))
+    response = client.post(
+        reverse("admin:projects_household_import"),
+        {
+            "resource": "0",
+            "format": "0",
+            "plan_year": plan_year.pk,
+            "import_file": SimpleUploadedFile("r.xlsx", path.read_bytes(), content_type=XLSX),
+        },
+    )
+    page = text(response)
+    assert "建设路1号院" in page and "后台导入不能确认此类变化" in page
+    assert "confirm_form" not in response.context
+    started.refresh_from_db()
+    assert started.started_on == date(2022, 4, 15)
