@@ -21,6 +21,7 @@ from projects.rules.reports import ReportState
 from projects.services import households_import, projects_import
 from reporting.models import MonthlyReport
 from tests.factories import UserFactory
+from tests.test_county_pages import project_post
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,21 @@ def test_admin_import_refuses_a_status_change_it_cannot_confirm(
     assert "confirm_form" not in response.context
     started.refresh_from_db()
     assert started.started_on == date(2022, 4, 15)
+
+
+def test_project_edit_completion_in_a_reported_month_needs_confirmation(
+    client: Client, started: Project, plan_year: PlanYear
+) -> None:
+    """A completion date of 2022-05-20 falls in the month of the received May report: the edit shows
+    完工日期 未达到 → 2022年5月20日 with that report and saves only when confirmed."""
+    url = reverse("project_edit", args=[started.pk])
+    data = project_post(started, completed_on="2022-05-20", contractor="驻马店某建设公司")
+    page = text(client.post(url, data))
+    assert "完工日期 未达到 → 2022年5月20日" in page and "2022年5月" in page
+    assert CONFIRM_LABEL in page
+    started.refresh_from_db()
+    assert started.completed_on is None
+    response = client.post(url, {**data, "confirm_status_changes": "1"})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    started.refresh_from_db()
+    assert started.completed_on == date(2022, 5, 20)
