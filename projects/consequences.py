@@ -79,7 +79,9 @@ class ProjectConsequence:
         return _status(self.changes, new=True)
 
     def __str__(self) -> str:
-        return f"{self.unit_name}{self.name}：" + "；".join(str(c) for c in self.changes)
+        status = self.status_old, self.status_new
+        shown = [f"{status[0]} → {status[1]}"] if all(status) and status[0] != status[1] else []
+        return f"{self.unit_name}{self.name}：" + "；".join(shown + [str(c) for c in self.changes])
 
 
 @dataclass(frozen=True)

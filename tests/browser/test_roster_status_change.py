@@ -89,7 +89,7 @@ def test_roster_preview_shows_the_status_change_and_needs_the_confirmation(
     ]
     assert v.page.locator("#import-changes .change-updated").count() == 2
     assert "改造方案意见：同意 → 不同意" in v.page.locator("#import-changes").inner_text()
-    v.capture("01-preview")
+    v.shot("01-preview")
 
     with v.page.expect_navigation():
         v.page.get_by_role("button", name="确认导入").click()

@@ -127,7 +127,8 @@ def test_unstarting_roster_is_refused_without_allow_status_changes(
     with pytest.raises(CommandError, match="--allow-status-changes"):
         call_command("import_households", changed)
     err = capsys.readouterr().err
-    assert "建设路1号院" in err and "开工日期 2022年4月15日 → 未达到" in err
+    assert "驿城区建设路1号院：已开工 → 未开工；" in err
+    assert "开工日期 2022年4月15日 → 未达到" in err
     assert "驿城区2022年5月信息月报（第1版）" in err
     project.refresh_from_db()
     assert project.started_on == date(2022, 4, 15)
