@@ -46,16 +46,22 @@ def unit_paperwork(
     """Every unit's paperwork on ``today`` (or only ``units``'), in four queries whatever the
     number of projects."""
     unit_ids = None if units is None else [u.pk for u in units]
+    # Judged on ``today`` (a page's date): a plan submitted or finalised later was not there yet.
     plans = {
         p.unit_id: p.submitted_on
-        for p in _of_units(ImplementationPlan.objects.filter(plan_year=plan_year), unit_ids).only(
-            "unit_id", "submitted_on"
-        )
+        for p in _of_units(
+            ImplementationPlan.objects.filter(plan_year=plan_year, submitted_on__lte=today),
+            unit_ids,
+        ).only("unit_id", "submitted_on")
     }
     projects = _of_units(Project.objects.filter(plan_year=plan_year), unit_ids)
     missing = dict(
         projects.filter(kind=ProjectKind.NEW)
-        .filter(Q(renovation_plan__isnull=True) | Q(renovation_plan__final=False))
+        .filter(
+            Q(renovation_plan__isnull=True)
+            | Q(renovation_plan__final=False)
+            | Q(renovation_plan__finalized_on__gt=today)
+        )
         .values("unit_id")
         .annotate(n=Count("id"))
         .order_by()

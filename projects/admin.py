@@ -1,8 +1,9 @@
 """The admin (管理后台): every model of the programme, the city check page and the Excel imports.
 
 Computed facts (consent and start dates, milestone statuses, missing criteria) come from selectors and
-the rules, computed once per page, never per row; every save that can move a start date ends with
-``services.projects_refresh_start``.
+the rules, computed once per page, never per row. Targets, projects, criteria and households are
+written only by the services (the portal's pages and the imports here), so the admin shows them
+read-only (PortalWritesAdmin); a new consent share recomputes every start date.
 """
 
 from collections.abc import Callable, Iterable
@@ -15,9 +16,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -52,8 +52,7 @@ from .resources import (
     WorkbookXLSX,
 )
 from .rules.milestones import STATUS_LABELS, MilestoneResult
-from .rules.project_checks import household_count_problem
-from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus, agrees
+from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
 
 
 def status_badge(result: MilestoneResult) -> str:
@@ -96,6 +95,65 @@ class UnitScopedAdmin(admin.ModelAdmin):
         elif unit_id is not None and db_field.name == "project":
             kwargs["queryset"] = Project.objects.filter(unit_id=unit_id).select_related("unit")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- one write path -----------------------------------------------------------------------------
+
+
+class PortalWritesAdmin(admin.ModelAdmin):
+    """A model written only through the portal's services (SPEC §6, one write path): the admin shows
+    it read-only — no add, change, delete or bulk action — and points to the page that writes it,
+    where the version check, the 情况说明 for warnings, the reason for targets and the start dates
+    are kept. ``portal_hint`` says where that is."""
+
+    portal_hint = ""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def portal_url(self, obj: Any) -> str:
+        """The portal page that writes ``obj`` (or the list of them when ``obj`` is None)."""
+        raise NotImplementedError
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        # simple-history's "revert to this version" page saves its form on POST whatever the
+        # change permission says: no write from here either, only the view.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
+
+    @admin.display(description="修改入口")
+    def portal_link(self, obj: Any) -> str:
+        return format_html('<a href="{}">在门户页面查看和修改</a>', self.portal_url(obj))
+
+    def _hint(self, request: HttpRequest, obj: Any = None) -> None:
+        messages.info(
+            request,
+            format_html('{}<a href="{}">{}</a>', self.portal_hint, self.portal_url(obj), "前往"),
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if request.method == "GET":
+            self._hint(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET":
+            self._hint(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 # --- start of work ------------------------------------------------------------------------------
@@ -329,17 +387,29 @@ class PlanYearAdmin(SimpleHistoryAdmin):
             )
 
 
-class UnitTargetAdmin(SimpleHistoryAdmin):
-    """The annex targets; the city office fills in the figures the source lost, with history."""
+class TargetsInPortalAdmin(PortalWritesAdmin):
+    """Targets are kept on the city office's target page (reporting/targets.py): a reason for every
+    change and the targets' rules checked there, so the admin only shows them."""
 
-    list_display = ("plan_year", "unit", "new_starts", "completions", "carryover")
-    list_editable = ("new_starts", "completions", "carryover")
+    portal_hint = "目标须在“目标维护”页面修改（须填写调整原因并通过目标校核）。"
+
+    def portal_url(self, obj: Any) -> str:
+        return reverse("reporting:targets")
+
+
+class UnitTargetAdmin(TargetsInPortalAdmin, SimpleHistoryAdmin):
+    """The annex targets, with their history; changed on the target page, with a reason."""
+
+    list_display = ("plan_year", "unit", "new_starts", "completions", "carryover", "portal_link")
     list_filter = ("plan_year",)
     list_select_related = ("plan_year", "unit")
 
 
-class UnassignedCarryoverAdmin(SimpleHistoryAdmin):
-    list_display = ("plan_year", "households", "source_note", "assigned_unit", "assigned_at")
+class UnassignedCarryoverAdmin(TargetsInPortalAdmin, SimpleHistoryAdmin):
+    """Carry-over households not yet given to a unit; assigned on the target page, with a reason."""
+
+    list_display = ("plan_year", "households", "source_note", "assigned_unit", "assigned_at",
+                    "portal_link")  # fmt: skip
     list_filter = ("plan_year",)
     list_select_related = ("plan_year",)
 
@@ -373,7 +443,12 @@ class ServiceImportAdmin(ImportMixin):
     template_kind = ""
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        # The import writes through the services, so it asks the model's own permissions, not
+        # the admin's (which are read-only for these models).
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}") and (
+            request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        )
 
     def get_import_form_initial(self, request: HttpRequest) -> dict[str, Any]:
         plan_year = selectors.plan_year_latest()
@@ -431,57 +506,23 @@ class ServiceImportAdmin(ImportMixin):
         )
 
 
-class StartCriterionInlineFormSet(BaseInlineFormSet):
-    """Refuses criteria (and project fields) that would put the start after the completion date."""
-
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        criteria: dict[str, StartCriterion] = {}
-        for form in self.forms:
-            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
-                continue
-            criteria[form.instance.criterion] = form.instance
-        problems = services.project_date_problems(self.instance, criteria=criteria)
-        if problems:
-            raise ValidationError(list(problems))
-
-
 class StartCriterionInline(admin.StackedInline):
+    """The project's criteria as recorded; recorded on the portal's criterion pages."""
+
     model = StartCriterion
-    formset = StartCriterionInlineFormSet
     extra = 0
     fields = ("criterion", "met_on", "no_structures", "confirmed_by", "evidence", "note",
               "recorded_by", "recorded_at")  # fmt: skip
-    readonly_fields = ("recorded_by", "recorded_at")
+    readonly_fields = fields
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-PROJECT_FORM_FIELDS = (
-    "plan_year", "unit", "kind", "name", "address", "buildings", "households", "floor_area",
-    "investment", "fund_central", "fund_provincial", "fund_city", "fund_county", "fund_social",
-    "fund_credit", "fund_residents", "contents", "hazards", "linked_tags", "management_mode",
-    "construction_unit", "supervising_unit", "responsible_person", "responsible_phone",
-    "contractor", "completed_on", "accepted_on",
-)  # fmt: skip
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-
-class ProjectAdminForm(forms.ModelForm):
-    class Meta:
-        model = Project
-        fields = PROJECT_FORM_FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        households = cleaned.get("households")
-        if self.instance.pk and households:
-            problem = household_count_problem(
-                records=self.instance.household_records.count(), households=households
-            )
-            if problem:
-                self.add_error("households", problem)
-        return cleaned
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class StartedFilter(admin.SimpleListFilter):
@@ -519,10 +560,13 @@ class ServiceImportExportAdmin(ServiceImportAdmin, ExportMixin):
         return [self.export_resource_class]
 
 
-class ProjectAdmin(ServiceImportExportAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
-    """Projects; the consent and start dates are computed by the start rule, never typed."""
+class ProjectAdmin(
+    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
+):
+    """Projects, read-only: edited on the portal's project page (version check, 情况说明 for
+    warnings, start date recomputed) or imported here through the same service."""
 
-    form = ProjectAdminForm
+    portal_hint = "项目须在门户的项目页面修改（含版本校验、提示情况说明和开工日期重算）。"
     resource_classes = [ProjectImportResource]
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     template_kind = "projects"
@@ -533,6 +577,7 @@ class ProjectAdmin(ServiceImportExportAdmin, UnitScopedAdmin, SimpleHistoryAdmin
     list_select_related = ("unit", "plan_year")
     search_fields = ("name",)
     readonly_fields = (
+        "portal_link",
         "checks",
         "consent_met_on",
         "started_on",
@@ -541,7 +586,7 @@ class ProjectAdmin(ServiceImportExportAdmin, UnitScopedAdmin, SimpleHistoryAdmin
         "updated_at",
     )
     fieldsets = (
-        ("检查提示", {"fields": ("checks",)}),
+        ("检查提示", {"fields": ("portal_link", "checks")}),
         (None, {"fields": ("plan_year", "unit", "kind", "name", "address", "buildings",
                            "households", "floor_area")}),
         ("资金概算（万元）", {"fields": ("investment", "fund_central", "fund_provincial", "fund_city",
@@ -580,135 +625,41 @@ class ProjectAdmin(ServiceImportExportAdmin, UnitScopedAdmin, SimpleHistoryAdmin
             return "—"
         return "、".join(CRITERION_SHORT_LABELS[key] for key in status.missing) or "无"
 
-    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for instance in formset.save(commit=False):
-            if isinstance(instance, StartCriterion):
-                instance.recorded_by = acting_user(request)
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        services.projects_refresh_start(project_ids=[form.instance.pk], user=acting_user(request))
+    def portal_url(self, obj: Any) -> str:
+        if obj is None:
+            return reverse("project_list")
+        return reverse("project_detail", args=[obj.pk])
 
 
-class StartCriterionAdminForm(forms.ModelForm):
-    class Meta:
-        model = StartCriterion
-        fields = ("project", "criterion", "met_on", "no_structures", "confirmed_by", "evidence",
-                  "note")  # fmt: skip
+class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+    """Start criteria 2–5, read-only: recorded on the portal's criterion page (future dates and the
+    dates' order refused, evidence checked, the project's start date recomputed)."""
 
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        project = cleaned.get("project")
-        if project is None or not cleaned.get("criterion") or self.errors:
-            return cleaned
-        # The form's instance is updated only after clean(): judge an unsaved copy of the answer.
-        edited = StartCriterion(
-            project=project,
-            criterion=cleaned["criterion"],
-            met_on=cleaned.get("met_on"),
-            no_structures=bool(cleaned.get("no_structures")),
-            confirmed_by=cleaned.get("confirmed_by") or "",
-        )
-        criteria = selectors.criteria_by_project(project_ids=[project.pk]).get(project.pk, {})
-        criteria = {k: v for k, v in criteria.items() if v.pk != self.instance.pk}
-        criteria[edited.criterion] = edited
-        for problem in services.project_date_problems(project, criteria=criteria):
-            self.add_error(None, problem)
-        return cleaned
-
-
-class RecomputesStartAdmin(admin.ModelAdmin):
-    """For records a project's start depends on (criteria, households): every save and delete
-    recomputes the start dates of the projects concerned, through the one start rule."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        old_project_id = form.initial.get("project") if change else None
-        super().save_model(request, obj, form, change)
-        ids = {i for i in (obj.project_id, old_project_id) if i is not None}
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        project_id = obj.project_id
-        super().delete_model(request, obj)
-        services.projects_refresh_start(project_ids=[project_id], user=acting_user(request))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        ids = set(queryset.values_list("project_id", flat=True))
-        super().delete_queryset(request, queryset)
-        services.projects_refresh_start(project_ids=ids, user=acting_user(request))
-
-
-class StartCriterionAdmin(RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
-    """Start criteria 2–5; saving or deleting one recomputes the project's start date."""
-
-    form = StartCriterionAdminForm
+    portal_hint = "开工条件须在门户的项目页面逐项填写（含日期校验和开工日期重算）。"
     unit_path = "project__unit"
     list_display = ("project", "criterion", "met_on", "no_structures", "confirmed_by",
-                    "recorded_by", "recorded_at")  # fmt: skip
+                    "recorded_by", "recorded_at", "portal_link")  # fmt: skip
     list_filter = ("criterion", "project__unit")
     list_select_related = ("project__unit", "recorded_by")
     search_fields = ("project__name",)
-    autocomplete_fields = ("project",)
-    readonly_fields = ("recorded_by", "recorded_at")
+    readonly_fields = ("portal_link",)
 
-    def save_model(
-        self, request: HttpRequest, obj: StartCriterion, form: Any, change: bool
-    ) -> None:
-        obj.recorded_by = acting_user(request)
-        super().save_model(request, obj, form, change)
+    def portal_url(self, obj: Any) -> str:
+        if obj is None:
+            return reverse("project_list")
+        return reverse("project_detail", args=[obj.project_id])
 
 
 # --- households -------------------------------------------------------------------------------
 
 
-class HouseholdAdminForm(forms.ModelForm):
-    class Meta:
-        model = Household
-        fields = ("project", "building", "entrance", "room", "head_name", "phone", "plan_opinion",
-                  "management_opinion", "answered_on")  # fmt: skip
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        project = cleaned.get("project")
-        if project is None or self.errors:
-            return cleaned
-        others = project.household_records.exclude(pk=self.instance.pk)
-        problem = household_count_problem(records=others.count() + 1, households=project.households)
-        if problem:
-            self.add_error("project", problem)
-        agree_dates = list(
-            selectors.agreeing_households()
-            .filter(project=project)
-            .exclude(pk=self.instance.pk)
-            .values_list("answered_on", flat=True)
-        )
-        if agrees(
-            plan_opinion=cleaned.get("plan_opinion") or "",
-            management_opinion=cleaned.get("management_opinion") or "",
-        ):
-            agree_dates.append(cleaned.get("answered_on"))
-        for message in services.project_date_problems(project, agree_dates=agree_dates):
-            self.add_error(None, message)
-        return cleaned
-
-
 class HouseholdAdmin(
-    ServiceImportExportAdmin, RecomputesStartAdmin, UnitScopedAdmin, SimpleHistoryAdmin
+    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
 ):
-    """Household answers; names and phones are masked in the list and not searchable."""
+    """Household answers, read-only (names and phones masked in the list and not searchable): edited
+    on the portal's roster pages or imported here, through the same services."""
 
-    form = HouseholdAdminForm
+    portal_hint = "住户须在门户的住户名册页面修改（含户数、日期校验和开工日期重算）。"
     resource_classes = [HouseholdImportResource]
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     export_resource_class = HouseholdExportResource
@@ -719,7 +670,15 @@ class HouseholdAdmin(
     list_filter = ("project__unit", "plan_opinion", "management_opinion")
     list_select_related = ("project__unit",)
     search_fields = ("building", "room")
-    autocomplete_fields = ("project",)
+    # Names and phones stay masked here too: the portal's household page shows them, and logs it.
+    fields = ("portal_link", "project", "building", "entrance", "room", "masked_head_name",
+              "masked_phone", "plan_opinion", "management_opinion", "answered_on")  # fmt: skip
+    readonly_fields = ("portal_link", "masked_head_name", "masked_phone")
+
+    def portal_url(self, obj: Any) -> str:
+        if obj is None:
+            return reverse("project_list")
+        return reverse("household_list", args=[obj.project_id])
 
     @admin.display(description="户主姓名")
     def masked_head_name(self, household: Household) -> str:

@@ -27,6 +27,7 @@ from .rules.dwellings import building_problem, entrance_problem, room_problem
 from .rules.project_checks import PIPELINES
 from .rules.start import EVIDENCED_CRITERIA
 from .selectors import PROJECT_STATUSES
+from .services import KEEP_MINE, KEEP_THEIRS
 from .uploads import EvidenceField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -57,6 +58,9 @@ class ProjectForm(forms.ModelForm):
     """Every field of SPEC §4 a person types; the start and consent dates are computed, never typed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The version the person first opened: after a conflict, saving again writes only what they
+    # changed since then (services.project_merge).
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     contents = TermsField(LIST_FIELDS["contents"], label=_("改造内容"))
     contents_other = forms.CharField(
         label=_("其他改造内容"), required=False, help_text=_("多项用顿号或逗号分隔")
@@ -91,6 +95,7 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance: Project = self.instance
         self.fields["version"].initial = instance.version
+        self.fields["base_version"].initial = instance.version
         if instance.pk is None:
             self.fields["kind"].initial = ProjectKind.NEW
         for name, terms in LIST_FIELDS.items():
@@ -104,6 +109,7 @@ class ProjectForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             "version",
+            "base_version",
             Fieldset(
                 _("基本信息"),
                 Row(Column("kind", css_class="col-md-3"), Column("name", css_class="col-md-9")),
@@ -187,6 +193,16 @@ class ProjectForm(forms.ModelForm):
         """The cleaned fields as the project services take them."""
         names = [*self.Meta.fields, *LIST_FIELDS]
         return {name: self.cleaned_data[name] for name in names}
+
+    def keep_choices(self) -> dict[str, str]:
+        """Per field both people changed, whose value the person chose to keep (keep_<field> =
+        theirs or mine), as project_update takes it."""
+        names = [*self.Meta.fields, *LIST_FIELDS]
+        return {
+            name: choice
+            for name in names
+            if (choice := self.data.get(f"keep_{name}")) in (KEEP_THEIRS, KEEP_MINE)
+        }
 
 
 class ProjectFilterForm(forms.Form):

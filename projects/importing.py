@@ -23,7 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .choices import Opinion, ProjectKind
 from .rules.dwellings import building_problem, entrance_problem, room_problem
-from .rules.recorded_dates import date_after_today_problem
+from .rules.project_checks import future_date_problem
 
 PROJECT_HEADERS: tuple[str, ...] = (
     "区县", "项目类型", "小区名称", "地址", "楼栋数", "户数", "建筑面积(㎡)", "总投资(万元)",
@@ -218,7 +218,7 @@ class SheetRow:
     def past_day(self, column: str, *, today: date) -> date | None:
         """A date that has happened: one after ``today`` is an error under its column."""
         day = self.day(column)
-        problem = date_after_today_problem(day=day, today=today)
+        problem = future_date_problem(label=column.removesuffix("日期"), on=day, today=today)
         if problem:
             self.error(column, problem)
             return None

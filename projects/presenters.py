@@ -1,5 +1,6 @@
 """Plain, stable representations of the rules' answers, for commands (``--json``) and exports."""
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -118,3 +119,16 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def project_as_of(project: Project, as_of: date | None) -> Project:
+    """The project as it stood on ``as_of`` for a list's progress column: a copy (never saved)
+    without the dates recorded for later days; the project itself when no day is asked."""
+    if as_of is None:
+        return project
+    shown = copy.copy(project)
+    for field in ("consent_met_on", "started_on", "completed_on", "accepted_on"):
+        day = getattr(shown, field)
+        if day is not None and day > as_of:
+            setattr(shown, field, None)
+    return shown

@@ -52,6 +52,12 @@ def clip_to_year(*, plan_year: PlanYear, day: date) -> date:
     return min(max(day, plan_year.year_start), plan_year.year_end)
 
 
+def page_date(*, plan_year: PlanYear, asked: date | None = None) -> date:
+    """The one day a dashboard page is judged on (its 截至 heading): the day asked for, else today,
+    clipped to the plan year — so a past year's pages default to its last day."""
+    return clip_to_year(plan_year=plan_year, day=asked or today_local())
+
+
 # --- milestones -------------------------------------------------------------------------------
 
 
@@ -367,9 +373,7 @@ def milestone_report_for_today(
     plan_year = PlanYear.objects.filter(year=year).first() if year else plan_year_latest()
     if plan_year is None:
         return None
-    return milestone_report(
-        plan_year=plan_year, as_of=clip_to_year(plan_year=plan_year, day=as_of or today_local())
-    )
+    return milestone_report(plan_year=plan_year, as_of=page_date(plan_year=plan_year, asked=as_of))
 
 
 # --- start of work ----------------------------------------------------------------------------
@@ -593,18 +597,33 @@ PROJECT_STATUSES: dict[str, str] = {
     "started": "已开工未完工",
     "completed": "已完工未验收",
     "accepted": "已验收移交",
+    "not_completed": "未完工",
     "carryover_open": "续建未完工",
 }
 
 
-def _criterion_missing(key: str) -> Q:
-    """Projects where criterion ``key`` does not hold (the start rule's conditions, as a filter; a
-    test checks it against rules.start on the demo data)."""
+def reached(day: date | None, as_of: date | None) -> bool:
+    """A recorded date has been reached on ``as_of`` (on any day when ``as_of`` is None)."""
+    return day is not None and (as_of is None or day <= as_of)
+
+
+def _not_reached(field: str, as_of: date | None) -> Q:
+    """``field`` (a date) not reached on ``as_of``: empty, or later than that day."""
+    empty = Q(**{f"{field}__isnull": True})
+    return empty if as_of is None else empty | Q(**{f"{field}__gt": as_of})
+
+
+def _criterion_missing(key: str, as_of: date | None = None) -> Q:
+    """Projects where criterion ``key`` does not hold (on ``as_of`` when given: its date not yet
+    reached) — the start rule's conditions as a filter; a test checks it against rules.start on the
+    demo data."""
     if key == "consent":
-        return Q(consent_met_on__isnull=True)
+        return _not_reached("consent_met_on", as_of)
     recorded = StartCriterion.objects.filter(
         project=OuterRef("pk"), criterion=key, met_on__isnull=False
     )
+    if as_of is not None:
+        recorded = recorded.filter(met_on__lte=as_of)
     if key == Criterion.STRUCTURES_CLEARED:
         recorded = recorded.filter(Q(no_structures=False) | ~Q(confirmed_by=""))
     missing = Q(~Exists(recorded))
@@ -620,28 +639,36 @@ def project_search(
     kind: str = "",
     status: str = "",
     missing: str = "",
+    as_of: date | None = None,
 ) -> QuerySet[Project]:
     """The project list filtered by kind, progress, a criterion still open, and a search of the
-    name, address and contractor, in the list's order. Nothing is counted per row here: a city's
-    list of tens of thousands of projects is paged, and a page counts its own (start_statuses)."""
+    name, address and contractor, in the list's order; progress and criteria as they stood on
+    ``as_of`` when given (a dashboard's date), else as recorded. Nothing is counted per row here: a
+    city's list of tens of thousands of projects is paged, and a page counts its own
+    (start_statuses)."""
     if q:
         projects = projects.filter(
             Q(name__icontains=q) | Q(address__icontains=q) | Q(contractor__icontains=q)
         )
     if kind:
         projects = projects.filter(kind=kind)
+    started, completed, accepted = (
+        ~_not_reached(f, as_of) for f in ("started_on", "completed_on", "accepted_on")
+    )
     if status == "not_started":
-        projects = projects.filter(kind=ProjectKind.NEW, started_on__isnull=True)
+        projects = projects.filter(Q(kind=ProjectKind.NEW) & ~started)
     elif status == "started":
-        projects = projects.filter(started_on__isnull=False, completed_on__isnull=True)
+        projects = projects.filter(started & ~completed)
     elif status == "completed":
-        projects = projects.filter(completed_on__isnull=False, accepted_on__isnull=True)
+        projects = projects.filter(completed & ~accepted)
     elif status == "accepted":
-        projects = projects.filter(accepted_on__isnull=False)
+        projects = projects.filter(accepted)
+    elif status == "not_completed":
+        projects = projects.filter(~completed)
     elif status == "carryover_open":
-        projects = projects.filter(kind=ProjectKind.CARRYOVER, completed_on__isnull=True)
+        projects = projects.filter(Q(kind=ProjectKind.CARRYOVER) & ~completed)
     if missing:
-        projects = projects.filter(Q(kind=ProjectKind.NEW) & _criterion_missing(missing))
+        projects = projects.filter(Q(kind=ProjectKind.NEW) & _criterion_missing(missing, as_of))
     return projects.order_by("unit__sort_order", "name", "id")
 
 
@@ -690,16 +717,18 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
             projects=Project.objects.filter(plan_year=plan_year, unit=unit)
         ).select_related("unit", "plan_year")
     )
+    # The blockers are judged on the page's date; the warnings are about the records as they are.
     statuses = start_statuses(projects=projects)
+    on_day = start_statuses(projects=projects, as_of=as_of)
     records = household_records_by_project(project_ids=[p.id for p in projects])
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
     warnings = []
     for project in projects:
         status = statuses[project.id]
-        if project.kind == ProjectKind.NEW and not status.started:
-            if len(status.missing) == 1:
-                lacking_one[status.missing[0]] += 1
+        if project.kind == ProjectKind.NEW and not on_day[project.id].started:
+            if len(on_day[project.id].missing) == 1:
+                lacking_one[on_day[project.id].missing[0]] += 1
             else:
                 lacking_more += 1
         unverified += any(c.met and not c.verified for c in status.criteria[1:])
@@ -713,13 +742,15 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
             warnings.append((project, lines))
     new = [p for p in projects if p.kind == ProjectKind.NEW]
     blockers = Blockers(
-        not_started=sum(1 for p in new if not statuses[p.id].started),
+        not_started=sum(1 for p in new if not on_day[p.id].started),
         lacking_one=dict(lacking_one),
         lacking_more=lacking_more,
         unverified=unverified,
-        not_completed=sum(1 for p in new if p.completed_on is None),
+        not_completed=sum(1 for p in new if not reached(p.completed_on, as_of)),
         carryover_open=sum(
-            1 for p in projects if p.kind == ProjectKind.CARRYOVER and p.completed_on is None
+            1
+            for p in projects
+            if p.kind == ProjectKind.CARRYOVER and not reached(p.completed_on, as_of)
         ),
     )
     return UnitHome(row, report.as_of, report.specs, blockers, warnings, len(projects))

@@ -52,6 +52,8 @@ from .presenters import mask_name, mask_phone
 from .rules.project_checks import (
     Problem,
     date_order_problems,
+    future_date_problem,
+    future_date_problems,
     household_count_problem,
 )
 from .rules.start import StartStatus, agrees, start_status
@@ -1179,9 +1181,11 @@ def project_check(
     criteria: dict[str, StartCriterion] | None = None,
     agree_dates: Sequence[date | None] | None = None,
     records: int | None = None,
+    today: date | None = None,
 ) -> ProjectCheck:
     """Check ``project`` with its unsaved changes against its stored (or the given) criteria,
-    agreeing households' answer dates and household record count."""
+    agreeing households' answer dates and household record count; its completion and acceptance
+    dates must not lie after ``today`` (the local date unless given)."""
     ids = [project.pk] if project.pk else []
     if criteria is None:
         criteria = selectors.criteria_by_project(project_ids=ids).get(project.pk, {})
@@ -1204,6 +1208,13 @@ def project_check(
             accepted_on=project.accepted_on,
             criteria_dates=selectors.criteria_dates(criteria),
         )
+    )
+    errors += future_date_problems(
+        dates={
+            "completed_on": ("完工", project.completed_on),
+            "accepted_on": ("验收移交", project.accepted_on),
+        },
+        today=today or timezone.localdate(),
     )
     too_many = household_count_problem(records=records, households=project.households or 0)
     if too_many:
@@ -1281,6 +1292,82 @@ def project_conflict(*, project_id: int, since_version: int) -> Conflict:
     )
 
 
+KEEP_THEIRS = "theirs"
+KEEP_MINE = "mine"
+
+
+@dataclass(frozen=True)
+class FieldClash:
+    """A field both people changed, to different values, since the version the user started from."""
+
+    name: str
+    label: str
+    base: str
+    theirs: str
+    mine: str
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A user's edit laid over the project as it is now: ``values`` to save (theirs where only they
+    changed a field, the user's where only the user did, the chosen one where both did) and the
+    ``clashes`` still waiting for a choice."""
+
+    values: dict[str, Any]
+    clashes: tuple[FieldClash, ...]
+
+
+class MergeChoiceNeeded(Exception):
+    """Both people changed the same fields: the user must say, per field, which value to keep."""
+
+    def __init__(self, clashes: tuple[FieldClash, ...]) -> None:
+        super().__init__("请选择保留对方的值还是使用您的值")
+        self.clashes = clashes
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as stored: empty text and None alike, lists (改造内容 etc.) whatever their order."""
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return bool(a == b)
+
+
+def project_merge(
+    *, project: Project, base_version: int, mine: dict[str, Any], keep: dict[str, str] | None = None
+) -> Merge:
+    """Lay ``mine`` (the user's form, opened at ``base_version``) over ``project`` as stored now, field
+    by field against the base version's values in the project's history: a field the user left as it
+    was keeps the current value, so another person's change is never reverted; a field both changed
+    to different values takes ``keep[name]`` (KEEP_THEIRS or KEEP_MINE) or is a clash."""
+    keep = keep or {}
+    base = (
+        Project.history.filter(id=project.pk, version=base_version)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    values: dict[str, Any] = {}
+    clashes = []
+    for name, my_value in mine.items():
+        current = getattr(project, name)
+        # Without the base in the history every difference is treated as a clash: asked, not guessed.
+        base_value = getattr(base, name) if base is not None else current
+        if base is not None and _same(my_value, base_value):
+            values[name] = current  # not changed by this user: whatever is stored now stays
+        elif _same(my_value, current) or (base is not None and _same(current, base_value)):
+            values[name] = my_value
+        elif keep.get(name) in (KEEP_THEIRS, KEEP_MINE):
+            values[name] = my_value if keep[name] == KEEP_MINE else current
+        else:
+            label = str(getattr(Project._meta.get_field(name), "verbose_name", name))
+            clashes.append(
+                FieldClash(name, label, _shown(base_value), _shown(current), _shown(my_value))
+            )
+            values[name] = my_value
+    return Merge(values, tuple(clashes))
+
+
 @transaction.atomic
 def project_create(
     *, plan_year: PlanYear, unit: Unit, user: User | None, data: dict[str, Any]
@@ -1303,10 +1390,16 @@ def project_update(
     expected_version: int,
     user: User | None,
     data: dict[str, Any],
+    base_version: int | None = None,
+    keep: dict[str, str] | None = None,
     allow_status_changes: bool = False,
 ) -> Project:
-    """Save the form's fields over the project, unless someone saved it since the user opened it at
-    ``expected_version``: then nothing is written and StaleEdit says what they changed."""
+    """Save the form's fields over the project, unless someone saved it since the user's form was
+    last shown at ``expected_version``: then nothing is written and StaleEdit says what they changed.
+
+    After such a conflict the form is saved again with the version it was first opened at
+    (``base_version``): only the fields this user changed since then are written (project_merge),
+    and where both changed a field ``keep`` says whose value stays, else MergeChoiceNeeded."""
     claimed = Project.objects.filter(pk=project_id, version=expected_version).update(
         version=expected_version + 1
     )
@@ -1315,7 +1408,13 @@ def project_update(
     project = Project.objects.select_related("plan_year", "unit").get(pk=project_id)
     _require_writable(user, project.unit_id)
     before = project_dates(projects=[project.id])
-    for name, value in _editable(data).items():
+    values = _editable(data)
+    if base_version is not None and base_version != expected_version:
+        merge = project_merge(project=project, base_version=base_version, mine=values, keep=keep)
+        if merge.clashes:
+            raise MergeChoiceNeeded(merge.clashes)
+        values = merge.values
+    for name, value in values.items():
         setattr(project, name, value)
     _validate(project)
     project._history_user = user  # type: ignore[attr-defined]
@@ -1381,6 +1480,15 @@ def _lock_project(project: Project) -> Project:
     )
 
 
+def _check_answered_on(household: Household) -> None:
+    """A household's answer (its agreement) is dated on a day that has happened."""
+    problem = future_date_problem(
+        label="表态", on=household.answered_on, today=timezone.localdate()
+    )
+    if problem:
+        raise ValidationError({"answered_on": problem})
+
+
 @transaction.atomic
 def household_create(
     *,
@@ -1395,6 +1503,7 @@ def household_create(
     _require_writable(user, project.unit_id)
     before = project_dates(projects=[project.id])
     household = Household(project=project, **data)
+    _check_answered_on(household)
     household.full_clean()
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
@@ -1418,6 +1527,7 @@ def household_update(
     household = Household.objects.get(pk=household.pk)
     for name, value in data.items():
         setattr(household, name, value)
+    _check_answered_on(household)
     household.full_clean()
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
@@ -1460,6 +1570,11 @@ def criterion_record(
     project = _lock_project(project)
     _require_writable(user, project.unit_id)
     before = project_dates(projects=[project.id])
+    problem = future_date_problem(
+        label=str(Criterion(criterion).label), on=met_on, today=timezone.localdate()
+    )
+    if problem:
+        raise ValidationError({"met_on": problem})
     if contractor is not None and contractor != project.contractor:
         project.contractor = contractor
         project.version += 1

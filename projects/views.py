@@ -31,7 +31,7 @@ from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES, template_workbook_bytes
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
-from .presenters import mask_name, mask_phone
+from .presenters import mask_name, mask_phone, project_as_of
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .uploads import stored_file_response
 
@@ -108,15 +108,15 @@ def home(request: HttpRequest) -> HttpResponse:
     plan_year = selectors.plan_year_latest()
     scope = selectors.unit_scope(user)
     if scope is not None and plan_year is not None and user.unit is not None:
-        day = selectors.clip_to_year(plan_year=plan_year, day=as_of or selectors.today_local())
+        day = selectors.page_date(plan_year=plan_year, asked=as_of)
         page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
         from paperwork.inspections import overdue_rectifications
         from paperwork.selectors import paperwork_rows
 
-        today = selectors.today_local()
+        # Every panel is judged on the page's date, as its heading says.
         paperwork = next(
             row
-            for row in paperwork_rows(plan_year=plan_year, today=today)
+            for row in paperwork_rows(plan_year=plan_year, today=day, units=[user.unit])
             if row.unit.id == user.unit.id
         )
         return render(
@@ -135,7 +135,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "may_write": selectors.user_may_write(user, user.unit.id),
                 "paperwork": paperwork,
                 "overdue_findings": overdue_rectifications(
-                    plan_year=plan_year, today=today, unit=user.unit
+                    plan_year=plan_year, today=day, unit=user.unit
                 ),
             },
         )
@@ -165,16 +165,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
+    # A dashboard's link carries its date: progress and criteria are then those of that day.
+    day_form = AsOfForm(request.GET or None)
+    asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
+    as_of = None if asked is None else selectors.page_date(plan_year=plan_year, asked=asked)
     projects = selectors.project_search(
         projects=selectors.projects_visible(user=user).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),
         kind=criteria.get("kind") or "",
         status=criteria.get("status") or "",
         missing=criteria.get("missing") or "",
+        as_of=as_of,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = selectors.start_statuses(projects=list(page.object_list))
-    rows = [(p, statuses[p.id]) for p in page.object_list]
+    statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
+    rows = [(project_as_of(p, as_of), statuses[p.id]) for p in page.object_list]
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -185,6 +190,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": urlencode(query),
             "plan_year": plan_year,
+            "as_of": as_of,
+            "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,
         },
@@ -269,18 +276,25 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit a project; a save over someone else's newer save is refused and shows what they changed."""
+    """Edit a project. A save over someone else's newer save is refused and shows what they changed;
+    the form then holds both people's changes, and saving again writes only this person's (asking,
+    field by field, whose value to keep where both changed the same field)."""
     project = _writable_project_or_404(request, pk)
     form = ProjectForm(request.POST or None, instance=project)
     conflict = None
     consequences: Consequences | None = None
+    clashes: tuple[services.FieldClash, ...] = ()
+    keep = form.keep_choices()
     warnings = services.project_check(project).warnings
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data.get("version") or 0
+        base = form.cleaned_data.get("base_version") or expected
         try:
             saved = services.project_update(
                 project_id=project.pk,
                 expected_version=expected,
+                base_version=base,
+                keep=keep,
                 user=portal_user(request),
                 data=form.service_data(),
                 allow_status_changes=_status_changes_confirmed(request),
@@ -289,11 +303,13 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             consequences = refused.consequences
         except services.StaleEdit as stale:
             conflict = stale.conflict
-            # The user's input stays in the form; saving again now knowingly replaces their change.
-            data = request.POST.copy()
-            data["version"] = str(conflict.version)
-            form = ProjectForm(data, instance=Project.objects.get(pk=project.pk))
-            form.is_valid()
+            form, clashes = _merged_form(
+                project.pk, base_version=base, version=conflict.version, mine=form.service_data()
+            )
+            warnings = services.project_check(form.instance).warnings
+        except services.MergeChoiceNeeded as asked:
+            clashes = asked.clashes
+            form.add_error(None, _("您和对方修改了同一字段，请逐项选择保留哪个值后再保存"))
         except ValidationError as error:
             _apply_errors(form, error)
             warnings = _pending_warnings(form)
@@ -307,11 +323,26 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "warnings": warnings,
             "conflict": conflict,
+            "clashes": [(clash, keep.get(clash.name)) for clash in clashes],
             "title": _("编辑改造项目"),
             "project": project,
             "consequences": consequences,
         },
     )
+
+
+def _merged_form(
+    pk: int, *, base_version: int, version: int, mine: dict[str, Any]
+) -> tuple[ProjectForm, tuple[services.FieldClash, ...]]:
+    """The edit form after a conflict: the project as stored now with this person's changes laid
+    over it (their value shown where both changed a field, until they choose), to be saved from
+    ``version`` with the original ``base_version``."""
+    current = Project.objects.select_related("plan_year", "unit").get(pk=pk)
+    merge = services.project_merge(project=current, base_version=base_version, mine=mine)
+    for name, value in merge.values.items():
+        setattr(current, name, value)
+    current.version = version
+    return ProjectForm(instance=current, initial={"base_version": base_version}), merge.clashes
 
 
 @login_required

@@ -95,6 +95,7 @@ class MonthlyReport(models.Model):
     return_reason = models.TextField(_("退回原因"), blank=True)
     wrong_figures = models.BooleanField(_("数据错误（错报）"), default=False)
     withdraw_reason = models.TextField(_("撤回审核原因"), blank=True)
+    send_back_reason = models.TextField(_("退回修改原因"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -129,25 +130,42 @@ class MonthlyReport(models.Model):
 
 
 class FlagKind(models.TextChoices):
+    # Raised before a fall was named inside the discrepancy of the report that differs from the
+    # records (projects.rules.reports.report_discrepancies); kept for those flags.
     FELL = "fell", _("累计数低于此前报告")
     DIFFERS = "differs", _("与项目记录不符")
 
 
 class Ruling(models.TextChoices):
     OPEN = "open", _("待认定")
-    UPHELD = "upheld", _("认定瞒报/错报")
+    CONCEALED = "concealed", _("认定瞒报")
+    WRONG = "wrong", _("认定错报")
     DISMISSED = "dismissed", _("不予认定")
+    # Set by the check, not by a person: the version is no longer the valid one (returned, its
+    # approval withdrawn), or the records agree with the report again.
+    LAPSED = "lapsed", _("已失效")
+
+
+# The rulings the city office makes on an open flag.
+CITY_RULINGS = (Ruling.CONCEALED, Ruling.WRONG, Ruling.DISMISSED)
 
 
 class ReportFlag(models.Model):
-    """A suspected 瞒报/错报 raised automatically on a valid report, for the city office to rule on."""
+    """A suspected 瞒报/错报 raised automatically on the valid version of a month, for the city office
+    to rule on. One discrepancy is one flag: it is identified by its report, kind and figure, and a
+    later check updates the open flag's detail instead of raising another."""
 
     report = models.ForeignKey(
         MonthlyReport, verbose_name=_("信息月报"), on_delete=models.CASCADE, related_name="flags"
     )
     kind = models.CharField(_("疑点类型"), max_length=10, choices=FlagKind.choices)
+    figure = models.CharField(_("数据项"), max_length=32, blank=True)
     detail = models.TextField(_("疑点说明"))
+    # The projects whose records differ from the report: [{"project_id", "name", "reported",
+    # "records", "text"}]; None when the report froze no project list (approved before it did).
+    projects = models.JSONField(_("涉及项目"), null=True, blank=True, default=list)
     raised_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("最近更新"), null=True, blank=True)
     ruling = models.CharField(
         _("认定结果"), max_length=10, choices=Ruling.choices, default=Ruling.OPEN
     )
@@ -163,12 +181,17 @@ class ReportFlag(models.Model):
         verbose_name_plural = _("月报疑点")
         ordering = ["-raised_at"]
         constraints = [
-            models.UniqueConstraint(fields=["report", "kind", "detail"], name="flag_unique"),
+            models.UniqueConstraint(
+                fields=["report", "kind", "figure"],
+                condition=Q(ruling="open"),
+                name="flag_one_open_per_figure",
+            ),
             models.CheckConstraint(
                 name="flag_ruling_has_reason",
                 condition=Q(ruling=Ruling.OPEN)
                 | (~Q(ruling_reason="") & Q(ruled_at__isnull=False)),
             ),
+            models.CheckConstraint(name="flag_ruling_valid", condition=Q(ruling__in=Ruling.values)),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from projects.views import plan_year_or_404, portal_user
 from . import reports
 from .exports import build, workbooks
 from .exports.workflow import assessment_counts, timeliness_rows
-from .models import MonthlyReport, ReportFlag, Ruling
+from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
 
 
 def _units(user: User) -> Any:
@@ -67,6 +67,13 @@ class WithdrawForm(ReasonForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = gettext_lazy("撤回审核的原因")
         self.fields["reason"].error_messages["required"] = gettext_lazy("请填写撤回审核的原因")
+
+
+class SendBackForm(ReasonForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = gettext_lazy("退回修改的原因（填报员将看到）")
+        self.fields["reason"].error_messages["required"] = gettext_lazy("请填写退回修改的原因")
 
 
 class ReturnForm(ReasonForm):
@@ -122,6 +129,9 @@ def _forms_for(actions: tuple[Action, ...], data: Any = None, files: Any = None)
     return {
         "notes": NotesForm(data) if Action.SUBMIT in actions else None,
         "approve": ApproveForm(data, files) if Action.APPROVE in actions else None,
+        "send_back": SendBackForm(data, prefix="send_back")
+        if Action.SEND_BACK in actions
+        else None,
         "withdraw": WithdrawForm(data, prefix="withdraw") if Action.WITHDRAW in actions else None,
         "return": ReturnForm(data, prefix="return") if Action.RETURN in actions else None,
     }
@@ -227,6 +237,11 @@ def report_act(request: HttpRequest, pk: int) -> HttpResponse:
             if not form.is_valid():
                 return _refused(request, report, form)
             reports.report_approve(report=report, stamp=form.cleaned_data["stamp"], user=user)
+        elif action == Action.SEND_BACK:
+            form = forms_["send_back"]
+            if not form.is_valid():
+                return _refused(request, report, form)
+            reports.report_send_back(report=report, reason=form.cleaned_data["reason"], user=user)
         elif action == Action.WITHDRAW:
             form = forms_["withdraw"]
             if not form.is_valid():
@@ -258,6 +273,7 @@ ACTION_LABELS = {
     Action.RECEIVE: gettext_lazy("接收"),
     Action.RETURN: gettext_lazy("退回"),
     Action.CORRECT: gettext_lazy("更正（新建版本）"),
+    Action.SEND_BACK: gettext_lazy("退回填报员修改"),
 }
 
 
@@ -292,50 +308,69 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     flags = (
         ReportFlag.objects.filter(report__plan_year=plan_year, report__unit__in=_units(user))
-        .select_related("report__unit", "ruled_by")
-        .order_by("ruling", "-raised_at")
+        .select_related("report__unit", "report__plan_year", "ruled_by")
+        .order_by(Case(When(ruling=Ruling.OPEN, then=0), default=1), "-raised_at", "-id")
     )
     return render(
         request,
         "reporting/flags.html",
-        {"flags": flags, "may_rule": reports.role_of(user) == "city", "form": ReasonForm()},
+        {
+            "flags": flags,
+            "may_rule": reports.role_of(user) == "city",
+            "open": Ruling.OPEN,
+            "lapsed": Ruling.LAPSED,
+        },
     )
+
+
+RULING_DONE = {
+    Ruling.CONCEALED: gettext_lazy("已认定瞒报"),
+    Ruling.WRONG: gettext_lazy("已认定错报"),
+    Ruling.DISMISSED: gettext_lazy("已不予认定"),
+}
 
 
 @require_POST
 @login_required
 def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
-    """The city office's ruling on one flag (upheld or dismissed, with a reason)."""
+    """The city office's ruling on one flag (认定瞒报, 认定错报 or 不予认定, with a reason)."""
     user = portal_user(request)
     if reports.role_of(user) != "city":
         raise PermissionDenied(_("只有市老旧办可以认定疑点"))
     flag = get_object_or_404(ReportFlag, pk=pk)
+    ruling = request.POST.get("ruling", "")
+    if ruling not in CITY_RULINGS:
+        messages.error(request, _("请选择认定结果"))
+        return redirect("reporting:flags")
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写认定理由"))
         return redirect("reporting:flags")
     try:
-        reports.flag_rule(
-            flag=flag,
-            upheld=request.POST.get("ruling") == Ruling.UPHELD,
-            reason=form.cleaned_data["reason"],
-            user=user,
-        )
+        reports.flag_rule(flag=flag, ruling=ruling, reason=form.cleaned_data["reason"], user=user)
     except reports.ReportConflict as conflict:
         messages.error(request, str(conflict))
     else:
-        messages.success(request, _("已认定"))
+        messages.success(request, RULING_DONE[Ruling(ruling)])
     return redirect("reporting:flags")
 
 
 @require_POST
 @login_required
 def flags_check(request: HttpRequest) -> HttpResponse:
-    """The city office checks every valid report against the records now."""
+    """The city office checks every month's valid report against the records now."""
     if reports.role_of(portal_user(request)) != "city":
         raise PermissionDenied
-    new = reports.flags_check(plan_year=plan_year_or_404())
-    messages.info(request, _("发现 %(n)d 个新疑点") % {"n": len(new)})
+    check = reports.flags_check(plan_year=plan_year_or_404())
+    messages.info(
+        request,
+        _("发现 %(raised)d 个新疑点，更新 %(updated)d 个，失效 %(lapsed)d 个")
+        % {
+            "raised": len(check.raised),
+            "updated": len(check.updated),
+            "lapsed": len(check.lapsed),
+        },
+    )
     return redirect("reporting:flags")
 
 

@@ -3,12 +3,12 @@ role and state through projects.rules.reports, each recording who, when and (whe
 
 Draft → submitted (clerk) → approved with the stamped scan (leader: the figures are frozen with a
 SHA-256 digest) → received or returned with a reason (city office); a returned version stays as it
-is and its correction is a new version. A leader may withdraw an approval until the city receives it.
+is and its correction is a new version. A leader may send a submitted draft back to the clerk with a
+reason, and withdraw an approval until the city receives it.
 """
 
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,15 +30,15 @@ from projects.rules.reports import (
     Action,
     ReportState,
     Timeliness,
-    figures_differ,
-    figures_fell,
+    projects_differ,
+    report_discrepancies,
     report_due,
     report_period_end,
     timeliness,
 )
 from projects.rules.start import CRITERIA
 
-from .models import FlagKind, MonthlyReport, ReportFlag, Ruling
+from .models import CITY_RULINGS, FlagKind, MonthlyReport, ReportFlag, Ruling
 
 VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED)
 
@@ -280,7 +280,8 @@ def report_approve(
     report.withdraw_reason = ""
     report.digest = report_digest(report)
     _save(report, user)
-    flags_check(plan_year=report.plan_year, reports=[report])
+    # The unit's earlier months too: a record changed since they were approved shows now.
+    flags_check(plan_year=report.plan_year, units=[report.unit])
     return report
 
 
@@ -297,6 +298,21 @@ def report_withdraw(*, report: MonthlyReport, reason: str, user: User) -> Monthl
     report.digest = ""
     report.stamp = ""
     _save(report, user, reason=f"撤回审核：{reason}")
+    _flags_lapse(report, reason=f"第{report.version}版已撤回审核，不再是有效月报")
+    return report
+
+
+@transaction.atomic
+def report_send_back(*, report: MonthlyReport, reason: str, user: User) -> MonthlyReport:
+    """The leader sends a submitted draft back to the clerk with a reason, without a stamp; the
+    version is a draft again and the clerk sees the reason on it."""
+    reason = _required(reason, "reason", "请填写退回修改的原因")
+    _require(user, report, Action.SEND_BACK)
+    report = _locked(report, Action.SEND_BACK)
+    report.state = ReportState.DRAFT
+    report.send_back_reason = reason
+    report.submitted_at = report.submitted_by = None
+    _save(report, user, reason=f"退回修改：{reason}")
     return report
 
 
@@ -331,6 +347,7 @@ def report_return(
     report.returned_at, report.returned_by = at or timezone.now(), user
     report.return_reason, report.wrong_figures = reason, wrong_figures
     _save(report, user, reason=f"退回：{reason}")
+    _flags_lapse(report, reason=f"第{report.version}版已被市老旧办退回，不再是有效月报")
     return report
 
 
@@ -391,65 +408,147 @@ def valid_versions(
     return result
 
 
-def valid_reports(*, plan_year: PlanYear) -> list[MonthlyReport]:
-    return list(
-        MonthlyReport.objects.filter(plan_year=plan_year, state__in=VALID_STATES)
-        .select_related("unit", "plan_year")
-        .order_by("unit__sort_order", "month", "version")
-    )
+@dataclass(frozen=True)
+class FlagCheck:
+    """What one check changed: flags raised, open flags whose detail or projects changed, and open
+    flags that lapsed (their version is no longer valid, or the records agree again)."""
+
+    raised: list[ReportFlag]
+    updated: list[ReportFlag]
+    lapsed: list[ReportFlag]
+
+    def __bool__(self) -> bool:
+        return bool(self.raised or self.updated or self.lapsed)
 
 
-def flags_check(
-    *, plan_year: PlanYear, reports: Sequence[MonthlyReport] | None = None
-) -> list[ReportFlag]:
-    """Raise a flag on each valid report whose cumulative figures fall below an earlier month's
-    valid report, or differ from the project records at its month end (recomputed now). Flags
-    already raised are not raised again. Returns the new flags."""
-    every = valid_reports(plan_year=plan_year)
-    checked = every if reports is None else [r for r in every if r.pk in {x.pk for x in reports}]
-    by_unit: dict[int, list[MonthlyReport]] = defaultdict(list)
-    for r in every:
-        by_unit[r.unit_id].append(r)
-    records: dict[tuple[int, int], dict[str, Any]] = {}
-    new_flags = []
-    for report in checked:
-        earlier = [r for r in by_unit[report.unit_id] if r.month < report.month]
-        if earlier:
-            previous = max(earlier, key=lambda r: (r.month, r.version))
-            for detail in figures_fell(
-                earlier=previous.figures, later=report.figures, earlier_month=previous.month
-            ):
-                new_flags.append(ReportFlag(report=report, kind=FlagKind.FELL, detail=detail))
-        key = (report.unit_id, report.month)
-        if key not in records:
-            records[key] = report_figures(plan_year=plan_year, unit=report.unit, month=report.month)
-        for detail in figures_differ(reported=report.figures, records=records[key]):
-            new_flags.append(ReportFlag(report=report, kind=FlagKind.DIFFERS, detail=detail))
-    created = []
-    for flag in new_flags:
-        if not ReportFlag.objects.filter(
-            report=flag.report, kind=flag.kind, detail=flag.detail
-        ).exists():
-            flag.save()
-            created.append(flag)
-    return created
+def _flag_save(flag: ReportFlag, reason: str) -> None:
+    flag._change_reason = reason[:100]  # type: ignore[attr-defined]
+    flag.full_clean(validate_constraints=False)  # the database holds the one-open-flag rule
+    flag.save()
+
+
+def _flag_projects(
+    report: MonthlyReport, records: dict[str, Any], figure: str
+) -> list[dict[str, Any]] | None:
+    """The projects behind a discrepancy, or None when the report froze no project list."""
+    if "projects" not in report.figures:
+        return None
+    return [
+        {
+            "project_id": c.project_id,
+            "name": c.name,
+            "reported": c.reported,
+            "records": c.records,
+            "text": c.text,
+        }
+        for c in projects_differ(
+            reported=report.figures["projects"], records=records["projects"], figure=figure
+        )
+    ]
+
+
+def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
+    """Close the open flags of a version that is no longer the valid one: the assessment counts
+    flags on valid versions only, and the correction, once approved, is checked afresh."""
+    lapsed = []
+    for flag in ReportFlag.objects.select_for_update().filter(report=report, ruling=Ruling.OPEN):
+        flag.ruling, flag.ruling_reason, flag.ruled_at = Ruling.LAPSED, reason, timezone.now()
+        _flag_save(flag, reason)
+        lapsed.append(flag)
+    return lapsed
 
 
 @transaction.atomic
-def flag_rule(*, flag: ReportFlag, upheld: bool, reason: str, user: User) -> ReportFlag:
-    """The city office rules on a flag: upheld (counts as 瞒报 in the assessment) or dismissed,
-    always with a reason."""
+def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> FlagCheck:
+    """Check the valid version of each month (of ``units``, default all) against the project
+    records at its month end, recomputed now. One discrepancy is one flag, identified by (report,
+    kind, figure): an open flag is updated, never duplicated, however often the records move
+    between checks; a discrepancy already ruled on with the same detail is not raised again; an
+    open flag whose figure agrees again, or whose version is no longer valid, lapses."""
+    valid = valid_versions(plan_year=plan_year, units=units)
+    # The valid versions' rows, locked in one order before their flags are read: of two checks at
+    # once, the second waits and then finds the first one's flags open, so it updates them.
+    list(
+        MonthlyReport.objects.select_for_update()
+        .filter(pk__in=[r.pk for r in valid.values()])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    flags = ReportFlag.objects.select_for_update().filter(report__plan_year=plan_year)
+    if units is not None:
+        flags = flags.filter(report__unit__in=units)
+    open_flags: dict[tuple[int, str, str], ReportFlag] = {}
+    ruled: set[tuple[int, str, str, str]] = set()
+    for flag in flags.select_related("report"):
+        if flag.ruling == Ruling.OPEN:
+            open_flags[(flag.report_id, flag.kind, flag.figure)] = flag
+        elif flag.ruling in CITY_RULINGS:  # a lapsed flag settles nothing
+            ruled.add((flag.report_id, flag.kind, flag.figure, flag.detail))
+    valid_ids = {r.pk for r in valid.values()}
+    result = FlagCheck([], [], [])
+    previous: dict[int, MonthlyReport] = {}
+    for (unit_id, _month), report in sorted(valid.items()):
+        earlier = previous.get(unit_id)
+        previous[unit_id] = report
+        records = report_figures(plan_year=plan_year, unit=report.unit, month=report.month)
+        for found in report_discrepancies(
+            reported=report.figures,
+            records=records,
+            earlier=earlier.figures if earlier is not None else None,
+            earlier_month=earlier.month if earlier is not None else None,
+        ):
+            key = (report.pk, str(FlagKind.DIFFERS), found.figure)
+            projects = _flag_projects(report, records, found.figure)
+            if key in open_flags:
+                flag = open_flags.pop(key)
+                if (flag.detail, flag.projects) != (found.detail, projects):
+                    flag.detail, flag.projects = found.detail, projects
+                    flag.updated_at = timezone.now()
+                    _flag_save(flag, "重新核对：差异有变化")
+                    result.updated.append(flag)
+            elif (*key, found.detail) not in ruled:
+                flag = ReportFlag(
+                    report=report,
+                    kind=FlagKind.DIFFERS,
+                    figure=found.figure,
+                    detail=found.detail,
+                    projects=projects,
+                )
+                _flag_save(flag, "核对发现")
+                result.raised.append(flag)
+    for flag in open_flags.values():
+        valid_now = flag.report_id in valid_ids
+        flag.ruling, flag.ruled_at = Ruling.LAPSED, timezone.now()
+        flag.ruling_reason = (
+            "项目记录已与报告一致"
+            if valid_now and flag.kind == FlagKind.DIFFERS
+            else "累计数下降改由与项目记录的比对核对"
+            if valid_now
+            else f"第{flag.report.version}版已不是有效月报"
+        )
+        _flag_save(flag, flag.ruling_reason)
+        result.lapsed.append(flag)
+    return result
+
+
+@transaction.atomic
+def flag_rule(*, flag: ReportFlag, ruling: str, reason: str, user: User) -> ReportFlag:
+    """The city office rules on an open flag: 认定瞒报 (counts as 瞒报), 认定错报 (counts as 错报)
+    or 不予认定, always with a reason. Only a flag on the month's valid version is ruled on."""
     if role_of(user) != Role.CITY:
         raise PermissionDenied("只有市老旧办可以认定疑点")
+    if ruling not in CITY_RULINGS:
+        raise ValidationError({"ruling": "认定结果须为认定瞒报、认定错报或不予认定"})
     reason = _required(reason, "reason", "请填写认定理由")
-    flag = ReportFlag.objects.select_for_update().get(pk=flag.pk)
+    flag = ReportFlag.objects.select_for_update().select_related("report").get(pk=flag.pk)
     if flag.ruling != Ruling.OPEN:
-        raise ReportConflict("该疑点已认定")
-    flag.ruling = Ruling.UPHELD if upheld else Ruling.DISMISSED
+        raise ReportConflict("该疑点已认定或已失效")
+    if flag.report.state not in RECORD_STATES:
+        raise ReportConflict("该疑点所在版本已不是有效月报")
+    flag.ruling = Ruling(ruling)
     flag.ruling_reason, flag.ruled_by, flag.ruled_at = reason, user, timezone.now()
     flag._history_user = user  # type: ignore[attr-defined]
-    flag.full_clean()
-    flag.save()
+    _flag_save(flag, f"{flag.get_ruling_display()}：{reason}")
     return flag
 
 
@@ -511,7 +610,8 @@ class AssessmentRow:
 
 def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
     """Per unit: reports due by ``today`` (outcome settled), valid on time, 迟报, 漏报, 错报
-    (returned for wrong figures by ``today``), 瞒报/错报 flags upheld by ``today``, and the milestone
+    (versions returned for wrong figures by ``today``, plus flags ruled 认定错报 by then), 瞒报
+    (flags ruled 认定瞒报 by ``today``), rulings counted on valid versions only, and the milestone
     results on ``today`` (clipped to the year).
     A fixed number of queries whatever the number of reports."""
     valid_on = valid_on_by_month(plan_year=plan_year)
@@ -526,15 +626,20 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
         .order_by()
         .values_list("unit_id", "n")
     )
-    concealed = dict(
-        ReportFlag.objects.filter(
-            report__plan_year=plan_year, ruling=Ruling.UPHELD, ruled_at__lt=day_end
+    # Rulings count while their version is the valid one (a returned version's rulings give way
+    # to the return, which counts 错报 itself when it was for wrong figures).
+    ruled: dict[int, dict[str, int]] = {
+        r["report__unit_id"]: {"concealed": r["concealed"], "wrong": r["wrong"]}
+        for r in ReportFlag.objects.filter(
+            report__plan_year=plan_year, report__state__in=RECORD_STATES, ruled_at__lt=day_end
         )
         .values("report__unit_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            concealed=Count("id", filter=Q(ruling=Ruling.CONCEALED)),
+            wrong=Count("id", filter=Q(ruling=Ruling.WRONG)),
+        )
         .order_by()
-        .values_list("report__unit_id", "n")
-    )
+    }
     report = facts.milestone_report(
         plan_year=plan_year, as_of=facts.clip_to_year(plan_year=plan_year, day=today)
     )
@@ -557,8 +662,8 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
                 on_time=sum(m.timeliness == Timeliness.ON_TIME for m in months),
                 late=sum(m.timeliness == Timeliness.LATE for m in months),
                 missing=sum(m.timeliness == Timeliness.MISSING for m in months),
-                wrong=wrong.get(row.unit.id, 0),
-                concealed=concealed.get(row.unit.id, 0),
+                wrong=wrong.get(row.unit.id, 0) + ruled.get(row.unit.id, {}).get("wrong", 0),
+                concealed=ruled.get(row.unit.id, {}).get("concealed", 0),
                 milestones={k: r.status for k, r in row.milestones.items()},
             )
         )

@@ -24,13 +24,12 @@ class Shares:
     started: int | None
     completed: int | None
     carryover: int | None
-    completed_of_new: int | None
 
 
 def row_shares(row: facts.MilestoneRow) -> Shares:
-    """Started households of the new-start target, completed of the completion target, carry-over
-    completed of the carry-over target, and completed of the new-start target (the 70 % line), on
-    the row's date."""
+    """Started households of the new-start target (开工率), completed of the completion target (完工率,
+    the share the completion milestone judges), carry-over completed of the carry-over target
+    (续建完成率), on the row's date."""
     t, f = row.targets, row.today
     return Shares(
         started=None
@@ -42,9 +41,6 @@ def row_shares(row: facts.MilestoneRow) -> Shares:
         carryover=None
         if t.carryover is None
         else percent_tenths(actual=f.carryover_completed, target=t.carryover),
-        completed_of_new=None
-        if t.new_starts is None
-        else percent_tenths(actual=f.new_completed, target=t.new_starts),
     )
 
 

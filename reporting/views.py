@@ -31,7 +31,7 @@ def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
     """The date asked for (截至日期), else today, clipped to the plan year."""
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    return facts.clip_to_year(plan_year=plan_year, day=asked or facts.today_local())
+    return facts.page_date(plan_year=plan_year, asked=asked)
 
 
 def _reads_city(user: User) -> bool:
@@ -111,8 +111,16 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     as_of = _as_of(request, plan_year)
     overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
     report = overview.report
-    half = next((s for s in report.specs if s.key == MilestoneKey.NEW_STARTED_HALF), None)
-    start_threshold = 50 if half is None or as_of <= half.due else 100
+    # Each share is drawn against the line of the milestone that judges it, as the plan year sets it.
+    specs = {s.key: s for s in report.specs}
+    half = specs.get(MilestoneKey.NEW_STARTED_HALF)
+    started_spec = half if half is not None and as_of <= half.due else None
+    started_spec = started_spec or specs.get(MilestoneKey.NEW_ALL_STARTED)
+    start_threshold = started_spec.percent if started_spec is not None else 100
+    completion_spec = specs.get(MilestoneKey.NEW_COMPLETED_70)
+    completion_threshold = completion_spec.percent if completion_spec is not None else 100
+    carryover_spec = specs.get(MilestoneKey.CARRYOVER_COMPLETED)
+    carryover_threshold = carryover_spec.percent if carryover_spec is not None else 100
     # A city's eleven units (or a province's 160) are one page; a national programme's thousands
     # are paged, the city row and the charts of the whole on every page.
     page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
@@ -122,15 +130,13 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         categories=[r.row.label for r in rows],
         measures=[
             charts.ShareMeasure(
-                _("开工户数占新开工目标"), start_threshold, tuple(r.shares.started for r in rows)
+                _("开工率"), start_threshold, tuple(r.shares.started for r in rows)
             ),
             charts.ShareMeasure(
-                _("完工户数占新开工目标"),
-                plan_year.completion_percent,
-                tuple(r.shares.completed_of_new for r in rows),
+                _("完工率"), completion_threshold, tuple(r.shares.completed for r in rows)
             ),
             charts.ShareMeasure(
-                _("续建完工户数占续建目标"), 100, tuple(r.shares.carryover for r in rows)
+                _("续建完成率"), carryover_threshold, tuple(r.shares.carryover for r in rows)
             ),
         ],
     )
@@ -153,10 +159,13 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         ),
         "share_chart": share_chart,
         "start_threshold": start_threshold,
+        "completion_threshold": completion_threshold,
+        "carryover_threshold": carryover_threshold,
         "links": _reads_city(user),
+        # Judged on the page's date, like every other panel under its 截至 heading.
         "paperwork": paperwork_rows(
             plan_year=plan_year,
-            today=facts.today_local(),
+            today=as_of,
             units=[r.row.unit for r in rows if r.row.unit is not None],
         ),
         "tags": LINKED_TAGS,

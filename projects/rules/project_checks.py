@@ -108,3 +108,33 @@ def household_count_problem(*, records: int, households: int) -> str | None:
     if records > households:
         return f"住户记录 {records} 户超过项目户数 {households} 户"
     return None
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def future_date_problem(*, label: str, on: date | None, today: date) -> str | None:
+    """A recorded date is a fact, not a plan (SPEC §4): a date after ``today`` is refused, with a
+    message naming the field (``label``, e.g. 设计公示) and both dates.
+
+    >>> future_date_problem(label="设计公示", on=date(2030, 4, 2), today=date(2026, 12, 7))
+    '设计公示日期 2030年4月2日 晚于今天（2026年12月7日）：只能填写已经发生的日期'
+    >>> future_date_problem(label="完工", on=date(2026, 12, 7), today=date(2026, 12, 7)) is None
+    True
+    """
+    if on is None or on <= today:
+        return None
+    return f"{label}日期 {_cn_date(on)} 晚于今天（{_cn_date(today)}）：只能填写已经发生的日期"
+
+
+def future_date_problems(
+    *, dates: Mapping[str, tuple[str, date | None]], today: date
+) -> tuple[Problem, ...]:
+    """Every date after ``today`` among ``dates`` (field name → (label, date)), each under its field."""
+    problems = []
+    for name, (label, on) in dates.items():
+        message = future_date_problem(label=label, on=on, today=today)
+        if message:
+            problems.append(Problem(name, message))
+    return tuple(problems)

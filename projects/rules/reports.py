@@ -1,10 +1,11 @@
 """Monthly information reports (SPEC §5): who may move a report from which state to which, when a
 report is due and whether it arrived on time, and which figures make a report suspect."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class ReportState(StrEnum):
@@ -22,6 +23,7 @@ class Action(StrEnum):
     RECEIVE = "receive"
     RETURN = "return"
     CORRECT = "correct"
+    SEND_BACK = "send_back"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ UNIT_ROLES = frozenset({"clerk", "leader"})
 TRANSITIONS: dict[Action, Transition] = {
     Action.SUBMIT: Transition(ReportState.DRAFT, ReportState.SUBMITTED, UNIT_ROLES),
     Action.APPROVE: Transition(ReportState.SUBMITTED, ReportState.APPROVED, frozenset({"leader"})),
+    # The leader sends a submitted draft back to the clerk with a reason, without a stamp.
+    Action.SEND_BACK: Transition(ReportState.SUBMITTED, ReportState.DRAFT, frozenset({"leader"})),
     # Withdrawing an approval sends the version back to its draft, before the city receives it.
     Action.WITHDRAW: Transition(ReportState.APPROVED, ReportState.DRAFT, frozenset({"leader"})),
     Action.RECEIVE: Transition(ReportState.APPROVED, ReportState.RECEIVED, frozenset({"city"})),
@@ -104,22 +108,150 @@ CUMULATIVE_FIGURES: dict[str, str] = {
 }
 
 
-def figures_fell(
-    *, earlier: Mapping[str, int], later: Mapping[str, int], earlier_month: int
-) -> tuple[str, ...]:
-    """Cumulative figures of a later valid report below an earlier valid report's (suspected
-    瞒报/错报)."""
-    return tuple(
-        f"{label} {later[key]} 低于{earlier_month}月报告的 {earlier[key]}"
-        for key, label in CUMULATIVE_FIGURES.items()
-        if key in earlier and key in later and later[key] < earlier[key]
-    )
+# The same figures as they name a project's share in the flags: "开工户数 −320".
+FIGURE_SHORT_LABELS: dict[str, str] = {
+    "new_started": "开工户数",
+    "new_completed": "完工户数",
+    "carryover_completed": "续建项目完工户数",
+    "projects_started": "开工项目数",
+    "projects_completed": "完工项目数",
+}
 
 
-def figures_differ(*, reported: Mapping[str, int], records: Mapping[str, int]) -> tuple[str, ...]:
-    """Figures of a valid report that differ from the project records at the same date."""
-    return tuple(
-        f"{label}：报告 {reported[key]}，项目记录 {records[key]}"
-        for key, label in CUMULATIVE_FIGURES.items()
-        if key in reported and key in records and reported[key] != records[key]
+@dataclass(frozen=True)
+class Discrepancy:
+    """One cumulative figure of a valid report that differs from the project records at its month
+    end, with the previous valid report's figure when this one is below it."""
+
+    figure: str
+    reported: int
+    records: int
+    earlier: int | None = None
+    earlier_month: int | None = None
+
+    @property
+    def detail(self) -> str:
+        """新开工项目累计开工户数：报告 0，项目记录 100（低于5月报告的 100）"""
+        text = f"{CUMULATIVE_FIGURES[self.figure]}：报告 {self.reported}，项目记录 {self.records}"
+        if self.earlier is not None:
+            text += f"（低于{self.earlier_month}月报告的 {self.earlier}）"
+        return text
+
+
+def report_discrepancies(
+    *,
+    reported: Mapping[str, Any],
+    records: Mapping[str, Any],
+    earlier: Mapping[str, Any] | None = None,
+    earlier_month: int | None = None,
+) -> tuple[Discrepancy, ...]:
+    """The cumulative figures of a valid report that differ from the records at the same month end
+    (suspected 瞒报/错报), each one discrepancy.
+
+    A figure below the previous valid report's is named in its discrepancy but is not one of its
+    own: the records give cumulative figures that never fall, so whenever a later report is below
+    an earlier one, one of the two differs from the records, and that report carries the flag (for
+    a start removed after May was reported, May's report, not June's, which matches the records).
+    """
+    found = []
+    for key in CUMULATIVE_FIGURES:
+        if key not in reported or key not in records or reported[key] == records[key]:
+            continue
+        fell = earlier is not None and key in earlier and reported[key] < earlier[key]
+        found.append(
+            Discrepancy(
+                figure=key,
+                reported=int(reported[key]),
+                records=int(records[key]),
+                earlier=int(earlier[key]) if fell and earlier is not None else None,
+                earlier_month=earlier_month if fell else None,
+            )
+        )
+    return tuple(found)
+
+
+def project_share(project: Mapping[str, Any] | None, figure: str) -> int:
+    """What one project, as a report freezes it (kind, households, the dates reached by month end),
+    adds to a cumulative figure; nothing when the project is absent."""
+    if project is None:
+        return 0
+    new = project.get("kind") == "new"
+    households = int(project.get("households") or 0)
+    started = new and project.get("started_on") is not None
+    completed = project.get("completed_on") is not None
+    return {
+        "new_started": households if started else 0,
+        "new_completed": households if new and completed else 0,
+        "carryover_completed": households if not new and completed else 0,
+        "projects_started": 1 if started else 0,
+        "projects_completed": 1 if new and completed else 0,
+    }[figure]
+
+
+def _cn_day(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _project_state(project: Mapping[str, Any] | None, figure: str, households: bool) -> str:
+    """未开工 / 已开工（2022年5月10日） / 已完工（…，320户） / 无此项目, as the figure reads it."""
+    if project is None:
+        return "无此项目"
+    field, word = (
+        ("started_on", "开工")
+        if figure in ("new_started", "projects_started")
+        else ("completed_on", "完工")
     )
+    day = project.get(field)
+    size = f"{project.get('households')}户" if households else ""
+    if day is None:
+        return f"未{word}（{size}）" if size else f"未{word}"
+    return f"已{word}（{_cn_day(day)}，{size}）" if size else f"已{word}（{_cn_day(day)}）"
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else f"\u2212{-n}"
+
+
+@dataclass(frozen=True)
+class ProjectChange:
+    """A project whose current record gives a figure a different share than the report froze."""
+
+    project_id: int
+    name: str
+    reported: int
+    records: int
+    text: str
+
+
+def projects_differ(
+    *, reported: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], figure: str
+) -> tuple[ProjectChange, ...]:
+    """The projects behind a discrepancy: each project (by id) whose share of ``figure`` in the
+    records at month end differs from its share in the report's frozen project list, and by how
+    much, e.g. "某某小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 −320"."""
+    before = {int(p["id"]): p for p in reported}
+    now = {int(p["id"]): p for p in records}
+    changes = []
+    for pid in sorted(
+        before.keys() | now.keys(), key=lambda i: (str((now.get(i) or before[i])["name"]), i)
+    ):
+        old, new = before.get(pid), now.get(pid)
+        was, is_ = project_share(old, figure), project_share(new, figure)
+        if was == is_:
+            continue
+        # Households are named when they changed and the figure counts them.
+        households = (
+            not figure.startswith("projects_")
+            and old is not None
+            and new is not None
+            and old.get("households") != new.get("households")
+        )
+        name = str((new or old or {}).get("name"))
+        text = (
+            f"{name}：报告时{_project_state(old, figure, households)}，"
+            f"现项目记录{_project_state(new, figure, households)}，"
+            f"{FIGURE_SHORT_LABELS[figure]} {_signed(is_ - was)}"
+        )
+        changes.append(ProjectChange(pid, name, was, is_, text))
+    return tuple(changes)

@@ -45,7 +45,9 @@ def timeliness_rows(
 
 
 def assessment_counts(*, plan_year: PlanYear, today: date) -> dict[str, ReportCounts]:
-    """Each unit's report counts for the assessment table, by unit name."""
+    """Each unit's report counts for the assessment table, by unit name: 迟报, 漏报, 错报 (returns
+    for wrong figures plus flags ruled 认定错报) and 瞒报 (flags ruled 认定瞒报) apart, as the
+    assessment page counts them."""
     return {
         row.unit.name: ReportCounts(
             due=row.due,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
 from reporting import reports
-from reporting.models import FlagKind, MonthlyReport, ReportFlag, Ruling
+from reporting.models import MonthlyReport, ReportFlag, Ruling
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,44 +185,335 @@ def test_two_approvals_at_once_one_wins(people: dict[str, User]) -> None:
     assert MonthlyReport.objects.get().approved_by in (people["leader"], second_leader)
 
 
-def test_figures_falling_below_an_earlier_report_raise_a_flag(people: dict[str, User]) -> None:
-    """May's valid report counts 100 started households; the project's start is then removed, so
-    June's report counts 0: a flag says the figure fell, and another that May differs from the
-    records now."""
-    plan_year = PlanYear.objects.get(year=2022)
-    project = ProjectFactory(households=100, started_on=date(2022, 5, 10))
-    may = reports.report_open(plan_year=plan_year, unit=project.unit, month=5, user=people["clerk"])
-    may = reports.report_submit(report=may, user=people["clerk"])
-    reports.report_approve(report=may, stamp=stamp(), user=people["leader"])
+def approved(people: dict[str, User], month: int) -> MonthlyReport:
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022),
+        unit=people["clerk"].unit,
+        month=month,
+        user=people["clerk"],
+    )
+    report = reports.report_submit(report=report, user=people["clerk"])
+    return reports.report_approve(report=report, stamp=stamp(), user=people["leader"])
+
+
+def test_a_start_removed_after_may_is_one_flag_on_may(people: dict[str, User]) -> None:
+    """May's valid report counts 100 started households; the project's start is then removed and
+    June approved with 0: June agrees with the records, so the one discrepancy per figure is on May
+    (households 100 → 0, projects 1 → 0), naming the project, and June has none."""
+    project = ProjectFactory(name="幸福里小区", households=100, started_on=date(2022, 5, 10))
+    may = approved(people, 5)
     Project.objects.filter(pk=project.pk).update(started_on=None)
-    approved_june(people)
-    fell = ReportFlag.objects.filter(kind=FlagKind.FELL)
-    assert {f.report.month for f in fell} == {6}
-    assert sorted(f.detail for f in fell) == [
-        "新开工项目累计开工户数 0 低于5月报告的 100",
-        "累计开工项目数 0 低于5月报告的 1",
+    approved(people, 6)
+    flags = ReportFlag.objects.order_by("figure")
+    assert [(f.report_id, f.kind, f.figure, f.detail) for f in flags] == [
+        (may.pk, "differs", "new_started", "新开工项目累计开工户数：报告 100，项目记录 0"),
+        (may.pk, "differs", "projects_started", "累计开工项目数：报告 1，项目记录 0"),
     ]
-    assert sorted(f.detail for f in reports.flags_check(plan_year=plan_year)) == [
-        "新开工项目累计开工户数：报告 100，项目记录 0",
-        "累计开工项目数：报告 1，项目记录 0",
+    assert [p["text"] for p in flags[0].projects] == [
+        "幸福里小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 \u2212100"
     ]
-    assert reports.flags_check(plan_year=plan_year) == []  # not raised twice
+    assert flags[1].projects[0]["text"].endswith("开工项目数 \u22121")
+    assert not reports.flags_check(plan_year=may.plan_year)  # nothing new, nothing changed
+
+
+def test_one_discrepancy_checked_three_times_is_one_flag(people: dict[str, User]) -> None:
+    """June reported 100 + 60 started households; the 60-household project's start moves to July,
+    then its households change to 80, then the 100-household one's start moves too: each check
+    updates the one open flag of the figure (its detail and projects), never adds one."""
+    first = ProjectFactory(name="甲小区", households=100, started_on=date(2022, 6, 1))
+    second = ProjectFactory(name="乙小区", households=60, started_on=date(2022, 6, 2))
+    report = approved(people, 6)
+    plan_year = report.plan_year
+    Project.objects.filter(pk=second.pk).update(started_on=date(2022, 7, 1))
+    check = reports.flags_check(plan_year=plan_year)
+    assert [f.figure for f in check.raised] == ["new_started", "projects_started"]
+    Project.objects.filter(pk=second.pk).update(households=80)
+    check = reports.flags_check(plan_year=plan_year)
+    # The figure is the same (not started by June 30 either way), the project's line is not.
+    assert check.raised == [] and [f.figure for f in check.updated] == ["new_started"]
+    Project.objects.filter(pk=first.pk).update(started_on=date(2022, 7, 2))
+    check = reports.flags_check(plan_year=plan_year)
+    assert check.raised == [] and len(check.updated) == 2
+    assert not reports.flags_check(plan_year=plan_year)
+    flag = ReportFlag.objects.get(figure="new_started")
+    assert ReportFlag.objects.count() == 2 and flag.ruling == "open"
+    assert flag.detail == "新开工项目累计开工户数：报告 160，项目记录 0"
+    assert [p["text"] for p in flag.projects] == [
+        "乙小区：报告时已开工（2022年6月2日，60户），现项目记录未开工（80户），开工户数 \u221260",
+        "甲小区：报告时已开工（2022年6月1日），现项目记录未开工，开工户数 \u2212100",
+    ]
+    assert flag.history.count() == 3  # raised, then updated twice
+
+
+def test_one_open_flag_per_report_kind_and_figure_is_a_database_rule(
+    people: dict[str, User],
+) -> None:
+    """A second open flag on the same report, kind and figure is refused by the database; a ruled
+    one beside an open one is allowed."""
+    from django.db import IntegrityError, transaction
+
+    report = approved(people, 6)
+    ReportFlag.objects.create(report=report, kind="differs", figure="new_started", detail="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportFlag.objects.create(report=report, kind="differs", figure="new_started", detail="b")
+    ReportFlag.objects.create(
+        report=report,
+        kind="differs",
+        figure="new_started",
+        detail="c",
+        ruling=Ruling.DISMISSED,
+        ruling_reason="核实无误",
+        ruled_at=timezone.now(),
+    )
+    assert ReportFlag.objects.count() == 2
+
+
+def test_only_the_valid_version_is_checked(people: dict[str, User]) -> None:
+    """June v1 is approved, flagged, then returned: its open flag lapses and later checks pass it
+    by; the corrected v2 is checked, and a change of the records raises one flag, on v2."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    first = approved(people, 6)
+    Project.objects.filter(pk=project.pk).update(households=120)
+    reports.flags_check(plan_year=first.plan_year)
+    first = reports.report_return(
+        report=first, reason="户数有误", wrong_figures=True, user=people["city"]
+    )
+    assert set(first.flags.values_list("ruling", flat=True)) == {"lapsed"}
+    assert first.flags.first().ruling_reason == "第1版已被市老旧办退回，不再是有效月报"
+    second = reports.report_correct(report=first, user=people["clerk"])
+    second = reports.report_submit(report=second, user=people["clerk"])
+    second = reports.report_approve(report=second, stamp=stamp(), user=people["leader"])
+    assert not second.flags.exists()  # 120 households, as the records say
+    Project.objects.filter(pk=project.pk).update(households=90)
+    check = reports.flags_check(plan_year=first.plan_year)
+    assert {f.report_id for f in check.raised} == {second.pk}
+    assert [f.detail for f in check.raised] == ["新开工项目累计开工户数：报告 120，项目记录 90"]
+    assert first.flags.filter(ruling="open").count() == 0
+
+
+def test_withdrawing_an_approval_lapses_its_open_flags(people: dict[str, User]) -> None:
+    """The leader withdraws a flagged approval: the version is a draft, no longer valid, and its
+    open flag lapses with the reason; the next check raises nothing on the draft."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    report = approved(people, 6)
+    Project.objects.filter(pk=project.pk).update(households=90)
+    reports.flags_check(plan_year=report.plan_year)
+    reports.report_withdraw(report=report, reason="数据需补充", user=people["leader"])
+    assert list(report.flags.values_list("ruling", "ruling_reason")) == [
+        ("lapsed", "第1版已撤回审核，不再是有效月报")
+    ]
+    assert not reports.flags_check(plan_year=report.plan_year)
+
+
+def test_open_flags_from_before_lapse_at_the_next_check(people: dict[str, User]) -> None:
+    """Flags raised before this rule: an open one on a returned version, and an open "fell" flag on
+    the valid version (a fall is now named in the discrepancy of the report that differs); the
+    next check lapses both, each with its reason, and raises nothing (the records agree)."""
+    first = approved(people, 6)
+    MonthlyReport.objects.filter(pk=first.pk).update(
+        state="returned", return_reason="旧退回", returned_at=timezone.now()
+    )
+    second = reports.report_correct(report=first, user=people["clerk"])
+    second = reports.report_submit(report=second, user=people["clerk"])
+    second = reports.report_approve(report=second, stamp=stamp(), user=people["leader"])
+    on_returned = ReportFlag.objects.create(report=first, kind="differs", figure="x", detail="旧")
+    fell = ReportFlag.objects.create(
+        report=second,
+        kind="fell",
+        figure="new_started",
+        detail="新开工项目累计开工户数 0 低于5月报告的 100",
+    )
+    check = reports.flags_check(plan_year=second.plan_year)
+    assert check.raised == [] and check.updated == []
+    assert {f.pk: f.ruling_reason for f in check.lapsed} == {
+        on_returned.pk: "第1版已不是有效月报",
+        fell.pk: "累计数下降改由与项目记录的比对核对",
+    }
+
+
+def test_an_open_flag_lapses_when_the_records_agree_again(people: dict[str, User]) -> None:
+    """The start moved to July raises a flag; moved back to June, the flag lapses at the next check
+    with that reason; moved to July again, a new open flag (the earlier one is closed)."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    report = approved(people, 6)
+    Project.objects.filter(pk=project.pk).update(started_on=date(2022, 7, 10))
+    reports.flags_check(plan_year=report.plan_year)
+    Project.objects.filter(pk=project.pk).update(started_on=date(2022, 6, 10))
+    check = reports.flags_check(plan_year=report.plan_year)
+    assert len(check.lapsed) == 2 and check.lapsed[0].ruling_reason == "项目记录已与报告一致"
+    Project.objects.filter(pk=project.pk).update(started_on=date(2022, 7, 10))
+    reports.flags_check(plan_year=report.plan_year)
+    assert report.flags.filter(ruling="open").count() == 2
+
+
+def test_a_ruled_discrepancy_is_not_raised_again(people: dict[str, User]) -> None:
+    """Dismissed with a reason, the same discrepancy is not raised again; when the records move on
+    (a different discrepancy) a new open flag is raised."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    report = approved(people, 6)
+    Project.objects.filter(pk=project.pk).update(households=110)
+    (flag,) = reports.flags_check(plan_year=report.plan_year).raised
+    reports.flag_rule(flag=flag, ruling="dismissed", reason="台账已核", user=people["city"])
+    assert not reports.flags_check(plan_year=report.plan_year)
+    Project.objects.filter(pk=project.pk).update(households=130)
+    (again,) = reports.flags_check(plan_year=report.plan_year).raised
+    assert again.detail == "新开工项目累计开工户数：报告 100，项目记录 130"
+
+
+def test_a_report_that_froze_no_project_list_says_so(people: dict[str, User]) -> None:
+    """A report approved before reports froze their projects gets flags with projects None (the
+    flags page says it cannot name them)."""
+    project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
+    report = approved(people, 6)
+    figures = dict(report.figures)
+    del figures["projects"]
+    MonthlyReport.objects.filter(pk=report.pk).update(figures=figures)
+    Project.objects.filter(pk=project.pk).update(started_on=None)
+    raised = reports.flags_check(plan_year=report.plan_year).raised
+    assert [f.projects for f in raised] == [None, None]
 
 
 def test_the_city_rules_on_a_flag(people: dict[str, User]) -> None:
-    """Upheld with a reason, the flag counts as 瞒报 in the unit's assessment."""
+    """Only the city rules, only with one of the three rulings and a reason; 认定瞒报 counts as 瞒报;
+    a flag already ruled cannot be ruled again."""
     project = ProjectFactory(households=100, started_on=date(2022, 6, 10))
-    report = approved_june(people)
+    report = approved(people, 6)
     Project.objects.filter(pk=project.pk).update(started_on=date(2022, 7, 10))
-    flag = reports.flags_check(plan_year=report.plan_year)[0]
+    flag = reports.flags_check(plan_year=report.plan_year).raised[0]
     with pytest.raises(PermissionDenied):
-        reports.flag_rule(flag=flag, upheld=True, reason="x", user=people["leader"])
+        reports.flag_rule(flag=flag, ruling="concealed", reason="x", user=people["leader"])
+    with pytest.raises(ValidationError):
+        reports.flag_rule(flag=flag, ruling="upheld", reason="x", user=people["city"])
+    with pytest.raises(ValidationError):
+        reports.flag_rule(flag=flag, ruling="concealed", reason=" ", user=people["city"])
     flag = reports.flag_rule(
-        flag=flag, upheld=True, reason="台账显示7月才开工", user=people["city"]
+        flag=flag, ruling="concealed", reason="台账显示7月才开工", user=people["city"]
     )
-    assert flag.ruling == Ruling.UPHELD
-    rows = reports.assessment(plan_year=report.plan_year, today=timezone.localdate())
-    assert next(r for r in rows if r.unit.name == "驿城区").concealed == 1
+    assert flag.ruling == Ruling.CONCEALED
+    with pytest.raises(reports.ReportConflict):
+        reports.flag_rule(flag=flag, ruling="dismissed", reason="改判", user=people["city"])
+    row = next(
+        r
+        for r in reports.assessment(plan_year=report.plan_year, today=timezone.localdate())
+        if r.unit.name == "驿城区"
+    )
+    assert (row.wrong, row.concealed) == (0, 1)
+
+
+def test_concealed_and_wrong_are_counted_apart(people: dict[str, User]) -> None:
+    """Worked out by hand: May returned for wrong figures (错报 1) and corrected; June's two flags
+    ruled 认定错报 and 不予认定 (错报 +1); July's flag ruled 认定瞒报 (瞒报 1); August's flag ruled
+    认定瞒报 and the version then returned, not for wrong figures (the ruling no longer counts).
+    错报 = 2, 瞒报 = 1."""
+    plan_year = PlanYear.objects.get(year=2022)
+    city = people["city"]
+    may = reports.report_return(
+        report=approved(people, 5), reason="完工户数有误", wrong_figures=True, user=city
+    )
+    may = reports.report_correct(report=may, user=people["clerk"])
+    may = reports.report_submit(report=may, user=people["clerk"])
+    reports.report_approve(report=may, stamp=stamp(), user=people["leader"])
+    rulings = {6: ["wrong", "dismissed"], 7: ["concealed"], 8: ["concealed"]}
+    for month, made in rulings.items():
+        report = approved(people, month)
+        for n, ruling in enumerate(made):
+            flag = ReportFlag.objects.create(
+                report=report, kind="differs", figure=f"f{n}", detail=f"{month}-{n}"
+            )
+            reports.flag_rule(flag=flag, ruling=ruling, reason="核实", user=city)
+    reports.report_return(report=report, reason="请补充说明", wrong_figures=False, user=city)
+    row = next(
+        r
+        for r in reports.assessment(plan_year=plan_year, today=timezone.localdate())
+        if r.unit.name == "驿城区"
+    )
+    assert (row.wrong, row.concealed) == (2, 1)
+    from reporting.exports.workflow import assessment_counts
+
+    counts = assessment_counts(plan_year=plan_year, today=timezone.localdate())["驿城区"]
+    assert (counts.wrong, counts.concealed) == (2, 1)
+
+
+def test_a_lapsed_flag_cannot_be_ruled(people: dict[str, User]) -> None:
+    """A flag whose version was returned lapsed; ruling on it is refused."""
+    report = approved(people, 6)
+    flag = ReportFlag.objects.create(
+        report=report, kind="differs", figure="new_started", detail="x"
+    )
+    reports.report_return(report=report, reason="退回", wrong_figures=False, user=people["city"])
+    with pytest.raises(reports.ReportConflict):
+        reports.flag_rule(flag=flag, ruling="wrong", reason="核实", user=people["city"])
+
+
+def test_leader_sends_a_submitted_report_back_with_a_reason(people: dict[str, User]) -> None:
+    """No reason is refused; with one the version is a draft again (no stamp, not submitted), the
+    reason kept on it and in its history; the clerk, the city and another unit's leader may not;
+    an approved report is not sent back (it is withdrawn)."""
+    report = reports.report_submit(report=june(people), user=people["clerk"])
+    with pytest.raises(ValidationError):
+        reports.report_send_back(report=report, reason="  ", user=people["leader"])
+    for who in ("clerk", "city", "other_leader"):
+        with pytest.raises(PermissionDenied):
+            reports.report_send_back(report=report, reason="补充", user=people[who])
+    report = reports.report_send_back(
+        report=report, reason="存在问题写得太简略", user=people["leader"]
+    )
+    assert (report.state, report.send_back_reason, report.submitted_at) == (
+        "draft",
+        "存在问题写得太简略",
+        None,
+    )
+    assert not report.stamp and report.digest == ""
+    assert report.history.first().history_change_reason == "退回修改：存在问题写得太简略"
+    report = reports.report_submit(report=report, user=people["clerk"])
+    report = reports.report_approve(report=report, stamp=stamp(), user=people["leader"])
+    with pytest.raises(reports.ReportConflict):
+        reports.report_send_back(report=report, reason="再改", user=people["leader"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_maps_upheld_merges_duplicates_and_reads_figures(programme: None) -> None:
+    """Migrating old flags: "upheld" becomes 认定瞒报; each flag's figure is read from its detail;
+    of two open flags on one figure the later stays open and the earlier lapses."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("reporting", "0002_flag_identity_rulings_send_back"),
+        (
+            "reporting",
+            "0004_flag_constraints",
+        ),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    report = old.get_model("reporting", "MonthlyReport").objects.create(
+        plan_year_id=PlanYear.objects.get(year=2022).pk,
+        unit_id=Unit.objects.get(name="驿城区").pk,
+        month=6,
+    )
+    flag = old.get_model("reporting", "ReportFlag")
+    upheld = flag.objects.create(
+        report=report,
+        kind="fell",
+        detail="累计开工项目数 0 低于5月报告的 1",
+        ruling="upheld",
+        ruling_reason="核实",
+        ruled_at=timezone.now(),
+    )
+    earlier = flag.objects.create(
+        report=report, kind="differs", detail="新开工项目累计完工户数：报告 1，项目记录 2"
+    )
+    later = flag.objects.create(
+        report=report, kind="differs", detail="新开工项目累计完工户数：报告 1，项目记录 3"
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    assert {f.pk: (f.ruling, f.figure) for f in ReportFlag.objects.all()} == {
+        upheld.pk: ("concealed", "projects_started"),
+        earlier.pk: ("lapsed", "new_completed"),
+        later.pk: ("open", "new_completed"),
+    }
 
 
 def test_assessment_counts_on_time_late_missing_and_wrong(people: dict[str, User]) -> None:

@@ -1,11 +1,8 @@
-"""The dwelling rule (SPEC §4, issue 13 part 4) and the no-future-date rule, as tables."""
-
-from datetime import date
+"""The dwelling rule (SPEC §4, issue 13 part 4), as tables."""
 
 import pytest
 
 from projects.rules.dwellings import building_problem, entrance_problem, room_problem
-from projects.rules.recorded_dates import date_after_today_problem
 
 
 @pytest.mark.parametrize(
@@ -56,12 +53,3 @@ def test_entrance(text: str, ok: bool) -> None:
 def test_room(text: str, ok: bool) -> None:
     """房号: digits, or letters and digits joined by single hyphens."""
     assert (room_problem(text) is None) is ok
-
-
-@pytest.mark.parametrize(
-    ("day", "ok"),
-    [(date(2022, 6, 30), True), (date(2022, 7, 1), False), (None, True), (date(2031, 1, 1), False)],
-)
-def test_no_date_after_today(day: date | None, ok: bool) -> None:
-    """On 2022-06-30 that day may be recorded, the next may not."""
-    assert (date_after_today_problem(day=day, today=date(2022, 6, 30)) is None) is ok

@@ -8,8 +8,9 @@ from projects.rules.reports import (
     Action,
     Timeliness,
     allowed_actions,
-    figures_differ,
-    figures_fell,
+    project_share,
+    projects_differ,
+    report_discrepancies,
     report_due,
     report_period_end,
     timeliness,
@@ -57,7 +58,8 @@ def test_timeliness(valid_on: date | None, today: date, expected: Timeliness) ->
         ("draft", "leader", (Action.SUBMIT,)),
         ("draft", "city", ()),
         ("submitted", "clerk", ()),
-        ("submitted", "leader", (Action.APPROVE,)),
+        ("submitted", "leader", (Action.APPROVE, Action.SEND_BACK)),
+        ("submitted", "city", ()),
         ("approved", "leader", (Action.WITHDRAW,)),
         ("approved", "city", (Action.RECEIVE, Action.RETURN)),
         ("approved", "clerk", ()),
@@ -68,23 +70,96 @@ def test_timeliness(valid_on: date | None, today: date, expected: Timeliness) ->
     ],
 )
 def test_allowed_actions(state: str, role: str, actions: tuple[Action, ...]) -> None:
-    """SPEC §5/§6: clerks submit, leaders approve and withdraw, the city receives or returns; nobody
-    acts on a received report; administrators take no part."""
+    """SPEC §5/§6: clerks submit, leaders approve, send back (a submitted draft, no stamp) and
+    withdraw, the city receives or returns; nobody acts on a received report; administrators take
+    no part."""
     assert allowed_actions(state=state, role=role) == actions
 
 
-def test_figures_that_fall_are_named() -> None:
-    """A cumulative figure below the earlier report's is reported with both values."""
-    assert figures_fell(
-        earlier={"new_started": 500, "new_completed": 0},
-        later={"new_started": 480, "new_completed": 0},
-        earlier_month=5,
-    ) == ("新开工项目累计开工户数 480 低于5月报告的 500",)
-
-
 def test_figures_that_differ_from_records_are_named() -> None:
-    """Only the cumulative figures are compared; equal ones pass."""
-    assert figures_differ(
+    """Only the cumulative figures are compared; equal ones pass; each difference is one
+    discrepancy with its figure key and both values."""
+    found = report_discrepancies(
         reported={"new_started": 500, "projects_started": 3, "investment_completed": "1"},
         records={"new_started": 620, "projects_started": 3, "investment_completed": "2"},
-    ) == ("新开工项目累计开工户数：报告 500，项目记录 620",)
+    )
+    assert [(d.figure, d.reported, d.records) for d in found] == [("new_started", 500, 620)]
+    assert found[0].detail == "新开工项目累计开工户数：报告 500，项目记录 620"
+
+
+def test_a_fall_is_named_in_the_discrepancy_not_flagged_on_its_own() -> None:
+    """June 0 below May's 100: when June agrees with the records (0) there is nothing on June (the
+    difference is May's); when June differs from the records (100) its one discrepancy names the
+    fall."""
+    may = {"new_started": 100}
+    assert (
+        report_discrepancies(
+            reported={"new_started": 0}, records={"new_started": 0}, earlier=may, earlier_month=5
+        )
+        == ()
+    )
+    (found,) = report_discrepancies(
+        reported={"new_started": 0}, records={"new_started": 100}, earlier=may, earlier_month=5
+    )
+    assert found.detail == "新开工项目累计开工户数：报告 0，项目记录 100（低于5月报告的 100）"
+
+
+def project(pid: int, name: str, households: int, **dates: str | None) -> dict[str, object]:
+    return {
+        "id": pid,
+        "name": name,
+        "kind": "new",
+        "households": households,
+        "started_on": None,
+        "completed_on": None,
+        **dates,
+    }
+
+
+@pytest.mark.parametrize(
+    ("figure", "shares"),
+    [
+        ("new_started", (320, 0)),
+        ("projects_started", (1, 0)),
+        ("new_completed", (0, 320)),
+        ("projects_completed", (0, 1)),
+        ("carryover_completed", (0, 0)),
+    ],
+)
+def test_project_share(figure: str, shares: tuple[int, int]) -> None:
+    """A started new project of 320 households adds 320 started households and 1 started project;
+    completed, it adds them to the completed figures; a new project never adds to carry-over."""
+    started = project(1, "某某小区", 320, started_on="2022-05-10")
+    completed = project(1, "某某小区", 320, completed_on="2022-05-20")
+    assert (project_share(started, figure), project_share(completed, figure)) == shares
+
+
+def test_projects_behind_a_difference_are_named_with_the_change() -> None:
+    """A project un-started since the report (−320), one whose households grew (+20), one added
+    to the records (+40) and one gone from them (−10); an unchanged project is not named."""
+    reported = [
+        project(1, "某某小区", 320, started_on="2022-05-10"),
+        project(2, "幸福里", 300, started_on="2022-05-02"),
+        project(3, "旧厂区", 10, started_on="2022-04-01"),
+        project(4, "不变小区", 50, started_on="2022-03-01"),
+    ]
+    records = [
+        project(1, "某某小区", 320),
+        project(2, "幸福里", 320, started_on="2022-05-02"),
+        project(4, "不变小区", 50, started_on="2022-03-01"),
+        project(5, "新建小区", 40, started_on="2022-05-30"),
+    ]
+    changes = projects_differ(reported=reported, records=records, figure="new_started")
+    assert [c.text for c in changes] == [
+        "幸福里：报告时已开工（2022年5月2日，300户），现项目记录已开工（2022年5月2日，320户），开工户数 +20",
+        "新建小区：报告时无此项目，现项目记录已开工（2022年5月30日），开工户数 +40",
+        "旧厂区：报告时已开工（2022年4月1日），现项目记录无此项目，开工户数 \u221210",
+        "某某小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 \u2212320",
+    ]
+    assert [(c.project_id, c.reported, c.records) for c in changes] == [
+        (2, 300, 320),
+        (5, 0, 40),
+        (3, 10, 0),
+        (1, 320, 0),
+    ]
+    assert sum(c.records - c.reported for c in changes) == (320 + 40 + 50) - (320 + 300 + 10 + 50)

@@ -9,6 +9,8 @@ from projects.rules.project_checks import (
     Funding,
     date_order_problems,
     funding_problems,
+    future_date_problem,
+    future_date_problems,
     household_count_problem,
     missing_pipeline_contents,
 )
@@ -123,3 +125,45 @@ def test_household_records_never_exceed_count() -> None:
     """Household records over the project's household count are a problem; equal is fine."""
     assert household_count_problem(records=10, households=10) is None
     assert household_count_problem(records=11, households=10) is not None
+
+
+TODAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("label", "on", "expected"),
+    [
+        (
+            "设计公示",
+            date(2030, 4, 2),
+            "设计公示日期 2030年4月2日 晚于今天（2026年12月7日）：只能填写已经发生的日期",
+        ),
+        (
+            "完工",
+            date(2026, 12, 8),
+            "完工日期 2026年12月8日 晚于今天（2026年12月7日）：只能填写已经发生的日期",
+        ),
+        ("验收移交", date(2026, 12, 7), None),
+        ("进场施工", date(2022, 5, 10), None),
+        ("施工合同", None, None),
+    ],
+)
+def test_a_recorded_date_cannot_lie_after_today(
+    label: str, on: date | None, expected: str | None
+) -> None:
+    """A date after today is refused naming the field and both dates; today itself and past dates pass."""
+    assert future_date_problem(label=label, on=on, today=TODAY) == expected
+
+
+def test_future_dates_are_reported_under_their_fields() -> None:
+    """Only the dates after today are problems, each under its own field name."""
+    problems = future_date_problems(
+        dates={
+            "completed_on": ("完工", date(2031, 1, 1)),
+            "accepted_on": ("验收移交", date(2026, 12, 1)),
+            "agreed_on": ("同意", date(2027, 1, 1)),
+        },
+        today=TODAY,
+    )
+    assert [p.field for p in problems] == ["completed_on", "agreed_on"]
+    assert problems[0].message.startswith("完工日期 2031年1月1日 晚于今天（2026年12月7日）")

@@ -321,3 +321,87 @@ def test_criterion_after_completion_is_refused(plan_year: PlanYear, clerk: User)
             project=project, criterion=Criterion.DESIGN_POSTED, met_on=date(2022, 6, 1), user=clerk
         )
     assert not StartCriterion.objects.exists()
+
+
+# --- no date after today (SPEC §4: a recorded date is a fact, not a plan) --------------------------
+
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The services' "today" fixed at 2026-12-07."""
+    monkeypatch.setattr(services.timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY
+
+
+def test_a_future_completion_is_refused_beside_the_field(
+    plan_year: PlanYear, clerk: User, today: date
+) -> None:
+    """A 完工日期 of 2031-01-01 is refused under completed_on, naming both dates; nothing is saved."""
+    project = services.project_create(
+        plan_year=plan_year, unit=clerk.unit, user=clerk, data=balanced(kind=ProjectKind.CARRYOVER)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.project_update(
+            project_id=project.pk,
+            expected_version=project.version,
+            user=clerk,
+            data=form_data(project, completed_on=date(2031, 1, 1)),
+        )
+    assert refused.value.message_dict["completed_on"] == [
+        "完工日期 2031年1月1日 晚于今天（2026年12月7日）：只能填写已经发生的日期"
+    ]
+    project.refresh_from_db()
+    assert project.completed_on is None and project.version == 1
+
+
+def test_a_future_acceptance_is_refused_at_creation(
+    plan_year: PlanYear, clerk: User, today: date
+) -> None:
+    """A new project accepted tomorrow is refused under accepted_on; completion today is allowed."""
+    data = balanced(
+        kind=ProjectKind.CARRYOVER, completed_on=date(2026, 12, 7), accepted_on=date(2026, 12, 8)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.project_create(plan_year=plan_year, unit=clerk.unit, user=clerk, data=data)
+    assert list(refused.value.message_dict) == ["accepted_on"]
+    assert not Project.objects.exists()
+
+
+def test_a_future_criterion_date_is_refused(plan_year: PlanYear, clerk: User, today: date) -> None:
+    """A 设计公示 dated 2030-04-02 is refused with the issue's message, and no criterion is stored."""
+    project = ProjectFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.criterion_record(
+            project=project, criterion=Criterion.DESIGN_POSTED, met_on=date(2030, 4, 2), user=clerk
+        )
+    assert refused.value.message_dict["met_on"] == [
+        "设计公示日期 2030年4月2日 晚于今天（2026年12月7日）：只能填写已经发生的日期"
+    ]
+    assert not StartCriterion.objects.exists()
+
+
+def test_a_criterion_dated_today_is_accepted(plan_year: PlanYear, clerk: User, today: date) -> None:
+    """Today itself has happened: an on-site date of today is stored."""
+    project = ProjectFactory()
+    row = services.criterion_record(
+        project=project, criterion=Criterion.ON_SITE, met_on=today, user=clerk, evidence=png()
+    )
+    assert row.met_on == today
+
+
+def test_a_future_answer_date_is_refused(plan_year: PlanYear, clerk: User, today: date) -> None:
+    """A household's agreement dated after today is refused on create and on update."""
+    project = ProjectFactory(households=2)
+    future = household("101") | {"answered_on": date(2027, 1, 5)}
+    with pytest.raises(ValidationError) as refused:
+        services.household_create(project=project, user=clerk, data=future)
+    assert refused.value.message_dict["answered_on"] == [
+        "表态日期 2027年1月5日 晚于今天（2026年12月7日）：只能填写已经发生的日期"
+    ]
+    record = services.household_create(project=project, user=clerk, data=household("101"))
+    with pytest.raises(ValidationError, match="表态日期 2027年1月5日 晚于今天"):
+        services.household_update(household=record, user=clerk, data=future)
+    record.refresh_from_db()
+    assert record.answered_on == date(2022, 3, 1)

@@ -1,0 +1,167 @@
+"""One date per page (issue 13): every panel of a page headed 截至 D is judged on D, its links keep D,
+and the overview's completion share is the one the completion milestone judges, under one name."""
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from paperwork.models import ImplementationPlan
+from paperwork.selectors import unit_paperwork
+from projects import services
+from projects.choices import Criterion, ProjectKind, Role
+from projects.models import PlanYear, Project, StartCriterion, Unit, User
+from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def yicheng(programme: None) -> Unit:
+    return Unit.objects.get(name="驿城区")
+
+
+@pytest.fixture
+def clerk(yicheng: Unit) -> User:
+    return UserFactory(role=Role.CLERK, unit=yicheng)
+
+
+def client_of(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(client: Client, url: str, **query: str) -> str:
+    response = client.get(url, query)
+    assert response.status_code == 200, response.status_code
+    return str(response.content.decode())
+
+
+@pytest.fixture
+def on_site_in_august(yicheng: Unit) -> Project:
+    """甲: every household agreed on 1 March, three criteria met on 2 March, on site on 1 August, so
+    started on 2022-08-01 (the last criterion); 乙: a carry-over project completed on 2022-09-15."""
+    project = ProjectFactory(name="甲", households=2, contractor="某公司")
+    HouseholdFactory.create_batch(2, project=project, answered_on=date(2022, 3, 1))
+    for key, day in (
+        (Criterion.STRUCTURES_CLEARED, date(2022, 3, 2)),
+        (Criterion.DESIGN_POSTED, date(2022, 3, 2)),
+        (Criterion.CONTRACT_SIGNED, date(2022, 3, 2)),
+        (Criterion.ON_SITE, date(2022, 8, 1)),
+    ):
+        StartCriterion.objects.create(project=project, criterion=key, met_on=day)
+    ProjectFactory(name="乙", kind=ProjectKind.CARRYOVER, completed_on=date(2022, 9, 15))
+    services.projects_refresh_start(project_ids=[project.id])
+    project.refresh_from_db()
+    assert project.started_on == date(2022, 8, 1)
+    return project
+
+
+def test_unit_home_blockers_are_judged_on_the_page_date(
+    clerk: User, on_site_in_august: Project
+) -> None:
+    """On 30 June the project started in August is not started (lacking only 进场施工) and the
+    carry-over project completed in September is open; on 30 September neither blocks."""
+    client = client_of(clerk)
+    june = page(client, reverse("home"), as_of="2022-06-30")
+    assert "已开工项目 0/1" in june
+    assert "1 个新开工项目尚未开工" in june
+    assert "其中 1 个仅缺“进场施工”" in june
+    assert "1 个续建项目尚未完工" in june
+    september = page(client, reverse("home"), as_of="2022-09-30")
+    assert "已开工项目 1/1" in september
+    assert "0 个新开工项目尚未开工" in september
+    assert "0 个续建项目尚未完工" in september
+
+
+def test_unit_home_links_keep_the_page_date(clerk: User, on_site_in_august: Project) -> None:
+    """The blockers' links carry the page's date, and the list they open shows the same projects
+    the count names: 甲 is not started on 30 June, though it is started today."""
+    client = client_of(clerk)
+    june = page(client, reverse("home"), as_of="2022-06-30")
+    link = re.search(r'href="(/projects/\?status=not_started&amp;as_of=2022-06-30)"', june)
+    assert link is not None
+    listed = page(client, link.group(1).replace("&amp;", "&"))
+    assert ">甲</a>" in listed and "进度和开工条件按2022年6月30日当天的记录显示" in listed
+    assert ">甲</a>" not in page(client, reverse("project_list"), status="not_started")
+    carryover = page(client, reverse("project_list"), status="carryover_open", as_of="2022-06-30")
+    assert ">乙</a>" in carryover
+    assert ">乙</a>" not in page(client, reverse("project_list"), status="carryover_open")
+
+
+def test_project_list_missing_criterion_on_a_date(clerk: User, on_site_in_august: Project) -> None:
+    """The 'lacking 进场施工' filter on 30 June finds 甲 (on site only in August); today it does not."""
+    client = client_of(clerk)
+    on_day = page(
+        client,
+        reverse("project_list"),
+        status="not_started",
+        missing=Criterion.ON_SITE,
+        as_of="2022-06-30",
+    )
+    assert ">甲</a>" in on_day
+    assert ">甲</a>" not in page(client, reverse("project_list"), missing=Criterion.ON_SITE)
+
+
+def test_paperwork_is_judged_on_the_page_date(
+    plan_year: PlanYear, yicheng: Unit, clerk: User
+) -> None:
+    """The implementation plan (due 2022-02-28) submitted on 2022-03-10: on 5 March it is overdue and
+    not submitted; on 30 June it was submitted late."""
+    ImplementationPlan.objects.create(
+        plan_year=plan_year, unit=yicheng, submitted_on=date(2022, 3, 10), document="plans/x.pdf"
+    )
+    (march,) = unit_paperwork(plan_year=plan_year, today=date(2022, 3, 5), units=[yicheng])
+    assert march.plan_submitted_on is None and march.plan_overdue
+    (june,) = unit_paperwork(plan_year=plan_year, today=date(2022, 6, 30), units=[yicheng])
+    assert june.plan_submitted_on == date(2022, 3, 10) and not june.plan_in_time
+    assert not june.plan_overdue
+    home = page(client_of(clerk), reverse("home"), as_of="2022-03-05")
+    assert "计划与检查（截至2022年3月5日）" in home and "逾期未报送" in home
+
+
+def test_overview_paperwork_panel_is_judged_on_the_page_date(
+    plan_year: PlanYear, yicheng: Unit
+) -> None:
+    """The city overview's 计划与检查 table is headed with the page's date and judged on it."""
+    ImplementationPlan.objects.create(
+        plan_year=plan_year, unit=yicheng, submitted_on=date(2022, 3, 10), document="plans/x.pdf"
+    )
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    march = page(city, reverse("reporting:overview"), as_of="2022-03-05")
+    assert "计划与检查（截至2022年3月5日）" in march
+    row = re.search(r'data-paperwork-unit="驿城区".*?</tr>', march, re.S)
+    assert row is not None and "逾期未报" in row.group(0)
+    june = page(city, reverse("reporting:overview"), as_of="2022-06-30")
+    row = re.search(r'data-paperwork-unit="驿城区".*?</tr>', june, re.S)
+    assert row is not None and "2022年3月10日" in row.group(0) and "逾期报送" in row.group(0)
+
+
+def test_overview_completion_share_is_the_one_the_milestone_judges(
+    plan_year: PlanYear, yicheng: Unit
+) -> None:
+    """驿城区 completes 2361 households (completion target 3363, new-start target 4804): the table
+    and the chart both show 2361 ÷ 3363 = 70.2 % (rounded down) as 完工率（占完成改造目标）: the
+    chart no longer measures completions against the new-start target (49.1 %)."""
+    project = ProjectFactory(name="丙", households=2361)
+    Project.objects.filter(pk=project.pk).update(
+        started_on=date(2022, 4, 1), completed_on=date(2022, 11, 1)
+    )
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    overview = page(city, reverse("reporting:overview"), as_of="2022-12-31")
+    assert (
+        '完工率<br><small class="fw-normal text-body-secondary">占完成改造目标</small>' in overview
+    )
+    assert "完工率（占完成改造目标，对照100%）" in overview
+    row = re.search(r'<tr[^>]*data-unit="驿城区".*?</tr>', overview, re.S)
+    assert row is not None and "70.2%" in row.group(0)
+    chart_rows = re.search(r'class="table table-sm mb-0 chart-data">.*?</table>', overview, re.S)
+    assert chart_rows is not None
+    yicheng_row = re.search(r"<tr><td>驿城区</td>.*?</tr>", chart_rows.group(0))
+    assert yicheng_row is not None
+    # 区县, 开工率 (2361 ÷ 4804 = 49.1 %), 完工率, 续建完成率 (no carry-over completed: 0.0 %).
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", yicheng_row.group(0))
+    assert cells == ["驿城区", "49.1%", "70.2%", "0.0%"]
