@@ -148,6 +148,8 @@ class ServiceImportResource(Resource):
                     ]
                 else:
                     outcome.warnings += shown
+                if dry_run:
+                    outcome.warnings += [RowError(0, "", str(c)) for c in outcome.changes]
         if raise_errors and outcome.errors:
             raise ValueError("；".join(str(e) for e in outcome.errors))
         return self.as_result(outcome, dataset, plan_year)

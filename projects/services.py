@@ -74,6 +74,14 @@ class RowChange:
     # (column, old value, new value), as shown; residents' names and phones masked.
     fields: tuple[tuple[str, str, str], ...] = ()
 
+    def __str__(self) -> str:
+        where = f"第{self.row}行 " if self.row else ""
+        if self.added:
+            return f"{where}新增：{self.label}"
+        return f"{where}更新：{self.label}：" + "；".join(
+            f"{c} {o} → {n}" for c, o, n in self.fields
+        )
+
 
 @dataclass
 class ImportResult:

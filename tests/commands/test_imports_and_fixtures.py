@@ -162,3 +162,21 @@ def test_project_import_moving_a_start_is_refused_without_allow_status_changes(
     assert Project.objects.get().started_on == date(2022, 4, 15)
     call_command("import_projects", moved, "--allow-status-changes")
     assert Project.objects.get().started_on == date(2022, 4, 20)
+
+
+def test_dry_run_lists_rows_added_and_old_to_new_values(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import_projects --dry-run prints each added project and each changed field old → new."""
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
+    )
+    capsys.readouterr()
+    rows = [project_row(**{"户数": 12}), project_row(**{"小区名称": "解放路2号院"})]
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p2.xlsx", PROJECT_HEADERS, rows)), "--dry-run"
+    )
+    out = capsys.readouterr().out
+    assert "第2行 更新：驿城区建设路1号院：户数 10 → 12" in out
+    assert "第3行 新增：驿城区解放路2号院" in out
+    assert Project.objects.get().households == 10

@@ -65,6 +65,11 @@ class ImportCommand(BaseCommand):
             for error in result.errors:
                 self.stderr.write(f"错误：{error}")
             raise CommandError(f"{self.noun}导入失败：{len(result.errors)} 处错误，未写入任何数据")
+        if options["dry_run"]:
+            for change in result.changes:
+                self.stdout.write(str(change))
+            if result.changes_left_off:
+                self.stdout.write(f"另有 {result.changes_left_off} 行变更未列出")
         for line in result.consequences.summary():
             self.stdout.write(line)
         verb = "检查通过（未写入）" if options["dry_run"] else "导入完成"
