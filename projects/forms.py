@@ -23,6 +23,7 @@ from .choices import (
 )
 from .importing import PHONE_RE
 from .models import Household, Project
+from .rules.dwellings import building_problem, entrance_problem, room_problem
 from .rules.project_checks import PIPELINES
 from .rules.start import EVIDENCED_CRITERIA
 from .selectors import PROJECT_STATUSES
@@ -312,6 +313,28 @@ class HouseholdForm(forms.ModelForm):
             ),
             Submit("save", _("保存"), css_class="btn-primary"),
         )
+
+    def clean_building(self) -> str:
+        building: str = (self.cleaned_data.get("building") or "").strip()
+        project = self.instance.project if self.instance.project_id else None
+        problem = building_problem(building, buildings=project.buildings if project else 0)
+        if problem:
+            raise forms.ValidationError(problem)
+        return building
+
+    def clean_entrance(self) -> str:
+        entrance: str = (self.cleaned_data.get("entrance") or "").strip()
+        problem = entrance_problem(entrance)
+        if problem:
+            raise forms.ValidationError(problem)
+        return entrance
+
+    def clean_room(self) -> str:
+        room: str = (self.cleaned_data.get("room") or "").strip()
+        problem = room_problem(room)
+        if problem:
+            raise forms.ValidationError(problem)
+        return room
 
     def clean_phone(self) -> str:
         phone: str = (self.cleaned_data.get("phone") or "").strip().replace(" ", "")

@@ -22,6 +22,8 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .choices import Opinion, ProjectKind
+from .rules.dwellings import building_problem, entrance_problem, room_problem
+from .rules.project_checks import future_date_problem
 
 PROJECT_HEADERS: tuple[str, ...] = (
     "区县", "项目类型", "小区名称", "地址", "楼栋数", "户数", "建筑面积(㎡)", "总投资(万元)",
@@ -212,6 +214,30 @@ class SheetRow:
             )
             day = None
         return day
+
+    def past_day(self, column: str, *, today: date) -> date | None:
+        """A date that has happened: one after ``today`` is an error under its column."""
+        day = self.day(column)
+        problem = future_date_problem(label=column.removesuffix("日期"), on=day, today=today)
+        if problem:
+            self.error(column, problem)
+            return None
+        return day
+
+    def dwelling(self, *, buildings: int) -> tuple[str, str, str]:
+        """楼栋, 单元 and 房号, each checked by the dwelling rules, each error under its own column
+        (``buildings``: the project's 楼栋数, 0 when not known)."""
+        building = self.text("楼栋", max_length=30, required=True)
+        entrance = self.text("单元", max_length=30, required=True)
+        room = self.text("房号", max_length=30, required=True)
+        for column, text, problem in (
+            ("楼栋", building, building_problem(building, buildings=buildings)),
+            ("单元", entrance, entrance_problem(entrance)),
+            ("房号", room, room_problem(room)),
+        ):
+            if text and problem and not any(e.column == column for e in self.errors):
+                self.error(column, problem)
+        return building, entrance, room
 
     def yes_no(self, column: str) -> bool:
         text = self.text(column, max_length=2)

@@ -21,6 +21,7 @@ from import_export.widgets import DateWidget, DecimalWidget, IntegerWidget
 from tablib import Dataset
 
 from . import selectors, services
+from .consequences import StatusChangesNeedConfirmation
 from .importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS, RowError, Source
 from .models import Household, PlanYear, Project, User
 from .presenters import mask_name, mask_phone
@@ -117,12 +118,38 @@ class ServiceImportResource(Resource):
             outcome = services.ImportResult(errors=[RowError(0, "", "尚无年度计划，无法导入")])
         else:
             user = kwargs.get("user")
-            outcome = self.run_service(
-                source=io.BytesIO(workbook_bytes(dataset)),
-                plan_year=plan_year,
-                user=user if isinstance(user, User) else None,
-                dry_run=dry_run,
-            )
+            try:
+                outcome = self.run_service(
+                    source=io.BytesIO(workbook_bytes(dataset)),
+                    plan_year=plan_year,
+                    user=user if isinstance(user, User) else None,
+                    dry_run=dry_run,
+                )
+            except StatusChangesNeedConfirmation as refused:
+                # The admin's confirm screen has no confirmation checkbox: such a file goes in
+                # through the roster page or `--allow-status-changes`, never silently here.
+                outcome = services.ImportResult(
+                    errors=[
+                        RowError(0, "", line + "（后台导入不能确认此类变化，未写入任何数据）")
+                        for line in refused.consequences.summary()
+                    ]
+                )
+            else:
+                shown = [RowError(0, "", line) for line in outcome.consequences.summary()]
+                if outcome.consequences.needs_confirmation:
+                    outcome.errors += [
+                        RowError(
+                            0,
+                            "",
+                            e.message + "（后台导入不能确认此类变化，请在住户导入页面"
+                            "或用命令 --allow-status-changes 导入）",
+                        )
+                        for e in shown
+                    ]
+                else:
+                    outcome.warnings += shown
+                if dry_run:
+                    outcome.warnings += [RowError(0, "", str(c)) for c in outcome.changes]
         if raise_errors and outcome.errors:
             raise ValueError("；".join(str(e) for e in outcome.errors))
         return self.as_result(outcome, dataset, plan_year)

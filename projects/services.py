@@ -18,6 +18,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from . import selectors
 from .choices import Criterion, Opinion, ProjectKind, Role
+from .consequences import (
+    Consequences,
+    ProjectDates,
+    StatusChangesNeedConfirmation,
+    consequences_of,
+    project_dates,
+)
 from .importing import (
     EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
@@ -41,6 +48,7 @@ from .models import (
     Unit,
     User,
 )
+from .presenters import mask_name, mask_phone
 from .rules.project_checks import (
     Problem,
     date_order_problems,
@@ -51,6 +59,28 @@ from .rules.project_checks import (
 from .rules.start import StartStatus, agrees, start_status
 
 BATCH = 2000
+# How many added or changed rows an import's preview lists (the counts cover them all).
+PREVIEW_ROWS = 200
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row of an import as its preview lists it: added, or changed field by field."""
+
+    # The sheet row (0 where the writer no longer knows it) and what the row is.
+    row: int
+    label: str
+    added: bool
+    # (column, old value, new value), as shown; residents' names and phones masked.
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行 " if self.row else ""
+        if self.added:
+            return f"{where}新增：{self.label}"
+        return f"{where}更新：{self.label}：" + "；".join(
+            f"{c} {o} → {n}" for c, o, n in self.fields
+        )
 
 
 @dataclass
@@ -62,10 +92,23 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    # The first PREVIEW_ROWS rows added or changed, and what the import does to projects' consent,
+    # start and completion dates and to the valid reports that counted them.
+    changes: list[RowChange] = field(default_factory=list)
+    consequences: Consequences = field(default_factory=Consequences)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def list_change(self, change: RowChange) -> None:
+        if len(self.changes) < PREVIEW_ROWS:
+            self.changes.append(change)
+
+    @property
+    def changes_left_off(self) -> int:
+        """Rows added or changed beyond those listed."""
+        return max(0, self.created + self.updated - len(self.changes))
 
 
 # --- who may write what ---
@@ -125,6 +168,25 @@ def bulk_create_recorded(objs: list[_M], model: type[_M], *, user: User | None) 
             sql = f"{insert} {select} {source} WHERE {pk} IN ({placeholders}) ORDER BY {pk}"
             cursor.execute(sql, [when, user.pk if user is not None else None, *chunk])
     return created
+
+
+# --- confirming what a change does to projects and reports -------------------------------------
+
+
+def _confirmed(
+    *,
+    plan_year: PlanYear,
+    before: dict[int, ProjectDates],
+    after: dict[int, ProjectDates],
+    allow_status_changes: bool,
+) -> Consequences:
+    """The consequences of a change just written inside the caller's transaction; raises
+    StatusChangesNeedConfirmation (so the transaction rolls back) when they need a confirmation the
+    caller did not give."""
+    consequences = consequences_of(plan_year=plan_year, before=before, after=after)
+    if consequences.needs_confirmation and not allow_status_changes:
+        raise StatusChangesNeedConfirmation(consequences)
+    return consequences
 
 
 # --- computed start dates -----------------------------------------------------------------------
@@ -235,6 +297,14 @@ CRITERION_COLUMNS = {
     Criterion.CONTRACT_SIGNED: "施工合同日期",
     Criterion.ON_SITE: "进场日期",
 }
+# The template's column of each project field the import sets (as its preview names them).
+PROJECT_COLUMNS = {
+    "kind": "项目类型", "address": "地址", "buildings": "楼栋数", "households": "户数",
+    "floor_area": "建筑面积(㎡)", **PROJECT_MONEY_FIELDS, "construction_unit": "建设单位",
+    "supervising_unit": "监管责任单位", "responsible_person": "责任人",
+    "responsible_phone": "联系电话", "contractor": "施工单位", "completed_on": "完工日期",
+    "accepted_on": "验收日期",
+}  # fmt: skip
 PROJECT_FIELDS = (
     "kind", "address", "buildings", "households", "floor_area", *PROJECT_MONEY_FIELDS,
     "construction_unit", "supervising_unit", "responsible_person", "responsible_phone",
@@ -251,7 +321,7 @@ class _ProjectRow:
     criteria: dict[str, tuple[date | None, bool, str]]
 
 
-def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
+def _parse_project_row(row: SheetRow, units: dict[str, Unit], today: date) -> _ProjectRow:
     unit_name = row.text("区县", max_length=50, required=True)
     unit = units.get(unit_name)
     if unit_name and unit is None:
@@ -262,8 +332,8 @@ def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
         "households": row.integer("户数", minimum=1),
         "floor_area": row.decimal("建筑面积(㎡)", places=2),
         "responsible_phone": row.phone("联系电话"),
-        "completed_on": row.day("完工日期"),
-        "accepted_on": row.day("验收日期"),
+        "completed_on": row.past_day("完工日期", today=today),
+        "accepted_on": row.past_day("验收日期", today=today),
     }
     for name, (column, length) in PROJECT_TEXT_FIELDS.items():
         values[name] = row.text(column, max_length=length)
@@ -272,7 +342,7 @@ def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
     no_structures = row.yes_no("无违建")
     criteria: dict[str, tuple[date | None, bool, str]] = {}
     for key, column in CRITERION_COLUMNS.items():
-        criteria[key] = (row.day(column), False, "")
+        criteria[key] = (row.past_day(column, today=today), False, "")
     cleared_on = criteria[Criterion.STRUCTURES_CLEARED][0]
     if no_structures:
         if cleared_on is None:
@@ -293,12 +363,19 @@ def _parse_project_row(row: SheetRow, units: dict[str, Unit]) -> _ProjectRow:
 
 
 def projects_import(
-    *, source: Source, plan_year: PlanYear, user: User | None = None, dry_run: bool = False
+    *,
+    source: Source,
+    plan_year: PlanYear,
+    user: User | None = None,
+    dry_run: bool = False,
+    allow_status_changes: bool = False,
 ) -> ImportResult:
     """Import the projects template: every row checked first, then the whole file written or nothing.
 
     A project is identified by 区县 + 小区名称; a row naming an existing project updates it, so the
-    same file imported twice changes nothing the second time.
+    same file imported twice changes nothing the second time. A file that would un-start a project,
+    move a consent, start or completion date, or change a month covered by a valid report raises
+    StatusChangesNeedConfirmation unless ``allow_status_changes`` (a dry run lists them instead).
     """
     result = ImportResult()
     try:
@@ -309,7 +386,9 @@ def projects_import(
     with transaction.atomic():
         if not _import_lock(kind="projects", plan_year=plan_year, result=result):
             return result
-        _projects_import_rows(sheet_rows, plan_year, user, dry_run, result)
+        _projects_import_rows(
+            sheet_rows, plan_year, user, dry_run or allow_status_changes, dry_run, result
+        )
     return result
 
 
@@ -317,11 +396,13 @@ def _projects_import_rows(
     sheet_rows: list[SheetRow],
     plan_year: PlanYear,
     user: User | None,
+    allow_status_changes: bool,
     dry_run: bool,
     result: ImportResult,
 ) -> None:
     units = {u.name: u for u in Unit.objects.all()}
-    parsed = [_parse_project_row(r, units) for r in sheet_rows]
+    today = timezone.localdate()
+    parsed = [_parse_project_row(r, units, today) for r in sheet_rows]
     allowed = writable_unit_id(user)
     for item in parsed:
         _check_unit_allowed(item.row, item.unit, allowed)
@@ -357,8 +438,16 @@ def _projects_import_rows(
         )
     if _collect_errors((item.row for item in parsed), result):
         return
+    touched = Project.objects.filter(plan_year=plan_year, name__in={p.name for p in parsed})
     with transaction.atomic():
+        before = project_dates(projects=touched)
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
+        result.consequences = _confirmed(
+            plan_year=plan_year,
+            before=before,
+            after=project_dates(projects=touched),
+            allow_status_changes=allow_status_changes,
+        )
         if dry_run:
             transaction.set_rollback(True)
 
@@ -499,6 +588,8 @@ def _write_projects(
     fields = [*PROJECT_FIELDS, "consent_met_on", "started_on"]
     to_create: list[Project] = []
     to_update: list[Project] = []
+    # What the preview lists of each row that changes an existing project: (column, old, new).
+    shown: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for item in parsed:
         assert item.unit is not None
         project = existing.get((item.unit.id, item.name))
@@ -506,6 +597,11 @@ def _write_projects(
         if project is None:
             to_create.append(Project(plan_year=plan_year, unit=item.unit, name=item.name, **values))
             continue
+        shown[item.row.number] += [
+            (column, _preview_value(f, getattr(project, f)), _preview_value(f, values[f]))
+            for f, column in PROJECT_COLUMNS.items()
+            if getattr(project, f) != values[f]
+        ]
         if any(getattr(project, f) != v for f, v in values.items()):
             for f, v in values.items():
                 setattr(project, f, v)
@@ -534,6 +630,10 @@ def _write_projects(
             row = current.get(criterion)
             if row is None:
                 if met_on is not None:
+                    if key in existing:
+                        shown[item.row.number].append(
+                            (CRITERION_COLUMNS[Criterion(criterion)], _shown(None), _shown(met_on))
+                        )
                     new_criteria.append(
                         StartCriterion(
                             project_id=project_id,
@@ -550,6 +650,18 @@ def _write_projects(
                 no_structures,
                 confirmed_by,
             ):
+                if row.met_on != met_on:
+                    shown[item.row.number].append(
+                        (
+                            CRITERION_COLUMNS[Criterion(criterion)],
+                            _shown(row.met_on),
+                            _shown(met_on),
+                        )
+                    )
+                if row.no_structures != no_structures:
+                    shown[item.row.number].append(
+                        ("无违建", _yes_no(row.no_structures), _yes_no(no_structures))
+                    )
                 row.met_on, row.no_structures, row.confirmed_by = (
                     met_on,
                     no_structures,
@@ -571,6 +683,27 @@ def _write_projects(
     created_ids = {ids[(p.unit_id, p.name)] for p in to_create}
     result.updated = len(changed_ids - created_ids)
     result.unchanged = len(parsed) - result.created - result.updated
+    for item in parsed:
+        assert item.unit is not None
+        key = (item.unit.id, item.name)
+        label = f"{item.unit.name}{item.name}"
+        if key not in existing:
+            result.list_change(RowChange(item.row.number, label, added=True))
+        elif shown.get(item.row.number):
+            result.list_change(
+                RowChange(item.row.number, label, added=False, fields=tuple(shown[item.row.number]))
+            )
+
+
+def _preview_value(name: str, value: Any) -> str:
+    """A project field's value as an import preview shows it."""
+    if name == "kind":
+        return str(ProjectKind(value).label) if value else _shown(value)
+    return _shown(value)
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
 
 
 # --- household import --------------------------------------------------------------------------
@@ -594,6 +727,7 @@ def households_import(
     user: User | None = None,
     dry_run: bool = False,
     project: Project | None = None,
+    allow_status_changes: bool = False,
 ) -> ImportResult:
     """Import the household roster template: all rows checked, then the whole file written or nothing.
 
@@ -604,6 +738,10 @@ def households_import(
     The sheet is read once, a row at a time, keeping only what the checks across rows need and the
     checked rows compressed; the rows are then written a batch at a time. Memory stays nearly flat
     as the roster grows.
+
+    A roster that would un-start a project, move its consent or start date, or change a month
+    covered by a valid report raises StatusChangesNeedConfirmation unless ``allow_status_changes``
+    (a dry run lists them in the result instead).
     """
     result = ImportResult()
     try:
@@ -612,7 +750,15 @@ def households_import(
         with transaction.atomic():
             locked = _import_lock(kind="households", plan_year=plan_year, result=result)
             if locked:
-                _households_import_rows(rows, plan_year, user, dry_run, project, result)
+                _households_import_rows(
+                    rows,
+                    plan_year,
+                    user,
+                    dry_run=dry_run,
+                    allow_status_changes=dry_run or allow_status_changes,
+                    project=project,
+                    result=result,
+                )
         if not locked:
             # A file refused for its rows says so rather than that another import is running.
             deque(rows, maxlen=0)
@@ -632,6 +778,7 @@ class _RosterReader:
         self.units = {u.name: u for u in Unit.objects.all()}
         self.projects: dict[tuple[str, str], Project] = {}
         self.names: set[str] = set()
+        self.today = timezone.localdate()
 
     def batches(self, rows: Iterable[SheetRow]) -> Iterator[list[_HouseholdRow]]:
         iterator = iter(rows)
@@ -664,17 +811,13 @@ class _RosterReader:
             row.error(
                 "小区名称", f"{unit_name}{self.plan_year}没有名为“{name}”的项目，请先导入项目"
             )
-        key = (
-            row.text("楼栋", max_length=30, required=True),
-            row.text("单元", max_length=30, required=True),
-            row.text("房号", max_length=30, required=True),
-        )
+        key = row.dwelling(buildings=found.buildings if found is not None else 0)
         fields = {
             "head_name": row.text("户主姓名", max_length=50, required=True),
             "phone": row.phone("联系电话"),
             "plan_opinion": row.choice("改造方案意见", OPINION_BY_LABEL),
             "management_opinion": row.choice("物业管理模式意见", OPINION_BY_LABEL),
-            "answered_on": row.day("表态日期"),
+            "answered_on": row.past_day("表态日期", today=self.today),
         }
         answered = {fields["plan_opinion"], fields["management_opinion"]} - {
             Opinion.UNDECIDED,
@@ -710,7 +853,9 @@ def _households_import_rows(
     rows: Iterable[SheetRow],
     plan_year: PlanYear,
     user: User | None,
+    *,
     dry_run: bool,
+    allow_status_changes: bool,
     project: Project | None,
     result: ImportResult,
 ) -> None:
@@ -720,9 +865,16 @@ def _households_import_rows(
         result.errors = sorted(errors)
         return
     with transaction.atomic():
+        before = project_dates(projects=list(roster))
         for batch in checked.batches():
             _write_households(batch, roster, user, result)
         projects_refresh_start(project_ids=roster, user=user)
+        result.consequences = _confirmed(
+            plan_year=plan_year,
+            before=before,
+            after=project_dates(projects=list(roster)),
+            allow_status_changes=allow_status_changes,
+        )
         if dry_run:
             transaction.set_rollback(True)
 
@@ -917,7 +1069,9 @@ def _write_households(
             "answered_on": date.fromordinal(day) if day is not None else None,
         }
         household = recorded.get((project_id, building, entrance, room))
+        label = f"{roster[project_id].project.name}（楼栋{building} 单元{entrance} 房号{room}）"
         if household is None:
+            result.list_change(RowChange(0, label, added=True))
             to_create.append(
                 Household(
                     project_id=project_id,
@@ -928,6 +1082,18 @@ def _write_households(
                 )
             )
         elif any(getattr(household, f) != v for f, v in fields.items()):
+            result.list_change(
+                RowChange(
+                    0,
+                    label,
+                    added=False,
+                    fields=tuple(
+                        (HOUSEHOLD_COLUMNS[f], *_household_shown(f, getattr(household, f), v))
+                        for f, v in fields.items()
+                        if getattr(household, f) != v
+                    ),
+                )
+            )
             for f, v in fields.items():
                 setattr(household, f, v)
             to_update.append(household)
@@ -939,6 +1105,27 @@ def _write_households(
     result.created += len(to_create)
     result.updated += len(to_update)
     result.unchanged += len(batch) - len(to_create) - len(to_update)
+
+
+HOUSEHOLD_COLUMNS = {
+    "head_name": "户主姓名",
+    "phone": "联系电话",
+    "plan_opinion": "改造方案意见",
+    "management_opinion": "物业管理模式意见",
+    "answered_on": "表态日期",
+}
+
+
+def _household_shown(name: str, old: Any, new: Any) -> tuple[str, str]:
+    """A household field's old and new values as a preview shows them: names and phones masked
+    (personal data), answers by their labels."""
+    if name == "head_name":
+        return mask_name(old), mask_name(new)
+    if name == "phone":
+        return _shown(mask_phone(old) if old else ""), _shown(mask_phone(new) if new else "")
+    if name in ("plan_opinion", "management_opinion"):
+        return str(Opinion(old).label), str(Opinion(new).label)
+    return _shown(old), _shown(new)
 
 
 def _recorded_households(
@@ -1213,6 +1400,7 @@ def project_update(
     data: dict[str, Any],
     base_version: int | None = None,
     keep: dict[str, str] | None = None,
+    allow_status_changes: bool = False,
 ) -> Project:
     """Save the form's fields over the project, unless someone saved it since the user's form was
     last shown at ``expected_version``: then nothing is written and StaleEdit says what they changed.
@@ -1227,6 +1415,7 @@ def project_update(
         raise StaleEdit(project_conflict(project_id=project_id, since_version=expected_version))
     project = Project.objects.select_related("plan_year", "unit").get(pk=project_id)
     _require_writable(user, project.unit_id)
+    before = project_dates(projects=[project.id])
     values = _editable(data)
     if base_version is not None and base_version != expected_version:
         merge = project_merge(project=project, base_version=base_version, mine=values, keep=keep)
@@ -1239,8 +1428,23 @@ def project_update(
     project._history_user = user  # type: ignore[attr-defined]
     project.save()
     projects_refresh_start(project_ids=[project.id], user=user)
+    _confirm_single(project, before, allow_status_changes)
     project.refresh_from_db()
     return project
+
+
+def _confirm_single(
+    project: Project, before: dict[int, ProjectDates], allow_status_changes: bool
+) -> None:
+    """After one record's change is written (inside its transaction): refused with its consequences
+    when it un-starts the project, moves a date or changes a month of a valid report, unless
+    allowed."""
+    _confirmed(
+        plan_year=project.plan_year,
+        before=before,
+        after=project_dates(projects=[project.id]),
+        allow_status_changes=allow_status_changes,
+    )
 
 
 def _validate(project: Project) -> None:
@@ -1294,25 +1498,40 @@ def _check_answered_on(household: Household) -> None:
 
 
 @transaction.atomic
-def household_create(*, project: Project, user: User | None, data: dict[str, Any]) -> Household:
+def household_create(
+    *,
+    project: Project,
+    user: User | None,
+    data: dict[str, Any],
+    allow_status_changes: bool = False,
+) -> Household:
     """Add one household to a project's roster; refused when the roster would exceed the project's
     household count or the project's dates would fall out of order."""
     project = _lock_project(project)
     _require_writable(user, project.unit_id)
+    before = project_dates(projects=[project.id])
     household = Household(project=project, **data)
     _check_answered_on(household)
     household.full_clean()
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
     _touch_project(project, user)
+    _confirm_single(project, before, allow_status_changes)
     return household
 
 
 @transaction.atomic
-def household_update(*, household: Household, user: User | None, data: dict[str, Any]) -> Household:
+def household_update(
+    *,
+    household: Household,
+    user: User | None,
+    data: dict[str, Any],
+    allow_status_changes: bool = False,
+) -> Household:
     """Change one household's dwelling, head of household, phone or answers."""
-    _lock_project(household.project)
+    project = _lock_project(household.project)
     _require_writable(user, household.project.unit_id)
+    before = project_dates(projects=[project.id])
     household = Household.objects.get(pk=household.pk)
     for name, value in data.items():
         setattr(household, name, value)
@@ -1321,18 +1540,23 @@ def household_update(*, household: Household, user: User | None, data: dict[str,
     household._history_user = user  # type: ignore[attr-defined]
     household.save()
     _touch_project(household.project, user)
+    _confirm_single(project, before, allow_status_changes)
     return household
 
 
 @transaction.atomic
-def household_delete(*, household: Household, user: User | None) -> None:
+def household_delete(
+    *, household: Household, user: User | None, allow_status_changes: bool = False
+) -> None:
     """Remove one household from the roster (its history keeps it); refused when the project's
     start would then move after its completion."""
     project = _lock_project(household.project)
     _require_writable(user, project.unit_id)
+    before = project_dates(projects=[project.id])
     household._history_user = user  # type: ignore[attr-defined]
     household.delete()
     _touch_project(project, user)
+    _confirm_single(project, before, allow_status_changes)
 
 
 @transaction.atomic
@@ -1347,11 +1571,13 @@ def criterion_record(
     note: str = "",
     evidence: File | None = None,
     contractor: str | None = None,
+    allow_status_changes: bool = False,
 ) -> StartCriterion:
     """Record (or clear) one of criteria 2–5: its date, the named confirmer of "none present", the
     evidence scan and, for the contract, the contractor's name; then recompute the start date."""
     project = _lock_project(project)
     _require_writable(user, project.unit_id)
+    before = project_dates(projects=[project.id])
     problem = future_date_problem(
         label=str(Criterion(criterion).label), on=met_on, today=timezone.localdate()
     )
@@ -1376,6 +1602,7 @@ def criterion_record(
     row._history_user = user  # type: ignore[attr-defined]
     row.save()
     _touch_project(project, user)
+    _confirm_single(project, before, allow_status_changes)
     return row
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .choices import Criterion, Opinion, ProjectKind, Role
+from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES, template_workbook_bytes
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
@@ -69,6 +70,14 @@ def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+# The checkbox with which a user confirms a change's consequences (projects/_status_changes.html).
+CONFIRM_STATUS_CHANGES = "confirm_status_changes"
+
+
+def _status_changes_confirmed(request: HttpRequest) -> bool:
+    return request.POST.get(CONFIRM_STATUS_CHANGES) == "1"
 
 
 def portal_user(request: HttpRequest) -> User:
@@ -273,6 +282,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _writable_project_or_404(request, pk)
     form = ProjectForm(request.POST or None, instance=project)
     conflict = None
+    consequences: Consequences | None = None
     clashes: tuple[services.FieldClash, ...] = ()
     keep = form.keep_choices()
     warnings = services.project_check(project).warnings
@@ -287,7 +297,10 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 keep=keep,
                 user=portal_user(request),
                 data=form.service_data(),
+                allow_status_changes=_status_changes_confirmed(request),
             )
+        except StatusChangesNeedConfirmation as refused:
+            consequences = refused.consequences
         except services.StaleEdit as stale:
             conflict = stale.conflict
             form, clashes = _merged_form(
@@ -313,6 +326,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "clashes": [(clash, keep.get(clash.name)) for clash in clashes],
             "title": _("编辑改造项目"),
             "project": project,
+            "consequences": consequences,
         },
     )
 
@@ -417,6 +431,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
         criterion=key,
         has_evidence=bool(record and record.evidence),
     )
+    consequences: Consequences | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -430,7 +445,10 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
                 note=data.get("note") or "",
                 evidence=data.get("evidence") or None,
                 contractor=(data["contractor"] or "").strip() if "contractor" in data else None,
+                allow_status_changes=_status_changes_confirmed(request),
             )
+        except StatusChangesNeedConfirmation as refused:
+            consequences = refused.consequences
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -445,6 +463,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
             "criterion": key,
             "label": CRITERION_LABELS[key.value],
             "record": record,
+            "consequences": consequences,
         },
     )
 
@@ -497,11 +516,17 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _writable_project_or_404(request, pk)
     form = HouseholdForm(request.POST or None, instance=Household(project=project))
+    consequences: Consequences | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.household_create(
-                project=project, user=portal_user(request), data=form.service_data()
+                project=project,
+                user=portal_user(request),
+                data=form.service_data(),
+                allow_status_changes=_status_changes_confirmed(request),
             )
+        except StatusChangesNeedConfirmation as refused:
+            consequences = refused.consequences
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -512,7 +537,13 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/household_form.html",
-        {"project": project, "form": form, "title": _("添加住户"), "creating": True},
+        {
+            "project": project,
+            "form": form,
+            "title": _("添加住户"),
+            "creating": True,
+            "consequences": consequences,
+        },
     )
 
 
@@ -548,11 +579,17 @@ def _writable_household_or_404(request: HttpRequest, pk: int) -> Household:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _writable_household_or_404(request, pk)
     form = HouseholdForm(request.POST or None, instance=household)
+    consequences: Consequences | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(
-                household=household, user=portal_user(request), data=form.service_data()
+                household=household,
+                user=portal_user(request),
+                data=form.service_data(),
+                allow_status_changes=_status_changes_confirmed(request),
             )
+        except StatusChangesNeedConfirmation as refused:
+            consequences = refused.consequences
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -561,7 +598,13 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/household_form.html",
-        {"project": household.project, "form": form, "title": _("编辑住户"), "creating": False},
+        {
+            "project": household.project,
+            "form": form,
+            "title": _("编辑住户"),
+            "creating": False,
+            "consequences": consequences,
+        },
     )
 
 
@@ -569,9 +612,22 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     household = _writable_household_or_404(request, pk)
     project = household.project
+    consequences: Consequences | None = None
     if request.method == "POST":
         try:
-            services.household_delete(household=household, user=portal_user(request))
+            services.household_delete(
+                household=household,
+                user=portal_user(request),
+                allow_status_changes=_status_changes_confirmed(request),
+            )
+        except StatusChangesNeedConfirmation as refused:
+            consequences = refused.consequences
+            household = _writable_household_or_404(request, pk)  # the deletion was rolled back
+            return render(
+                request,
+                "projects/household_confirm_delete.html",
+                {"household": household, "project": project, "consequences": consequences},
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -581,7 +637,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/household_confirm_delete.html",
-        {"household": household, "project": project},
+        {"household": household, "project": project, "consequences": consequences},
     )
 
 
@@ -591,25 +647,41 @@ def _import_key(project: Project) -> str:
 
 @login_required
 def household_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Import a project's roster: upload, see what would change (nothing written), then confirm."""
+    """Import a project's roster: upload, see what would change (nothing written: the rows added,
+    the values changed, the projects whose status changes and the valid reports affected), then
+    confirm; a file that changes a project's status needs the confirmation checkbox too."""
     project = _writable_project_or_404(request, pk)
     form = RosterImportForm()
     result = None
     token = ""
+    refused = False
     if request.method == "POST" and "confirm" in request.POST:
         token = request.POST.get("token", "")
         if not TOKEN_RE.match(token) or request.session.get(_import_key(project)) != token:
             messages.error(request, _("导入预览已过期，请重新上传文件"))
             return redirect("household_import", pk=project.pk)
         path = f"imports/{token}.xlsx"
-        with default_storage.open(path, "rb") as handle:
-            result = services.households_import(
-                source=handle,
-                plan_year=project.plan_year,
-                user=portal_user(request),
-                project=project,
-            )
-        if result.ok:
+        try:
+            with default_storage.open(path, "rb") as handle:
+                result = services.households_import(
+                    source=handle,
+                    plan_year=project.plan_year,
+                    user=portal_user(request),
+                    project=project,
+                    allow_status_changes=_status_changes_confirmed(request),
+                )
+        except StatusChangesNeedConfirmation:
+            # Nothing was written: the preview is shown again with the reason and the checkbox.
+            refused = True
+            with default_storage.open(path, "rb") as handle:
+                result = services.households_import(
+                    source=handle,
+                    plan_year=project.plan_year,
+                    user=portal_user(request),
+                    project=project,
+                    dry_run=True,
+                )
+        if result.ok and not refused:
             default_storage.delete(path)
             del request.session[_import_key(project)]
             messages.success(
@@ -644,7 +716,14 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/household_import.html",
-        {"project": project, "form": form, "result": result, "token": token},
+        {
+            "project": project,
+            "form": form,
+            "result": result,
+            "token": token,
+            "refused": refused,
+            "consequences": result.consequences if result is not None else None,
+        },
     )
 
 

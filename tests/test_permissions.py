@@ -516,7 +516,7 @@ def project_form_data(project: Project, **overrides: Any) -> dict[str, Any]:
 
 def household_form_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "building": "9",
+        "building": "3",
         "entrance": "1",
         "room": "901",
         "head_name": "赵六",

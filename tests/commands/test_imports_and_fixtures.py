@@ -1,13 +1,17 @@
 """import_projects / import_households / check_fixtures as commands: messages and exit status."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project, UnitTarget
+from projects.rules.reports import ReportState
+from reporting.models import MonthlyReport
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +83,100 @@ def test_import_records_the_user(tmp_path: Path, plan_year: PlanYear) -> None:
         call_command("import_projects", str(other), "--user", "411702-clerk")
     with pytest.raises(CommandError, match="没有名为"):
         call_command("import_projects", str(path), "--user", "nobody")
+
+
+def _roster(agree: int) -> list[list[object]]:
+    """10 households of 建设路1号院, the first ``agree`` agreeing, answered March 1st, 2nd, …"""
+    return [
+        household_row(
+            **{
+                "房号": str(101 + i),
+                "改造方案意见": "同意" if i < agree else "不同意",
+                "表态日期": f"2022-03-{i + 1:02d}",
+            }
+        )
+        for i in range(10)
+    ]
+
+
+def test_unstarting_roster_is_refused_without_allow_status_changes(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-import turning two answers to 不同意 would un-start 建设路1号院 (started 2022-04-15,
+    counted in 驿城区's received May report): refused with a non-zero exit naming the project and
+    the report, nothing written; with --allow-status-changes it is written."""
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
+    )
+    call_command(
+        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, _roster(8)))
+    )
+    project = Project.objects.get()
+    assert project.started_on == date(2022, 4, 15)
+    MonthlyReport.objects.create(
+        plan_year=plan_year,
+        unit=project.unit,
+        month=5,
+        state=ReportState.RECEIVED,
+        stamp="stamps/report.pdf",
+        digest="0" * 64,
+        approved_at=timezone.now(),
+    )
+    capsys.readouterr()
+    changed = str(write_xlsx(tmp_path / "h2.xlsx", HOUSEHOLD_HEADERS, _roster(6)))
+    with pytest.raises(CommandError, match="--allow-status-changes"):
+        call_command("import_households", changed)
+    err = capsys.readouterr().err
+    assert "驿城区建设路1号院：已开工 → 未开工；" in err
+    assert "开工日期 2022年4月15日 → 未达到" in err
+    assert "驿城区2022年5月信息月报（第1版）" in err
+    project.refresh_from_db()
+    assert project.started_on == date(2022, 4, 15)
+    assert Household.objects.filter(plan_opinion="agree").count() == 8
+    call_command("import_households", changed, "--allow-status-changes")
+    assert "更新 2" in capsys.readouterr().out
+    project.refresh_from_db()
+    assert project.started_on is None
+    assert Household.objects.filter(plan_opinion="agree").count() == 6
+
+
+def test_project_import_moving_a_start_is_refused_without_allow_status_changes(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import_projects refuses a file that moves a started project's start date (its 进场日期
+    2022-04-15 → 2022-04-20) unless --allow-status-changes; nothing is written."""
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
+    )
+    call_command(
+        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, _roster(8)))
+    )
+    moved = str(
+        write_xlsx(
+            tmp_path / "p2.xlsx", PROJECT_HEADERS, [project_row(**{"进场日期": "2022-04-20"})]
+        )
+    )
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command("import_projects", moved)
+    assert "建设路1号院" in capsys.readouterr().err
+    assert Project.objects.get().started_on == date(2022, 4, 15)
+    call_command("import_projects", moved, "--allow-status-changes")
+    assert Project.objects.get().started_on == date(2022, 4, 20)
+
+
+def test_dry_run_lists_rows_added_and_old_to_new_values(
+    tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import_projects --dry-run prints each added project and each changed field old → new."""
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
+    )
+    capsys.readouterr()
+    rows = [project_row(**{"户数": 12}), project_row(**{"小区名称": "解放路2号院"})]
+    call_command(
+        "import_projects", str(write_xlsx(tmp_path / "p2.xlsx", PROJECT_HEADERS, rows)), "--dry-run"
+    )
+    out = capsys.readouterr().out
+    assert "第2行 更新：驿城区建设路1号院：户数 10 → 12" in out
+    assert "第3行 新增：驿城区解放路2号院" in out
+    assert Project.objects.get().households == 10

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from projects.consequences import StatusChangesNeedConfirmation
 from projects.importing import (
     HOUSEHOLD_HEADERS,
     PROJECT_HEADERS,
@@ -455,7 +456,13 @@ def check_import(
         trial = service(source=io.BytesIO(data), plan_year=plan_year, dry_run=True, **kw)
         assert isinstance(trial, ImportResult)
         assert snapshot() == before, "a dry run wrote to the database"
-        result = service(source=io.BytesIO(data), plan_year=plan_year, **kw)
+        if trial.consequences.needs_confirmation:
+            with pytest.raises(StatusChangesNeedConfirmation):
+                service(source=io.BytesIO(data), plan_year=plan_year, **kw)
+            assert snapshot() == before, "a refused status change wrote to the database"
+        result = service(
+            source=io.BytesIO(data), plan_year=plan_year, allow_status_changes=True, **kw
+        )
         assert isinstance(result, ImportResult)
         assert (result.created, result.updated, result.unchanged, result.errors) == (
             trial.created,

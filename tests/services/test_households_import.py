@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from projects.consequences import StatusChangesNeedConfirmation
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project
 from projects.services import households_import, projects_import
@@ -40,9 +41,9 @@ def roster(
     return rows
 
 
-def run(tmp_path: Path, plan_year: PlanYear, rows: list[list[object]]):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, plan_year: PlanYear, rows: list[list[object]], **options: bool):  # type: ignore[no-untyped-def]
     path = write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, rows)
-    return households_import(source=path, plan_year=plan_year)
+    return households_import(source=path, plan_year=plan_year, **options)
 
 
 def test_eighty_percent_starts_the_project(
@@ -79,9 +80,14 @@ def test_disagreeing_on_management_mode_is_not_agreeing(
 def test_corrected_roster_moves_start(
     tmp_path: Path, plan_year: PlanYear, project: Project
 ) -> None:
-    """A re-import with a changed answer updates that household and recomputes the start date."""
+    """A re-import with a changed answer updates that household and recomputes the start date
+    (un-starting the project: refused unless allowed)."""
     run(tmp_path, plan_year, roster(8))
-    result = run(tmp_path, plan_year, roster(7))
+    with pytest.raises(StatusChangesNeedConfirmation, match="开工日期 2022年4月15日 → 未达到"):
+        run(tmp_path, plan_year, roster(7))
+    project.refresh_from_db()
+    assert project.started_on == date(2022, 4, 15)
+    result = run(tmp_path, plan_year, roster(7), allow_status_changes=True)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 9)
     project.refresh_from_db()
     assert project.started_on is None

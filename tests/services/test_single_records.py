@@ -236,7 +236,12 @@ def test_households_one_by_one_move_the_consent_date(plan_year: PlanYear, clerk:
     project.refresh_from_db()
     assert project.consent_met_on == date(2022, 3, 9)
     last = Household.objects.get(room="104")
-    services.household_update(household=last, user=clerk, data=household("104", agree=False, day=9))
+    services.household_update(
+        household=last,
+        user=clerk,
+        data=household("104", agree=False, day=9),
+        allow_status_changes=True,
+    )
     project.refresh_from_db()
     assert project.consent_met_on is None
 

@@ -1,0 +1,67 @@
+"""What a dwelling's 楼栋, 单元 and 房号 may be: positive numbers or short codes, never signs or
+fractions (SPEC §4). Used by the roster import and the household form alike."""
+
+import re
+
+# A short code: letters, digits or Chinese characters, such as 3号楼 or A座.
+CODE_MAX_LENGTH = 10
+_CODE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
+# A room: digits and letters, parts joined by hyphens, such as 502 or 1-502.
+ROOM_MAX_LENGTH = 30
+_ROOM = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
+
+
+def _code_problem(text: str, *, what: str) -> str | None:
+    if not _CODE.fullmatch(text) or len(text) > CODE_MAX_LENGTH:
+        return (
+            f"{what}应为正整数或简短编号（如3号楼、A座），"
+            f"只含字母、数字或汉字，不超过{CODE_MAX_LENGTH}个字"
+        )
+    if text.isascii() and text.isdigit() and int(text) == 0:
+        return f"{what}不能为0"
+    return None
+
+
+def building_problem(text: str, *, buildings: int) -> str | None:
+    """Why ``text`` is not a 楼栋 of a project with ``buildings`` buildings (0: not known).
+
+    >>> building_problem("3", buildings=6) is None
+    True
+    >>> building_problem("3号楼", buildings=2) is None
+    True
+    >>> building_problem("9999", buildings=6)
+    '楼栋号9999超过项目楼栋数6'
+    """
+    problem = _code_problem(text, what="楼栋")
+    if problem:
+        return problem
+    if buildings > 0 and text.isascii() and text.isdigit() and int(text) > buildings:
+        return f"楼栋号{int(text)}超过项目楼栋数{buildings}"
+    return None
+
+
+def entrance_problem(text: str) -> str | None:
+    """Why ``text`` is not a 单元 (a positive integer or a short code).
+
+    >>> entrance_problem("2") is None
+    True
+    >>> entrance_problem("-1")
+    '单元应为正整数或简短编号（如3号楼、A座），只含字母、数字或汉字，不超过10个字'
+    """
+    return _code_problem(text, what="单元")
+
+
+def room_problem(text: str) -> str | None:
+    """Why ``text`` is not a 房号 (digits, or a short code of letters and digits joined by
+    hyphens, such as 1-502).
+
+    >>> room_problem("1-502") is None
+    True
+    >>> room_problem("1.5")
+    '房号应为数字或简短编号（如502、1-502），只含数字、字母和连字符'
+    """
+    if not _ROOM.fullmatch(text) or len(text) > ROOM_MAX_LENGTH:
+        return "房号应为数字或简短编号（如502、1-502），只含数字、字母和连字符"
+    if text.isascii() and text.isdigit() and int(text) == 0:
+        return "房号不能为0"
+    return None
