@@ -376,8 +376,8 @@ def flags_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def assessment(request: HttpRequest) -> HttpResponse:
-    """The annual assessment (年度考核评价) as of the date asked for, else today within the plan
-    year's reporting period (a past year's: December's report due day)."""
+    """The annual assessment (年度考核评价) as of the date asked for, else today; its milestones
+    are judged within the plan year, and the headers say on which day."""
     user = portal_user(request)
     if facts.unit_scope(user) is not None:
         raise PermissionDenied
@@ -392,7 +392,13 @@ def assessment(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/assessment.html",
-        {"rows": rows, "plan_year": plan_year, "as_of": today, "specs": [s for s, _ in specs]},
+        {
+            "rows": rows,
+            "plan_year": plan_year,
+            "as_of": today,
+            "milestone_day": reports.milestone_day(plan_year=plan_year, day=today),
+            "specs": [s for s, _ in specs],
+        },
     )
 
 

@@ -617,13 +617,16 @@ class AssessmentRow:
 
 
 def assessment_day(*, plan_year: PlanYear, asked: date | None = None) -> date:
-    """The day the annual assessment is judged on: the day asked for, else today clipped to the
-    plan year's reporting period (1 January to December's report due day) — the dashboards'
-    default carried to the day the year's last report is settled."""
-    if asked is not None:
-        return asked
-    last_due = report_due(year=plan_year.year, month=12, due_day=plan_year.report_due_day)
-    return min(max(facts.today_local(), plan_year.year_start), last_due)
+    """The day the annual assessment is judged on: the day asked for, else today. Its report counts
+    (迟报, 漏报, returns and rulings) stand on that day, since reports are settled and ruled after
+    the year ends; its milestones are judged on the earlier of that day and the plan year's end,
+    the same results as the dashboards' default (``milestone_day``)."""
+    return asked or facts.today_local()
+
+
+def milestone_day(*, plan_year: PlanYear, day: date) -> date:
+    """The day the assessment's milestones are read on: ``day`` clipped to the plan year."""
+    return facts.clip_to_year(plan_year=plan_year, day=day)
 
 
 def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
@@ -659,7 +662,7 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
         .order_by()
     }
     report = facts.milestone_report(
-        plan_year=plan_year, as_of=facts.clip_to_year(plan_year=plan_year, day=today)
+        plan_year=plan_year, as_of=milestone_day(plan_year=plan_year, day=today)
     )
     rows = []
     for row in report.units:

@@ -167,19 +167,23 @@ def test_overview_completion_share_is_the_one_the_milestone_judges(
     assert cells == ["驿城区", "49.1%", "70.2%", "0.0%"]
 
 
-def test_assessment_defaults_to_the_last_due_day_of_a_past_year(
+def test_assessment_counts_stand_on_today_and_its_milestones_on_the_year_end(
     plan_year: PlanYear, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Today (2026) is past the 2022 reporting period, so the assessment defaults to December's
-    report due day, 2023-01-05 (the 5th of the next month); inside the period, to today; a date
-    asked for is kept."""
+    """Reports are settled and ruled after the year ends, so the assessment's counts default to
+    today (a day asked for is kept), while its milestones are read on the earlier of that day and
+    2022-12-31 — the dashboards' default — and the milestone headers say so."""
     from reporting import reports
 
-    assert reports.assessment_day(plan_year=plan_year) == date(2023, 1, 5)
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2022, 7, 9))
-    assert reports.assessment_day(plan_year=plan_year) == date(2022, 7, 9)
-    asked = date(2023, 3, 1)
-    assert reports.assessment_day(plan_year=plan_year, asked=asked) == asked
-    monkeypatch.undo()
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    assert reports.assessment_day(plan_year=plan_year) == date(2023, 3, 1)
+    assert reports.assessment_day(plan_year=plan_year, asked=date(2022, 7, 9)) == date(2022, 7, 9)
+    assert reports.milestone_day(plan_year=plan_year, day=date(2023, 3, 1)) == date(2022, 12, 31)
+    assert reports.milestone_day(plan_year=plan_year, day=date(2022, 7, 9)) == date(2022, 7, 9)
     city = client_of(UserFactory(role=Role.CITY, unit=None))
-    assert "2022年度考核评价（截至2023年1月5日）" in page(city, reverse("reporting:assessment"))
+    text = page(city, reverse("reporting:assessment"))
+    assert "2022年度考核评价（截至2023年3月1日）" in text
+    assert "按2022年12月31日判断" in text
+    assert "按2022年7月9日判断" not in page(
+        city, reverse("reporting:assessment"), as_of="2022-07-09"
+    )

@@ -34,7 +34,7 @@ from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.rules.targets import TargetCheck
 from reporting.digests import digest_of, plain
 from reporting.models import MonthlyReport
-from reporting.reports import valid_versions
+from reporting.reports import milestone_day, valid_versions
 from reporting.selectors import row_shares
 
 from .rows import (
@@ -570,7 +570,7 @@ def build_assessment(
     reports = reports or {}
     with translation.override(settings.LANGUAGE_CODE):
         report = facts.milestone_report(
-            plan_year=plan_year, as_of=facts.clip_to_year(plan_year=plan_year, day=as_of)
+            plan_year=plan_year, as_of=milestone_day(plan_year=plan_year, day=as_of)
         )
         data = Assessment(
             year=plan_year.year,

@@ -33,8 +33,7 @@ from projects.rules.reports import (
     ReportState,
     Timeliness,
     allowed_actions,
-    figures_differ,
-    figures_fell,
+    report_discrepancies,
     report_due,
     report_period_end,
     timeliness,
@@ -671,25 +670,32 @@ FIGURES = st.dictionaries(
 
 
 @settings(max_examples=examples(300))
-@given(earlier=FIGURES, later=FIGURES, earlier_month=MONTHS)
-def test_figures_fell_and_differ_name_only_the_figures_that_did(
-    earlier: dict[str, int], later: dict[str, int], earlier_month: int
+@given(reported=FIGURES, records=FIGURES, earlier=FIGURES, earlier_month=MONTHS)
+def test_discrepancies_name_only_the_figures_that_differ(
+    reported: dict[str, int], records: dict[str, int], earlier: dict[str, int], earlier_month: int
 ) -> None:
-    """A flag names each cumulative figure present in both reports that went down (or differs), in
-    the figures' order, and nothing else; unknown keys are ignored."""
-    fell = figures_fell(earlier=earlier, later=later, earlier_month=earlier_month)
-    expected_fell = [
-        k for k in CUMULATIVE_FIGURES if k in earlier and k in later and later[k] < earlier[k]
+    """A report has one discrepancy per cumulative figure present in it and in the records whose
+    values differ, in the figures' order, and nothing else (unknown keys ignored); a differing
+    figure below the earlier valid report's also names that report, inside the same discrepancy."""
+    found = report_discrepancies(
+        reported=reported, records=records, earlier=earlier, earlier_month=earlier_month
+    )
+    expected = [
+        k
+        for k in CUMULATIVE_FIGURES
+        if k in reported and k in records and reported[k] != records[k]
     ]
-    assert len(fell) == len(expected_fell)
-    for message, key in zip(fell, expected_fell, strict=True):
-        assert message.startswith(CUMULATIVE_FIGURES[key])
-        assert f"{later[key]} 低于{earlier_month}月报告的 {earlier[key]}" in message
-    differ = figures_differ(reported=later, records=earlier)
-    expected_differ = [
-        k for k in CUMULATIVE_FIGURES if k in earlier and k in later and later[k] != earlier[k]
-    ]
-    assert [m.split("：")[0] for m in differ] == [CUMULATIVE_FIGURES[k] for k in expected_differ]
+    assert [d.figure for d in found] == expected
+    for d in found:
+        assert (d.reported, d.records) == (reported[d.figure], records[d.figure])
+        assert d.detail.startswith(
+            f"{CUMULATIVE_FIGURES[d.figure]}：报告 {reported[d.figure]}，项目记录 {records[d.figure]}"
+        )
+        fell = d.figure in earlier and reported[d.figure] < earlier[d.figure]
+        assert (d.earlier, d.earlier_month) == (
+            (earlier[d.figure], earlier_month) if fell else (None, None)
+        )
+        assert (f"（低于{earlier_month}月报告的 {earlier[d.figure]}）" in d.detail) == fell
 
 
 @given(
