@@ -100,13 +100,8 @@ class UnitScopedAdmin(admin.ModelAdmin):
 # --- one write path -----------------------------------------------------------------------------
 
 
-class PortalWritesAdmin(admin.ModelAdmin):
-    """A model written only through the portal's services (SPEC §6, one write path): the admin shows
-    it read-only — no add, change, delete or bulk action — and points to the page that writes it,
-    where the version check, the 情况说明 for warnings, the reason for targets and the start dates
-    are kept. ``portal_hint`` says where that is."""
-
-    portal_hint = ""
+class ReadOnly:
+    """No add, change or delete from the admin (a model admin or an inline)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -116,6 +111,15 @@ class PortalWritesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class PortalWritesAdmin(ReadOnly, admin.ModelAdmin):
+    """A model written only through the portal's services (SPEC §6, one write path): the admin shows
+    it read-only — no add, change, delete or bulk action — and points to the page that writes it,
+    where the version check, the 情况说明 for warnings, the reason for targets and the start dates
+    are kept. ``portal_hint`` says where that is."""
+
+    portal_hint = ""
 
     def portal_url(self, obj: Any) -> str:
         """The portal page that writes ``obj`` (or the list of them when ``obj`` is None)."""
@@ -506,7 +510,7 @@ class ServiceImportAdmin(ImportMixin):
         )
 
 
-class StartCriterionInline(admin.StackedInline):
+class StartCriterionInline(ReadOnly, admin.StackedInline):
     """The project's criteria as recorded; recorded on the portal's criterion pages."""
 
     model = StartCriterion
@@ -514,15 +518,6 @@ class StartCriterionInline(admin.StackedInline):
     fields = ("criterion", "met_on", "no_structures", "confirmed_by", "evidence", "note",
               "recorded_by", "recorded_at")  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StartedFilter(admin.SimpleListFilter):

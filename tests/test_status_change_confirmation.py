@@ -12,17 +12,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from projects.choices import Criterion, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project, Unit, User
-from projects.rules.reports import ReportState
-from projects.services import households_import, projects_import
-from reporting.models import MonthlyReport
+from projects.services import projects_import
 from tests.factories import UserFactory
+from tests.status_changes import roster, started_and_reported
 from tests.test_county_pages import project_post
-from tests.xlsx import household_row, project_row, write_xlsx
+from tests.xlsx import project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -30,43 +28,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFIRM_LABEL = "我已知晓上述项目状态变化及受影响的已报送月报"
 
 
-def roster(agree: int) -> list[list[Any]]:
-    """10 households of 建设路1号院, the first ``agree`` agreeing, answered March 1st, 2nd, …"""
-    return [
-        household_row(
-            **{
-                "房号": str(101 + i),
-                "改造方案意见": "同意" if i < agree else "不同意",
-                "表态日期": f"2022-03-{i + 1:02d}",
-            }
-        )
-        for i in range(10)
-    ]
-
-
 @pytest.fixture
 def started(tmp_path: Path, plan_year: PlanYear) -> Project:
-    """建设路1号院 of 驿城区, started on 2022-04-15 (consent 03-08), counted in 驿城区's received May
-    report."""
-    projects_import(
-        source=write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]),
-        plan_year=plan_year,
-    )
-    households_import(
-        source=write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, roster(8)), plan_year=plan_year
-    )
-    project = Project.objects.get()
-    assert project.started_on == date(2022, 4, 15)
-    MonthlyReport.objects.create(
-        plan_year=plan_year,
-        unit=project.unit,
-        month=5,
-        state=ReportState.RECEIVED,
-        stamp="stamps/report.pdf",
-        digest="0" * 64,
-        approved_at=timezone.now(),
-    )
-    return project
+    """建设路1号院 of 驿城区, started on 2022-04-15, counted in 驿城区's received May report."""
+    return started_and_reported(tmp_path, plan_year)
 
 
 @pytest.fixture

@@ -416,6 +416,27 @@ def reported_total(
     )
 
 
+def _reported_row(
+    report: MonthlyReport,
+    *,
+    plan_year: PlanYear,
+    specs: Sequence[tuple[MilestoneSpec, Milestone]],
+    versions: Mapping[tuple[int, int], MonthlyReport],
+) -> ProgressRow:
+    """A unit's row as its valid report froze it, the milestones from the frozen figures."""
+    return frozen_progress_row(
+        label=report.unit.name,
+        figures=report.figures,
+        milestones=frozen_milestone_cells(
+            report.figures,
+            specs=specs,
+            as_of=report_period_end(year=plan_year.year, month=report.month),
+            year_start=plan_year.year_start,
+            reported_on=_reported_on(versions, unit_id=report.unit_id, year=plan_year.year),
+        ),
+    )
+
+
 def build_city_monthly(
     *, plan_year: PlanYear, month: int, timeliness: TimelinessTable | None = None
 ) -> CityMonthly:
@@ -436,17 +457,7 @@ def build_city_monthly(
                 rows.append(UnreportedRow(unit.name))
                 unreported.append(unit.name)
                 continue
-            row = frozen_progress_row(
-                label=unit.name,
-                figures=report.figures,
-                milestones=frozen_milestone_cells(
-                    report.figures,
-                    specs=specs,
-                    as_of=as_of,
-                    year_start=plan_year.year_start,
-                    reported_on=_reported_on(versions, unit_id=unit.id, year=plan_year.year),
-                ),
-            )
+            row = _reported_row(report, plan_year=plan_year, specs=specs, versions=versions)
             rows.append(row)
             reported.append(row)
             listed = frozen_not_started(unit=unit.name, figures=report.figures)
@@ -500,17 +511,7 @@ def build_unit_monthly(
             as_of=as_of,
             unit=unit.name,
             milestone_columns=columns_of(s for s, _ in specs),
-            row=frozen_progress_row(
-                label=unit.name,
-                figures=report.figures,
-                milestones=frozen_milestone_cells(
-                    report.figures,
-                    specs=specs,
-                    as_of=as_of,
-                    year_start=plan_year.year_start,
-                    reported_on=_reported_on(versions, unit_id=unit.id, year=plan_year.year),
-                ),
-            ),
+            row=_reported_row(report, plan_year=plan_year, specs=specs, versions=versions),
             projects=projects or [],
             not_started=frozen_not_started(unit=unit.name, figures=report.figures) or [],
             timeliness=table,

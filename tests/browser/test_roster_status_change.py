@@ -8,18 +8,14 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
-from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
-from projects.models import Household, PlanYear, Project
-from projects.rules.reports import ReportState
-from projects.services import households_import, projects_import
-from reporting.models import MonthlyReport
+from projects.importing import HOUSEHOLD_HEADERS
+from projects.models import Household, PlanYear
 from tests.browser import skip_module_without_browser
 from tests.factories import UserFactory
-from tests.xlsx import household_row, project_row, write_xlsx
+from tests.status_changes import roster, started_and_reported
+from tests.xlsx import write_xlsx
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -27,20 +23,6 @@ if TYPE_CHECKING:
     from .conftest import Visitor
 
 skip_module_without_browser()
-
-
-def roster(agree: int) -> list[list[Any]]:
-    """10 households of 建设路1号院, the first ``agree`` agreeing, answered March 1st, 2nd, …"""
-    return [
-        household_row(
-            **{
-                "房号": str(101 + i),
-                "改造方案意见": "同意" if i < agree else "不同意",
-                "表态日期": f"2022-03-{i + 1:02d}",
-            }
-        )
-        for i in range(10)
-    ]
 
 
 def test_roster_preview_shows_the_status_change_and_needs_the_confirmation(
@@ -53,25 +35,7 @@ def test_roster_preview_shows_the_status_change_and_needs_the_confirmation(
     """建设路1号院 started on 2022-04-15 and 驿城区's May report was received; a roster with two answers
     turned to 不同意 previews as 已开工 → 未开工 with that report, is refused without the checkbox and
     written with it."""
-    plan_year = PlanYear.objects.get(year=2022)
-    projects_import(
-        source=write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]),
-        plan_year=plan_year,
-    )
-    households_import(
-        source=write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, roster(8)), plan_year=plan_year
-    )
-    project = Project.objects.get()
-    assert project.started_on == date(2022, 4, 15)
-    MonthlyReport.objects.create(
-        plan_year=plan_year,
-        unit=project.unit,
-        month=5,
-        state=ReportState.RECEIVED,
-        stamp="stamps/report.pdf",
-        digest="0" * 64,
-        approved_at=timezone.now(),
-    )
+    project = started_and_reported(tmp_path, PlanYear.objects.get(year=2022))
     UserFactory(username="411702-clerk", first_name="驿城区填报员")
     v = open_browser("roster-status-change")
     v.login("411702-clerk")

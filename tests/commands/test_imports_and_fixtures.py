@@ -6,12 +6,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, PlanYear, Project, UnitTarget
-from projects.rules.reports import ReportState
-from reporting.models import MonthlyReport
+from tests.status_changes import received_may_report, roster
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -85,20 +83,6 @@ def test_import_records_the_user(tmp_path: Path, plan_year: PlanYear) -> None:
         call_command("import_projects", str(path), "--user", "nobody")
 
 
-def _roster(agree: int) -> list[list[object]]:
-    """10 households of 建设路1号院, the first ``agree`` agreeing, answered March 1st, 2nd, …"""
-    return [
-        household_row(
-            **{
-                "房号": str(101 + i),
-                "改造方案意见": "同意" if i < agree else "不同意",
-                "表态日期": f"2022-03-{i + 1:02d}",
-            }
-        )
-        for i in range(10)
-    ]
-
-
 def test_unstarting_roster_is_refused_without_allow_status_changes(
     tmp_path: Path, plan_year: PlanYear, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -109,21 +93,13 @@ def test_unstarting_roster_is_refused_without_allow_status_changes(
         "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
     )
     call_command(
-        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, _roster(8)))
+        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, roster(8)))
     )
     project = Project.objects.get()
     assert project.started_on == date(2022, 4, 15)
-    MonthlyReport.objects.create(
-        plan_year=plan_year,
-        unit=project.unit,
-        month=5,
-        state=ReportState.RECEIVED,
-        stamp="stamps/report.pdf",
-        digest="0" * 64,
-        approved_at=timezone.now(),
-    )
+    received_may_report(project)
     capsys.readouterr()
-    changed = str(write_xlsx(tmp_path / "h2.xlsx", HOUSEHOLD_HEADERS, _roster(6)))
+    changed = str(write_xlsx(tmp_path / "h2.xlsx", HOUSEHOLD_HEADERS, roster(6)))
     with pytest.raises(CommandError, match="--allow-status-changes"):
         call_command("import_households", changed)
     err = capsys.readouterr().err
@@ -149,7 +125,7 @@ def test_project_import_moving_a_start_is_refused_without_allow_status_changes(
         "import_projects", str(write_xlsx(tmp_path / "p.xlsx", PROJECT_HEADERS, [project_row()]))
     )
     call_command(
-        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, _roster(8)))
+        "import_households", str(write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, roster(8)))
     )
     moved = str(
         write_xlsx(
