@@ -152,8 +152,9 @@ CITY_RULINGS = (Ruling.CONCEALED, Ruling.WRONG, Ruling.DISMISSED)
 
 class ReportFlag(models.Model):
     """A suspected 瞒报/错报 raised automatically on the valid version of a month, for the city office
-    to rule on. One discrepancy is one flag: it is identified by its report, kind and figure, and a
-    later check updates the open flag's detail instead of raising another."""
+    to rule on. One discrepancy is one flag: a report that differs from the records has one open
+    flag naming every figure and project that differs (``figure`` empty; flags raised before carry
+    one figure each), and a later check updates it instead of raising another."""
 
     report = models.ForeignKey(
         MonthlyReport, verbose_name=_("信息月报"), on_delete=models.CASCADE, related_name="flags"

@@ -435,24 +435,35 @@ def _flag_save(flag: ReportFlag, reason: str) -> None:
     flag.save()
 
 
+# A flag covers every figure of its report that differs: one report that differs from the records
+# is one discrepancy, whichever and however many of its figures a change moves.
+ALL_FIGURES = ""
+
+
 def _flag_projects(
-    report: MonthlyReport, records: dict[str, Any], figure: str
+    report: MonthlyReport, records: dict[str, Any], figures: Sequence[str]
 ) -> list[dict[str, Any]] | None:
-    """The projects behind a discrepancy, or None when the report froze no project list."""
+    """The projects behind a report's discrepancy, each once with what it moved in each figure, or
+    None when the report froze no project list."""
     if "projects" not in report.figures:
         return None
-    return [
-        {
-            "project_id": c.project_id,
-            "name": c.name,
-            "reported": c.reported,
-            "records": c.records,
-            "text": c.text,
-        }
+    by_project: dict[int, dict[str, Any]] = {}
+    for figure in figures:
         for c in projects_differ(
             reported=report.figures["projects"], records=records["projects"], figure=figure
-        )
-    ]
+        ):
+            entry = by_project.get(c.project_id)
+            if entry is None:
+                by_project[c.project_id] = {
+                    "project_id": c.project_id,
+                    "name": c.name,
+                    "reported": c.reported,
+                    "records": c.records,
+                    "text": c.text,
+                }
+            else:
+                entry["text"] += "，" + c.text.rsplit("，", 1)[-1]
+    return list(by_project.values())
 
 
 def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
@@ -469,10 +480,12 @@ def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
 @transaction.atomic
 def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> FlagCheck:
     """Check the valid version of each month (of ``units``, default all) against the project
-    records at its month end, recomputed now. One discrepancy is one flag, identified by (report,
-    kind, figure): an open flag is updated, never duplicated, however often the records move
-    between checks; a discrepancy already ruled on with the same detail is not raised again; an
-    open flag whose figure agrees again, or whose version is no longer valid, lapses."""
+    records at its month end, recomputed now. A report that differs is one discrepancy, one flag
+    (report, kind) naming every figure and project that differs: an open flag is updated, never
+    duplicated, however often the records move between checks. A difference the city has already
+    ruled on is not raised again: a later flag on the same report names only the projects no ruling
+    has covered (without a frozen project list, only a changed detail raises one). An open flag
+    whose report agrees again, or whose version is no longer valid, lapses."""
     valid = valid_versions(plan_year=plan_year, units=units)
     # The valid versions' rows, locked in one order before their flags are read: of two checks at
     # once, the second waits and then finds the first one's flags open, so it updates them.
@@ -486,53 +499,71 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
     if units is not None:
         flags = flags.filter(report__unit__in=units)
     open_flags: dict[tuple[int, str, str], ReportFlag] = {}
-    ruled: set[tuple[int, str, str, str]] = set()
+    ruled_details: set[tuple[int, str]] = set()
+    ruled_projects: dict[int, set[tuple[int, str]]] = {}
     for flag in flags.select_related("report"):
         if flag.ruling == Ruling.OPEN:
             open_flags[(flag.report_id, flag.kind, flag.figure)] = flag
         elif flag.ruling in CITY_RULINGS:  # a lapsed flag settles nothing
-            ruled.add((flag.report_id, flag.kind, flag.figure, flag.detail))
+            ruled_details.add((flag.report_id, flag.detail))
+            ruled_projects.setdefault(flag.report_id, set()).update(
+                (int(p["project_id"]), str(p["text"])) for p in flag.projects or []
+            )
     valid_ids = {r.pk for r in valid.values()}
+    flagged: set[int] = set()
     result = FlagCheck([], [], [])
     previous: dict[int, MonthlyReport] = {}
     for (unit_id, _month), report in sorted(valid.items()):
         earlier = previous.get(unit_id)
         previous[unit_id] = report
         records = report_figures(plan_year=plan_year, unit=report.unit, month=report.month)
-        for found in report_discrepancies(
+        found = report_discrepancies(
             reported=report.figures,
             records=records,
             earlier=earlier.figures if earlier is not None else None,
             earlier_month=earlier.month if earlier is not None else None,
-        ):
-            key = (report.pk, str(FlagKind.DIFFERS), found.figure)
-            projects = _flag_projects(report, records, found.figure)
-            if key in open_flags:
-                flag = open_flags.pop(key)
-                if (flag.detail, flag.projects) != (found.detail, projects):
-                    flag.detail, flag.projects = found.detail, projects
-                    flag.updated_at = timezone.now()
-                    _flag_save(flag, "重新核对：差异有变化")
-                    result.updated.append(flag)
-            elif (*key, found.detail) not in ruled:
-                flag = ReportFlag(
-                    report=report,
-                    kind=FlagKind.DIFFERS,
-                    figure=found.figure,
-                    detail=found.detail,
-                    projects=projects,
-                )
-                _flag_save(flag, "核对发现")
-                result.raised.append(flag)
+        )
+        if not found:
+            continue
+        detail = "；".join(d.detail for d in found)
+        projects = _flag_projects(report, records, [d.figure for d in found])
+        if projects is not None:
+            settled = ruled_projects.get(report.pk, set())
+            projects = [p for p in projects if (p["project_id"], p["text"]) not in settled]
+            if not projects and report.pk in ruled_projects:
+                continue  # every project behind it has been ruled on
+        elif (report.pk, detail) in ruled_details:
+            continue
+        flagged.add(report.pk)
+        key = (report.pk, str(FlagKind.DIFFERS), ALL_FIGURES)
+        if key in open_flags:
+            flag = open_flags.pop(key)
+            if (flag.detail, flag.projects) != (detail, projects):
+                flag.detail, flag.projects = detail, projects
+                flag.updated_at = timezone.now()
+                _flag_save(flag, "重新核对：差异有变化")
+                result.updated.append(flag)
+        else:
+            flag = ReportFlag(
+                report=report,
+                kind=FlagKind.DIFFERS,
+                figure=ALL_FIGURES,
+                detail=detail,
+                projects=projects,
+            )
+            _flag_save(flag, "核对发现")
+            result.raised.append(flag)
     for flag in open_flags.values():
         valid_now = flag.report_id in valid_ids
         flag.ruling, flag.ruled_at = Ruling.LAPSED, timezone.now()
         flag.ruling_reason = (
-            "项目记录已与报告一致"
-            if valid_now and flag.kind == FlagKind.DIFFERS
+            f"第{flag.report.version}版已不是有效月报"
+            if not valid_now
+            else "已并入该月报的疑点"
+            if flag.report_id in flagged
+            else "项目记录已与报告一致"
+            if flag.kind == FlagKind.DIFFERS
             else "累计数下降改由与项目记录的比对核对"
-            if valid_now
-            else f"第{flag.report.version}版已不是有效月报"
         )
         _flag_save(flag, flag.ruling_reason)
         result.lapsed.append(flag)

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from projects.choices import MilestoneKey, MilestoneStatusChoice
+from projects.rules.arithmetic import percent_tenths_down
 from projects.rules.milestones import MilestoneStatus
 
 register = template.Library()
@@ -72,6 +73,15 @@ def milestone_cell(row: Any, key: str) -> SafeString:
             "total": result.projects_total,
         }
     target = "" if result.target is None else result.target
+    # The share the milestone judges: the figure of what it needs, met at 100 % (rounded down, so
+    # 100.0 % is met) — the completion milestone's is the table's 完工率.
+    reached = (
+        None
+        if not result.target
+        else percent_tenths_down(actual=result.actual, target=result.target)
+    )
+    if reached is not None:
+        projects = f" · {reached // 10}.{reached % 10}%" + projects
     return format_html(
         '<td data-milestone="{}" data-status="{}" data-actual="{}" data-target="{}">\n'
         '<span class="badge {}">{}</span>\n'

@@ -198,49 +198,57 @@ def approved(people: dict[str, User], month: int) -> MonthlyReport:
 
 def test_a_start_removed_after_may_is_one_flag_on_may(people: dict[str, User]) -> None:
     """May's valid report counts 100 started households; the project's start is then removed and
-    June approved with 0: June agrees with the records, so the one discrepancy per figure is on May
-    (households 100 → 0, projects 1 → 0), naming the project, and June has none."""
+    June approved with 0: June agrees with the records, so the one discrepancy is on May, one flag
+    naming both figures (households 100 → 0, projects 1 → 0) and the project once, and June has
+    none."""
     project = ProjectFactory(name="幸福里小区", households=100, started_on=date(2022, 5, 10))
     may = approved(people, 5)
     Project.objects.filter(pk=project.pk).update(started_on=None)
     approved(people, 6)
-    flags = ReportFlag.objects.order_by("figure")
-    assert [(f.report_id, f.kind, f.figure, f.detail) for f in flags] == [
-        (may.pk, "differs", "new_started", "新开工项目累计开工户数：报告 100，项目记录 0"),
-        (may.pk, "differs", "projects_started", "累计开工项目数：报告 1，项目记录 0"),
+    flags = list(ReportFlag.objects.all())
+    assert [(f.report_id, f.kind, f.detail) for f in flags] == [
+        (
+            may.pk,
+            "differs",
+            "新开工项目累计开工户数：报告 100，项目记录 0；累计开工项目数：报告 1，项目记录 0",
+        ),
     ]
     assert [p["text"] for p in flags[0].projects] == [
-        "幸福里小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 \u2212100"
+        "幸福里小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 \u2212100，"
+        "开工项目数 \u22121"
     ]
-    assert flags[1].projects[0]["text"].endswith("开工项目数 \u22121")
     assert not reports.flags_check(plan_year=may.plan_year)  # nothing new, nothing changed
 
 
 def test_one_discrepancy_checked_three_times_is_one_flag(people: dict[str, User]) -> None:
     """June reported 100 + 60 started households; the 60-household project's start moves to July,
     then its households change to 80, then the 100-household one's start moves too: each check
-    updates the one open flag of the figure (its detail and projects), never adds one."""
+    updates the report's one open flag (its detail and projects), never adds one."""
     first = ProjectFactory(name="甲小区", households=100, started_on=date(2022, 6, 1))
     second = ProjectFactory(name="乙小区", households=60, started_on=date(2022, 6, 2))
     report = approved(people, 6)
     plan_year = report.plan_year
     Project.objects.filter(pk=second.pk).update(started_on=date(2022, 7, 1))
     check = reports.flags_check(plan_year=plan_year)
-    assert [f.figure for f in check.raised] == ["new_started", "projects_started"]
+    assert len(check.raised) == 1
     Project.objects.filter(pk=second.pk).update(households=80)
     check = reports.flags_check(plan_year=plan_year)
-    # The figure is the same (not started by June 30 either way), the project's line is not.
-    assert check.raised == [] and [f.figure for f in check.updated] == ["new_started"]
+    # The figures are the same (not started by June 30 either way), the project's line is not.
+    assert check.raised == [] and len(check.updated) == 1
     Project.objects.filter(pk=first.pk).update(started_on=date(2022, 7, 2))
     check = reports.flags_check(plan_year=plan_year)
-    assert check.raised == [] and len(check.updated) == 2
+    assert check.raised == [] and len(check.updated) == 1
     assert not reports.flags_check(plan_year=plan_year)
-    flag = ReportFlag.objects.get(figure="new_started")
-    assert ReportFlag.objects.count() == 2 and flag.ruling == "open"
-    assert flag.detail == "新开工项目累计开工户数：报告 160，项目记录 0"
+    flag = ReportFlag.objects.get()
+    assert flag.ruling == "open"
+    assert flag.detail == (
+        "新开工项目累计开工户数：报告 160，项目记录 0；累计开工项目数：报告 2，项目记录 0"
+    )
     assert [p["text"] for p in flag.projects] == [
-        "乙小区：报告时已开工（2022年6月2日，60户），现项目记录未开工（80户），开工户数 \u221260",
-        "甲小区：报告时已开工（2022年6月1日），现项目记录未开工，开工户数 \u2212100",
+        "乙小区：报告时已开工（2022年6月2日，60户），现项目记录未开工（80户），开工户数 \u221260，"
+        "开工项目数 \u22121",
+        "甲小区：报告时已开工（2022年6月1日），现项目记录未开工，开工户数 \u2212100，"
+        "开工项目数 \u22121",
     ]
     assert flag.history.count() == 3  # raised, then updated twice
 
@@ -340,10 +348,10 @@ def test_an_open_flag_lapses_when_the_records_agree_again(people: dict[str, User
     reports.flags_check(plan_year=report.plan_year)
     Project.objects.filter(pk=project.pk).update(started_on=date(2022, 6, 10))
     check = reports.flags_check(plan_year=report.plan_year)
-    assert len(check.lapsed) == 2 and check.lapsed[0].ruling_reason == "项目记录已与报告一致"
+    assert len(check.lapsed) == 1 and check.lapsed[0].ruling_reason == "项目记录已与报告一致"
     Project.objects.filter(pk=project.pk).update(started_on=date(2022, 7, 10))
     reports.flags_check(plan_year=report.plan_year)
-    assert report.flags.filter(ruling="open").count() == 2
+    assert report.flags.filter(ruling="open").count() == 1
 
 
 def test_a_ruled_discrepancy_is_not_raised_again(people: dict[str, User]) -> None:
@@ -370,7 +378,7 @@ def test_a_report_that_froze_no_project_list_says_so(people: dict[str, User]) ->
     MonthlyReport.objects.filter(pk=report.pk).update(figures=figures)
     Project.objects.filter(pk=project.pk).update(started_on=None)
     raised = reports.flags_check(plan_year=report.plan_year).raised
-    assert [f.projects for f in raised] == [None, None]
+    assert [f.projects for f in raised] == [None]
 
 
 def test_the_city_rules_on_a_flag(people: dict[str, User]) -> None:
@@ -574,3 +582,21 @@ def test_stamp_is_required(people: dict[str, User]) -> None:
     report = reports.report_submit(report=june(people), user=people["clerk"])
     with pytest.raises(ValidationError):
         reports.report_approve(report=report, stamp=None, user=people["leader"])  # type: ignore[arg-type]
+
+
+def test_a_ruled_project_is_not_flagged_again(people: dict[str, User]) -> None:
+    """June reported 甲 (100) and 乙 (60) started. 甲's start moves to July: one flag, ruled 认定瞒报;
+    checking again raises nothing. Then 乙's start moves too: the new flag names only 乙 (甲 was
+    ruled on), so the two rulings cover two different discrepancies, never 甲 twice."""
+    first = ProjectFactory(name="甲小区", households=100, started_on=date(2022, 6, 1))
+    second = ProjectFactory(name="乙小区", households=60, started_on=date(2022, 6, 2))
+    report = approved(people, 6)
+    plan_year = report.plan_year
+    Project.objects.filter(pk=first.pk).update(started_on=date(2022, 7, 1))
+    (flag,) = reports.flags_check(plan_year=plan_year).raised
+    reports.flag_rule(flag=flag, ruling="concealed", reason="核实隐瞒", user=people["city"])
+    assert not reports.flags_check(plan_year=plan_year)
+    Project.objects.filter(pk=second.pk).update(started_on=date(2022, 7, 2))
+    (later,) = reports.flags_check(plan_year=plan_year).raised
+    assert [p["name"] for p in later.projects] == ["乙小区"]
+    assert not reports.flags_check(plan_year=plan_year)
