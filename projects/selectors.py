@@ -29,7 +29,7 @@ from .rules.project_checks import (
     household_count_problem,
     missing_pipeline_contents,
 )
-from .rules.start import StartInput, StartStatus, start_status
+from .rules.start import CRITERIA, StartInput, StartStatus, start_status
 from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
 
@@ -639,11 +639,13 @@ def project_search(
     kind: str = "",
     status: str = "",
     missing: str = "",
+    only: bool = False,
     as_of: date | None = None,
 ) -> QuerySet[Project]:
     """The project list filtered by kind, progress, a criterion still open, and a search of the
     name, address and contractor, in the list's order; progress and criteria as they stood on
-    ``as_of`` when given (a dashboard's date), else as recorded. Nothing is counted per row here: a
+    ``as_of`` when given (a dashboard's date), else as recorded; with ``only``, the projects lacking
+    ``missing`` and no other criterion. Nothing is counted per row here: a
     city's list of tens of thousands of projects is paged, and a page counts its own
     (start_statuses)."""
     if q:
@@ -669,6 +671,10 @@ def project_search(
         projects = projects.filter(Q(kind=ProjectKind.CARRYOVER) & ~completed)
     if missing:
         projects = projects.filter(Q(kind=ProjectKind.NEW) & _criterion_missing(missing, as_of))
+        if only:  # lacking that criterion alone: every other one holds
+            for other in CRITERIA:
+                if other != missing:
+                    projects = projects.exclude(_criterion_missing(other, as_of))
     return projects.order_by("unit__sort_order", "name", "id")
 
 

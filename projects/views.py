@@ -175,6 +175,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         kind=criteria.get("kind") or "",
         status=criteria.get("status") or "",
         missing=criteria.get("missing") or "",
+        only=request.GET.get("only") == "1",
         as_of=as_of,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -191,6 +192,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "query": urlencode(query),
             "plan_year": plan_year,
             "as_of": as_of,
+            "only": request.GET.get("only") == "1" and bool(criteria.get("missing")),
             "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,

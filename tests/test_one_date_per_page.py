@@ -190,3 +190,24 @@ def test_assessment_counts_stand_on_today_and_its_milestones_on_the_year_end(
     assert "按2022年7月9日判断" not in page(
         city, reverse("reporting:assessment"), as_of="2022-07-09"
     )
+
+
+def test_lacking_only_one_criterion_lists_the_projects_the_home_counts(
+    clerk: User, on_site_in_august: Project
+) -> None:
+    """On 30 June the home counts 甲 as lacking only 进场施工; 戊 lacks 进场施工 and 设计公示. The
+    home's link lists 甲 alone (the count's projects); the plain 进场施工 filter lists both."""
+    other = ProjectFactory(name="戊", households=1, contractor="某公司")
+    HouseholdFactory(project=other, answered_on=date(2022, 3, 1))
+    for key in (Criterion.STRUCTURES_CLEARED, Criterion.CONTRACT_SIGNED):
+        StartCriterion.objects.create(project=other, criterion=key, met_on=date(2022, 3, 2))
+    services.projects_refresh_start(project_ids=[other.id])
+    client = client_of(clerk)
+    home = page(client, reverse("home"), as_of="2022-06-30")
+    assert "其中 1 个仅缺“进场施工”" in home
+    link = re.search(r'href="(/projects/\?status=not_started&amp;missing=on_site[^"]*)"', home)
+    assert link is not None and "only=1" in link.group(1)
+    listed = page(client, link.group(1).replace("&amp;", "&"))
+    assert ">甲</a>" in listed and ">戊</a>" not in listed
+    both = page(client, reverse("project_list"), missing=Criterion.ON_SITE, as_of="2022-06-30")
+    assert ">甲</a>" in both and ">戊</a>" in both
