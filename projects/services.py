@@ -1606,6 +1606,28 @@ def criterion_record(
     return row
 
 
+class _DryRun(Exception):
+    """Raised to roll back a write made only to see its consequences."""
+
+
+def criterion_record_consequences(
+    *, project: Project, criterion: str, met_on: date | None, user: User | None, **fields: Any
+) -> Consequences | None:
+    """The status changes recording a criterion would need confirmed (None when it needs no
+    confirmation or would be refused anyway), nothing written: the page shows them again when the
+    confirmed save was refused for its form (the evidence file cannot be kept by the browser)."""
+    try:
+        with transaction.atomic():
+            criterion_record(
+                project=project, criterion=criterion, met_on=met_on, user=user, **fields
+            )
+            raise _DryRun
+    except StatusChangesNeedConfirmation as refused:
+        return refused.consequences
+    except (_DryRun, ValidationError):
+        return None
+
+
 # --- personal data --------------------------------------------------------------------------------
 
 

@@ -432,7 +432,21 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
         has_evidence=bool(record and record.evidence),
     )
     consequences: Consequences | None = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # A confirmed save refused only for its evidence (the browser drops the file chosen before
+        # the confirmation): keep showing what the save would change, so it can be confirmed again.
+        data = form.cleaned_data
+        if _status_changes_confirmed(request) and set(form.errors) == {"evidence"}:
+            consequences = services.criterion_record_consequences(
+                project=project,
+                criterion=key,
+                met_on=data.get("met_on"),
+                user=portal_user(request),
+                no_structures=bool(data.get("no_structures")),
+                confirmed_by=(data.get("confirmed_by") or "").strip(),
+                note=data.get("note") or "",
+            )
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.criterion_record(
@@ -449,6 +463,8 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
             )
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
+            if data.get("evidence"):
+                form.add_error("evidence", _("请重新选择证明材料文件后再勾选确认保存"))
         except ValidationError as error:
             _apply_errors(form, error)
         else:
