@@ -952,7 +952,7 @@ def _check_households(
             checked.add(batch)
     del texts
     _count_recorded(roster, first_rows)
-    errors.extend(_roster_problems(roster, first_rows, plan_year))
+    errors.extend(_roster_problems(roster, plan_year))
     return errors, roster, checked
 
 
@@ -1001,20 +1001,18 @@ def _count_recorded(roster: dict[int, _RosterProject], first_rows: dict[Dwelling
             entry.agree_dates.append(answered_on)
 
 
-def _roster_problems(
-    roster: dict[int, _RosterProject], first_rows: dict[Dwelling, int], plan_year: PlanYear
-) -> list[RowError]:
-    """Records over a project's household count (on each new dwelling's row), and a start date
-    after a project's recorded completion (on its first row)."""
+def _roster_problems(roster: dict[int, _RosterProject], plan_year: PlanYear) -> list[RowError]:
+    """Records over a project's household count and a start date after a project's recorded
+    completion: one error each for the project as a whole, reported on its first row."""
     errors: list[RowError] = []
-    too_many: dict[int, str] = {}
     completed = [e.project.id for e in roster.values() if e.agree_dates is not None]
     criteria = selectors.criteria_by_project(project_ids=completed)
     for project_id, entry in roster.items():
         project = entry.project
         problem = household_count_problem(records=entry.records, households=project.households)
         if problem:
-            too_many[project_id] = problem
+            # The count is the project's, not any row's: no column, the project named.
+            errors.append(RowError(entry.first_row, "", f"导入后{project.name}的{problem}"))
             continue
         if entry.agree_dates is None:
             continue
@@ -1036,17 +1034,6 @@ def _roster_problems(
                     f"晚于已记录的完工日期 {project.completed_on}",
                 )
             )
-    if too_many:
-        recorded = set(
-            Household.objects.filter(project_id__in=list(too_many)).values_list(
-                "project_id", "building", "entrance", "room"
-            )
-        )
-        errors.extend(
-            RowError(number, "房号", f"导入后{too_many[key[0]]}")
-            for key, number in first_rows.items()
-            if key[0] in too_many and key not in recorded
-        )
     return errors
 
 
