@@ -17,7 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
-from .choices import Criterion, Opinion, ProjectKind, Role
+from .choices import LIST_FIELDS, Criterion, Opinion, ProjectKind, Role, in_choice_order
 from .consequences import (
     Consequences,
     ProjectDates,
@@ -1275,7 +1275,7 @@ def project_conflict(*, project_id: int, since_version: int) -> Conflict:
     if base is not None:
         for name in PROJECT_EDITABLE_FIELDS:
             before, after = getattr(base, name), getattr(current, name)
-            if before != after:
+            if not same_value(before, after):
                 label = str(getattr(Project._meta.get_field(name), "verbose_name", name))
                 changes.append(FieldChange(label, _shown(before), _shown(after)))
     user = latest.history_user if latest is not None else None
@@ -1320,7 +1320,7 @@ class MergeChoiceNeeded(Exception):
         self.clashes = clashes
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as stored: empty text and None alike, lists (改造内容 etc.) whatever their order."""
     if a in (None, "") and b in (None, ""):
         return True
@@ -1348,9 +1348,11 @@ def project_merge(
         current = getattr(project, name)
         # Without the base in the history every difference is treated as a clash: asked, not guessed.
         base_value = getattr(base, name) if base is not None else current
-        if base is not None and _same(my_value, base_value):
+        if base is not None and same_value(my_value, base_value):
             values[name] = current  # not changed by this user: whatever is stored now stays
-        elif _same(my_value, current) or (base is not None and _same(current, base_value)):
+        elif same_value(my_value, current) or (
+            base is not None and same_value(current, base_value)
+        ):
             values[name] = my_value
         elif keep.get(name) in (KEEP_THEIRS, KEEP_MINE):
             values[name] = my_value if keep[name] == KEEP_MINE else current
@@ -1410,6 +1412,8 @@ def project_update(
             raise MergeChoiceNeeded(merge.clashes)
         values = merge.values
     for name, value in values.items():
+        if name in LIST_FIELDS and same_value(getattr(project, name), value):
+            continue  # the same terms (stored before the one order was kept): not a change
         setattr(project, name, value)
     _validate(project)
     project._history_user = user  # type: ignore[attr-defined]
@@ -1446,7 +1450,13 @@ def _editable(data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    return data
+    # One stored order for the multi-choice lists, so a list sent in another order is no change.
+    return {
+        name: in_choice_order(list(value or []), LIST_FIELDS[name])
+        if name in LIST_FIELDS
+        else value
+        for name, value in data.items()
+    }
 
 
 def _touch_project(project: Project, user: User | None) -> None:

@@ -362,11 +362,16 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
             delta = record.diff_against(previous)
             for change in delta.changes:
                 field = Project._meta.get_field(change.field)
-                changes.append(
-                    (getattr(field, "verbose_name", change.field), change.old, change.new)
-                )
-        entries.append({"record": record, "what": _("项目"), "changes": changes})
+                old, new = change.old, change.new
+                if isinstance(old, list) or isinstance(new, list):
+                    if services.same_value(old, new):
+                        continue  # the same terms in another order: not a change
+                    old, new = "、".join(old or []), "、".join(new or [])
+                changes.append((getattr(field, "verbose_name", change.field), old, new))
         previous = record
+        if record.history_type == "~" and not changes:
+            continue  # a save that changed nothing
+        entries.append({"record": record, "what": _("项目"), "changes": changes})
     criterion_records = (
         StartCriterion.history.filter(project_id=project.id)
         .select_related("history_user")
