@@ -2,8 +2,8 @@
 
 Computed facts (consent and start dates, milestone statuses, missing criteria) come from selectors and
 the rules, computed once per page, never per row. Targets, projects, criteria and households are
-written only by the services (the portal's pages and the imports here), so the admin shows them
-read-only (PortalWritesAdmin); a new consent share recomputes every start date.
+written only by the services (the portal's pages and the imports here), and plan years only by
+``load_programme``, so the admin shows them read-only (PortalWritesAdmin).
 """
 
 from collections.abc import Callable, Iterable
@@ -353,42 +353,24 @@ class UserAdmin(DjangoUserAdmin):
 # --- plan years and targets ---------------------------------------------------------------------
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnly, admin.TabularInline):
     model = Milestone
     extra = 0
 
 
-class PlanYearAdminForm(forms.ModelForm):
-    class Meta:
-        model = PlanYear
-        fields = ("year", "city_new_starts", "city_completions", "city_carryover",
-                  "completion_percent", "consent_percent", "implementation_plan_due",
-                  "renovation_plans_due", "adjustment_cutoff", "report_due_day")  # fmt: skip
+class PlanYearAdmin(PortalWritesAdmin, SimpleHistoryAdmin):
+    """Plan years with their milestones, shown only: they are loaded from the task tables
+    (``load_programme``) and their targets are kept on the target page, with a reason and checks."""
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        percent = cleaned.get("consent_percent")
-        if self.instance.pk and percent is not None and "consent_percent" in self.changed_data:
-            for problem in services.plan_year_consent_problems(
-                plan_year=self.instance, consent_percent=percent
-            ):
-                self.add_error("consent_percent", problem)
-        return cleaned
-
-
-class PlanYearAdmin(SimpleHistoryAdmin):
-    """Plan years with their milestones; a new consent share recomputes every project's start."""
-
-    form = PlanYearAdminForm
-    list_display = ("year", "city_new_starts", "city_completions", "city_carryover")
+    portal_hint = (
+        "年度计划由 python manage.py load_programme 载入，不在管理后台修改；"
+        "目标须在“目标维护”页面修改（须填写调整原因并通过目标校核）。"
+    )
+    list_display = ("year", "city_new_starts", "city_completions", "city_carryover", "portal_link")
     inlines = (MilestoneInline,)
 
-    def save_model(self, request: HttpRequest, obj: PlanYear, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "consent_percent" in form.changed_data:
-            services.projects_refresh_start(
-                project_ids=obj.projects.values_list("id", flat=True), user=acting_user(request)
-            )
+    def portal_url(self, obj: Any) -> str:
+        return reverse("reporting:targets")
 
 
 class TargetsInPortalAdmin(PortalWritesAdmin):

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .rules.project_checks import PIPELINES
+
 
 class ProjectKind(models.TextChoices):
     NEW = "new", _("新开工")
@@ -77,3 +79,16 @@ LINKED_TAGS: tuple[str, ...] = (
 MANAGEMENT_MODES: tuple[str, ...] = (
     "专业化物业服务", "社区托管", "业主自治管理", "国有物业企业兜底服务", "“红色物业”党建引领",
 )  # fmt: skip
+# The project's multi-choice lists, each in the order its choices are offered.
+LIST_FIELDS: dict[str, tuple[str, ...]] = {
+    "contents": (*PIPELINES, *OTHER_CONTENTS),
+    "hazards": (*PIPELINES, *OTHER_HAZARDS),
+    "linked_tags": LINKED_TAGS,
+}
+
+
+def in_choice_order(terms: list[str], choices: tuple[str, ...]) -> list[str]:
+    """``terms`` once each, the offered ``choices`` first in their order, then free text as given:
+    the one stored order, so a list saved in another order is not a change."""
+    extra = [t for t in dict.fromkeys(terms) if t not in choices]
+    return [c for c in choices if c in terms] + extra

@@ -14,17 +14,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
-    LINKED_TAGS,
+    LIST_FIELDS,
     MANAGEMENT_MODES,
-    OTHER_CONTENTS,
-    OTHER_HAZARDS,
     Criterion,
     ProjectKind,
+    in_choice_order,
 )
 from .importing import PHONE_RE
 from .models import Household, Project
 from .rules.dwellings import building_problem, entrance_problem, room_problem
-from .rules.project_checks import PIPELINES
 from .rules.start import EVIDENCED_CRITERIA
 from .selectors import PROJECT_STATUSES
 from .services import KEEP_MINE, KEEP_THEIRS
@@ -45,13 +43,6 @@ class TermsField(forms.MultipleChoiceField):
 
     def __init__(self, terms: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(choices=[(t, t) for t in terms], required=False, **kwargs)
-
-
-LIST_FIELDS: dict[str, tuple[str, ...]] = {
-    "contents": (*PIPELINES, *OTHER_CONTENTS),
-    "hazards": (*PIPELINES, *OTHER_HAZARDS),
-    "linked_tags": LINKED_TAGS,
-}
 
 
 class ProjectForm(forms.ModelForm):
@@ -186,7 +177,7 @@ class ProjectForm(forms.ModelForm):
         for name, terms in LIST_FIELDS.items():
             chosen = data.get(name) or []
             extra = [t for t in _split_terms(data.get(f"{name}_other", "")) if t not in chosen]
-            data[name] = [t for t in terms if t in chosen] + extra
+            data[name] = in_choice_order([*chosen, *extra], terms)
         return data
 
     def service_data(self) -> dict[str, Any]:

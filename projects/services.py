@@ -17,7 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
-from .choices import Criterion, Opinion, ProjectKind, Role
+from .choices import LIST_FIELDS, Criterion, Opinion, ProjectKind, Role, in_choice_order
 from .consequences import (
     Consequences,
     ProjectDates,
@@ -952,7 +952,7 @@ def _check_households(
             checked.add(batch)
     del texts
     _count_recorded(roster, first_rows)
-    errors.extend(_roster_problems(roster, first_rows, plan_year))
+    errors.extend(_roster_problems(roster, plan_year))
     return errors, roster, checked
 
 
@@ -1001,20 +1001,18 @@ def _count_recorded(roster: dict[int, _RosterProject], first_rows: dict[Dwelling
             entry.agree_dates.append(answered_on)
 
 
-def _roster_problems(
-    roster: dict[int, _RosterProject], first_rows: dict[Dwelling, int], plan_year: PlanYear
-) -> list[RowError]:
-    """Records over a project's household count (on each new dwelling's row), and a start date
-    after a project's recorded completion (on its first row)."""
+def _roster_problems(roster: dict[int, _RosterProject], plan_year: PlanYear) -> list[RowError]:
+    """Records over a project's household count and a start date after a project's recorded
+    completion: one error each for the project as a whole, reported on its first row."""
     errors: list[RowError] = []
-    too_many: dict[int, str] = {}
     completed = [e.project.id for e in roster.values() if e.agree_dates is not None]
     criteria = selectors.criteria_by_project(project_ids=completed)
     for project_id, entry in roster.items():
         project = entry.project
         problem = household_count_problem(records=entry.records, households=project.households)
         if problem:
-            too_many[project_id] = problem
+            # The count is the project's, not any row's: no column, the project named.
+            errors.append(RowError(entry.first_row, "", f"导入后{project.name}的{problem}"))
             continue
         if entry.agree_dates is None:
             continue
@@ -1036,17 +1034,6 @@ def _roster_problems(
                     f"晚于已记录的完工日期 {project.completed_on}",
                 )
             )
-    if too_many:
-        recorded = set(
-            Household.objects.filter(project_id__in=list(too_many)).values_list(
-                "project_id", "building", "entrance", "room"
-            )
-        )
-        errors.extend(
-            RowError(number, "房号", f"导入后{too_many[key[0]]}")
-            for key, number in first_rows.items()
-            if key[0] in too_many and key not in recorded
-        )
     return errors
 
 
@@ -1288,7 +1275,7 @@ def project_conflict(*, project_id: int, since_version: int) -> Conflict:
     if base is not None:
         for name in PROJECT_EDITABLE_FIELDS:
             before, after = getattr(base, name), getattr(current, name)
-            if before != after:
+            if not same_value(before, after):
                 label = str(getattr(Project._meta.get_field(name), "verbose_name", name))
                 changes.append(FieldChange(label, _shown(before), _shown(after)))
     user = latest.history_user if latest is not None else None
@@ -1333,7 +1320,7 @@ class MergeChoiceNeeded(Exception):
         self.clashes = clashes
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as stored: empty text and None alike, lists (改造内容 etc.) whatever their order."""
     if a in (None, "") and b in (None, ""):
         return True
@@ -1361,9 +1348,11 @@ def project_merge(
         current = getattr(project, name)
         # Without the base in the history every difference is treated as a clash: asked, not guessed.
         base_value = getattr(base, name) if base is not None else current
-        if base is not None and _same(my_value, base_value):
+        if base is not None and same_value(my_value, base_value):
             values[name] = current  # not changed by this user: whatever is stored now stays
-        elif _same(my_value, current) or (base is not None and _same(current, base_value)):
+        elif same_value(my_value, current) or (
+            base is not None and same_value(current, base_value)
+        ):
             values[name] = my_value
         elif keep.get(name) in (KEEP_THEIRS, KEEP_MINE):
             values[name] = my_value if keep[name] == KEEP_MINE else current
@@ -1423,6 +1412,8 @@ def project_update(
             raise MergeChoiceNeeded(merge.clashes)
         values = merge.values
     for name, value in values.items():
+        if name in LIST_FIELDS and same_value(getattr(project, name), value):
+            continue  # the same terms (stored before the one order was kept): not a change
         setattr(project, name, value)
     _validate(project)
     project._history_user = user  # type: ignore[attr-defined]
@@ -1459,7 +1450,13 @@ def _editable(data: dict[str, Any]) -> dict[str, Any]:
     unknown = set(data) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    return data
+    # One stored order for the multi-choice lists, so a list sent in another order is no change.
+    return {
+        name: in_choice_order(list(value or []), LIST_FIELDS[name])
+        if name in LIST_FIELDS
+        else value
+        for name, value in data.items()
+    }
 
 
 def _touch_project(project: Project, user: User | None) -> None:
@@ -1604,6 +1601,28 @@ def criterion_record(
     _touch_project(project, user)
     _confirm_single(project, before, allow_status_changes)
     return row
+
+
+class _DryRun(Exception):
+    """Raised to roll back a write made only to see its consequences."""
+
+
+def criterion_record_consequences(
+    *, project: Project, criterion: str, met_on: date | None, user: User | None, **fields: Any
+) -> Consequences | None:
+    """The status changes recording a criterion would need confirmed (None when it needs no
+    confirmation or would be refused anyway), nothing written: the page shows them again when the
+    confirmed save was refused for its form (the evidence file cannot be kept by the browser)."""
+    try:
+        with transaction.atomic():
+            criterion_record(
+                project=project, criterion=criterion, met_on=met_on, user=user, **fields
+            )
+            raise _DryRun
+    except StatusChangesNeedConfirmation as refused:
+        return refused.consequences
+    except (_DryRun, ValidationError):
+        return None
 
 
 # --- personal data --------------------------------------------------------------------------------

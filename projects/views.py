@@ -364,11 +364,16 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
             delta = record.diff_against(previous)
             for change in delta.changes:
                 field = Project._meta.get_field(change.field)
-                changes.append(
-                    (getattr(field, "verbose_name", change.field), change.old, change.new)
-                )
-        entries.append({"record": record, "what": _("项目"), "changes": changes})
+                old, new = change.old, change.new
+                if isinstance(old, list) or isinstance(new, list):
+                    if services.same_value(old, new):
+                        continue  # the same terms in another order: not a change
+                    old, new = "、".join(old or []), "、".join(new or [])
+                changes.append((getattr(field, "verbose_name", change.field), old, new))
         previous = record
+        if record.history_type == "~" and not changes:
+            continue  # a save that changed nothing
+        entries.append({"record": record, "what": _("项目"), "changes": changes})
     criterion_records = (
         StartCriterion.history.filter(project_id=project.id)
         .select_related("history_user")
@@ -434,7 +439,21 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
         has_evidence=bool(record and record.evidence),
     )
     consequences: Consequences | None = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # A confirmed save refused only for its evidence (the browser drops the file chosen before
+        # the confirmation): keep showing what the save would change, so it can be confirmed again.
+        data = form.cleaned_data
+        if _status_changes_confirmed(request) and set(form.errors) == {"evidence"}:
+            consequences = services.criterion_record_consequences(
+                project=project,
+                criterion=key,
+                met_on=data.get("met_on"),
+                user=portal_user(request),
+                no_structures=bool(data.get("no_structures")),
+                confirmed_by=(data.get("confirmed_by") or "").strip(),
+                note=data.get("note") or "",
+            )
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.criterion_record(
@@ -451,6 +470,8 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
             )
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
+            if data.get("evidence"):
+                form.add_error("evidence", _("请重新选择证明材料文件后再勾选确认保存"))
         except ValidationError as error:
             _apply_errors(form, error)
         else:

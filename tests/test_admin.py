@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
-from django.db.models.fields.files import FieldFile
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 MODELS = ("unit", "user", "planyear", "unittarget", "unassignedcarryover", "project",
           "household", "startcriterion", "personaldataaccess")  # fmt: skip
-PORTAL_WRITTEN = ("unittarget", "unassignedcarryover", "project", "household", "startcriterion")
+PORTAL_WRITTEN = ("planyear", "unittarget", "unassignedcarryover", "project", "household",
+                  "startcriterion")  # fmt: skip
 
 
 def staff(**fields: Any) -> User:
@@ -361,78 +361,21 @@ def _permissions(*codenames: str) -> Any:
     return Permission.objects.filter(content_type__app_label="projects", codename__in=codenames)
 
 
-# --- saves keep the start dates current -----------------------------------------------------------
+# --- plan years are shown, not written -----------------------------------------------------------
 
 
-def change_form_data(response: Any) -> dict[str, Any]:
-    """The POST data that would resubmit an admin change page unchanged (form and inlines)."""
-    data: dict[str, Any] = {}
-
-    def put(form: Any) -> None:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False or value == "" or isinstance(value, FieldFile):
-                continue
-            data[form.add_prefix(name)] = value
-
-    put(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        put(formset.management_form)
-        for form in formset.forms:
-            put(form)
-    return data
-
-
-def test_raising_the_consent_share_recomputes_starts(
+def test_a_plan_years_consent_share_cannot_be_changed_in_the_admin(
     client_admin: Client, plan_year: PlanYear
 ) -> None:
-    """Raising the plan year's consent share from 80 % to 90 % unsets the start of a project with
-    8 of 10 households agreeing."""
+    """Raising the plan year's consent share in the admin is refused (403): the share, and so every
+    project's start, stays as loaded."""
     project = started_project("驿城区", 10, date(2022, 5, 1))
     url = reverse("admin:projects_planyear_change", args=[plan_year.id])
-    data = change_form_data(client_admin.get(url))
-    data["consent_percent"] = 90
-    response = client_admin.post(url, data)
-    assert response.status_code == 302
-    project.refresh_from_db()
-    assert project.consent_met_on is None and project.started_on is None
-
-
-def test_consent_share_change_that_unstarts_completed_projects_is_refused(
-    admin_client: Client, plan_year: PlanYear
-) -> None:
-    """Raising the consent share so a completed project's start moves after its completion is
-    refused with the project named, and nothing changes (no 500 from the database constraint)."""
-    from datetime import date
-
-    from projects.services import criterion_record, projects_refresh_start
-    from tests.factories import HouseholdFactory, ProjectFactory
-
-    project = ProjectFactory(name="甲小区", households=10, contractor="某公司")
-    for i in range(9):
-        HouseholdFactory(project=project, room=str(101 + i), answered_on=date(2022, 2, 1))
-    HouseholdFactory(project=project, room="110", answered_on=date(2022, 12, 1))
-    for criterion in ("structures_cleared", "design_posted", "contract_signed", "on_site"):
-        criterion_record(project=project, criterion=criterion, met_on=date(2022, 3, 1), user=None)
-    Project.objects.filter(pk=project.pk).update(completed_on=date(2022, 6, 1))
-    projects_refresh_start(project_ids=[project.pk])
-    project.refresh_from_db()
-    assert project.started_on == date(2022, 3, 1)  # 8 of 10 agreed by 02-01
-    url = reverse("admin:projects_planyear_change", args=[plan_year.pk])
-    data = {
-        "year": 2022, "city_new_starts": 15948, "city_completions": 11164, "city_carryover": 4676,
-        "completion_percent": 70, "consent_percent": 100, "implementation_plan_due": "2022-02-28",
-        "renovation_plans_due": "2022-03-31", "adjustment_cutoff": "2022-03-31", "report_due_day": 5,
-        "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
-    }  # fmt: skip
-    response = admin_client.post(url, data)
-    assert response.status_code == 200
-    assert "甲小区" in response.content.decode() and "2022-12-01" in response.content.decode()
+    assert client_admin.post(url, {"consent_percent": 90}).status_code == 403
     plan_year.refresh_from_db()
     assert plan_year.consent_percent == 80
     project.refresh_from_db()
-    assert project.started_on == date(2022, 3, 1)
+    assert project.started_on == date(2022, 5, 1)
 
 
 def test_project_page_shows_the_spec_warnings(admin_client: Client, plan_year: PlanYear) -> None:

@@ -72,6 +72,33 @@ def test_no_target_page_writes(client_admin: Client, plan_year: PlanYear, page: 
     assert UnitTarget.objects.filter(pk=target.pk).exists()
 
 
+def test_a_plan_years_city_target_cannot_be_set_in_the_admin(
+    client_admin: Client, plan_year: PlanYear
+) -> None:
+    """The city's new-start target stays when an admin POSTs 1 on the plan year's change page, adds a
+    plan year or bulk-deletes; the page points to the target page and to load_programme."""
+    assert plan_year.city_new_starts == 15948
+    change = reverse("admin:projects_planyear_change", args=[plan_year.pk])
+    data = {
+        "year": 2022, "city_new_starts": 1, "city_completions": 11164, "city_carryover": 4676,
+        "completion_percent": 70, "consent_percent": 80, "implementation_plan_due": "2022-02-28",
+        "renovation_plans_due": "2022-03-31", "adjustment_cutoff": "2022-03-31", "report_due_day": 5,
+        "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    assert client_admin.post(change, data).status_code == 403
+    add = reverse("admin:projects_planyear_add")
+    assert client_admin.post(add, {**data, "year": 2023}).status_code == 403
+    changelist = reverse("admin:projects_planyear_changelist")
+    client_admin.post(
+        changelist, {"action": "delete_selected", "_selected_action": [plan_year.pk], "post": "yes"}
+    )
+    plan_year.refresh_from_db()
+    assert plan_year.city_new_starts == 15948 and plan_year.milestones.exists()
+    assert PlanYear.objects.count() == 1
+    html = client_admin.get(change).content.decode()
+    assert reverse("reporting:targets") in html and "load_programme" in html
+
+
 def project_post(project: Project, **changes: Any) -> dict[str, Any]:
     """What the old admin change form posted for ``project``, with ``changes``."""
     data: dict[str, Any] = {

@@ -492,3 +492,20 @@ def test_history_page_names_who_changed_what(clerk: User) -> None:
     client.post(reverse("project_edit", args=[project.pk]), project_post(project, buildings=9))
     page = html(client.get(reverse("project_history", args=[project.pk])))
     assert "驿城区填报员" in page and "楼栋数：4 → 9" in page
+
+
+def test_history_page_lists_terms_and_skips_saves_that_changed_nothing(clerk: User) -> None:
+    """改造内容 changes read as terms (not list reprs), the same terms in another order are no
+    change, and a save that changed nothing adds no row to the project's history."""
+    stored = ["电力", "燃气", "通信", "垃圾分类设施", "雨污分流"]
+    project = ProjectFactory(investment=100, fund_central=60, fund_county=40, contents=stored)
+    client = logged_in(clerk)
+    url = reverse("project_edit", args=[project.pk])
+    for contents in (["雨污分流", *stored[:4]], stored, ["电力", "燃气"]):
+        project.refresh_from_db()
+        response = client.post(url, project_post(project, contents=contents))
+        assert response.status_code == 302
+    page = html(client.get(reverse("project_history", args=[project.pk])))
+    assert "改造内容：电力、燃气、通信、垃圾分类设施、雨污分流 → 电力、燃气" in page
+    assert page.count("改造内容：") == 1 and "[&#x27;" not in page
+    assert page.count("<tr>") == 4  # the header, the creation and the two saves that changed

@@ -19,7 +19,7 @@ from projects.models import Household, PlanYear, Project, Unit, User
 from projects.services import projects_import
 from tests.factories import UserFactory
 from tests.status_changes import roster, started_and_reported
-from tests.test_county_pages import project_post
+from tests.test_county_pages import png_bytes, project_post
 from tests.xlsx import project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +212,19 @@ def test_project_edit_completion_in_a_reported_month_needs_confirmation(
     assert response.status_code == 302, response.content.decode()[-2000:]
     started.refresh_from_db()
     assert started.completed_on == date(2022, 5, 20)
+
+
+def test_criterion_edit_confirmation_asks_again_for_the_evidence_file(
+    client: Client, started: Project
+) -> None:
+    """A 设计公示 change refused for confirmation with a file attached says to choose the file again;
+    the confirmed save without it is refused for the evidence and still shows the status change."""
+    url = reverse("criterion_edit", args=[started.pk, Criterion.DESIGN_POSTED])
+    upload = SimpleUploadedFile("公示.png", png_bytes(), content_type="image/png")
+    page = text(client.post(url, {"met_on": "2022-04-25", "evidence": upload}))
+    assert "请重新选择证明材料文件后再勾选确认保存" in page and CONFIRM_LABEL in page
+    page = text(client.post(url, {"met_on": "2022-04-25", "confirm_status_changes": "1"}))
+    assert "请上传证明材料" in page and CONFIRM_LABEL in page
+    assert "开工日期 2022年4月15日 → 2022年4月25日" in page
+    started.refresh_from_db()
+    assert started.started_on == date(2022, 4, 15)

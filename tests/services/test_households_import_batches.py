@@ -118,15 +118,17 @@ def test_new_and_recorded_rows_mixed_across_batches(
     assert Household.objects.get(room="103").head_name == "王五"
 
 
-def test_too_many_records_names_only_the_new_dwellings(
+def test_too_many_records_is_one_error_for_the_project(
     tmp_path: Path, plan_year: PlanYear, project: Project
 ) -> None:
     """Six households recorded; a file re-sending three of them and adding five makes eleven records
-    for ten households: the error is on the five new dwellings' rows only."""
+    for ten households: one error for the project (its first row, no column), the file refused."""
     assert run(tmp_path, plan_year, rooms(*range(101, 107))).ok
     result = run(tmp_path, plan_year, rooms(*range(104, 112)))
-    assert [(e.row, e.column) for e in result.errors] == [(n, "房号") for n in range(5, 10)]
-    assert {e.message for e in result.errors} == {"导入后住户记录 11 户超过项目户数 10 户"}
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "", "导入后建设路1号院的住户记录 11 户超过项目户数 10 户")
+    ]
+    assert str(result.errors[0]) == "第2行：导入后建设路1号院的住户记录 11 户超过项目户数 10 户"
     assert Household.objects.count() == 6
 
 

@@ -178,6 +178,40 @@ def test_second_save_from_the_same_version_is_refused_with_what_changed(
     assert (project.buildings, project.address, project.version) == (2, "驿城区幸福路8号", 2)
 
 
+def test_a_reordered_list_is_not_a_change(plan_year: PlanYear, clerk: User, leader: User) -> None:
+    """改造内容 stored out of the choices' order (as an import may leave it), saved with the same terms
+    in another order beside a new address: the other person's conflict lists only 地址, and a list
+    sent out of order is stored in the choices' order, free text last."""
+    project = ProjectFactory(
+        unit=clerk.unit,
+        contents=["电力", "燃气", "通信", "垃圾分类设施", "雨污分流", "文体活动场地"],
+    )
+    services.project_update(
+        project_id=project.pk,
+        expected_version=1,
+        user=leader,
+        data=form_data(
+            project,
+            address="驿城区幸福路8号",
+            contents=["电力", "燃气", "通信", "雨污分流", "文体活动场地", "垃圾分类设施"],
+        ),
+    )
+    conflict = services.project_conflict(project_id=project.pk, since_version=1)
+    assert [c.label for c in conflict.changes] == ["地址"]
+    project.refresh_from_db()
+    services.project_update(
+        project_id=project.pk,
+        expected_version=2,
+        user=leader,
+        data=form_data(
+            project, contents=["自建围墙", "雨污分流", "电力"], linked_tags=["无障碍", "适老化"]
+        ),
+    )
+    project.refresh_from_db()
+    assert project.contents == ["电力", "雨污分流", "自建围墙"]
+    assert project.linked_tags == ["适老化", "无障碍"]
+
+
 def test_save_from_the_current_version_goes_through(plan_year: PlanYear, clerk: User) -> None:
     """Saving from the version shown bumps it by one each time."""
     project = services.project_create(
