@@ -80,12 +80,12 @@ def milestone_cell(row: Any, key: str) -> SafeString:
         if not result.target
         else percent_tenths_down(actual=result.actual, target=result.target)
     )
-    if reached is not None:
-        projects = f" · {reached // 10}.{reached % 10}%" + projects
+    share = "" if reached is None else f"{reached // 10}.{reached % 10}%"
     return format_html(
         '<td data-milestone="{}" data-status="{}" data-actual="{}" data-target="{}">\n'
         '<span class="badge {}">{}</span>\n'
         '<small class="figure d-block text-body-secondary">{} / {}{}</small>\n'
+        '<small class="figure d-block text-body-secondary" data-share>{}</small>\n'
         "</td>",
         key,
         result.status,
@@ -96,6 +96,7 @@ def milestone_cell(row: Any, key: str) -> SafeString:
         result.actual,
         "—" if result.target is None else result.target,
         projects,
+        share,
     )
 
 
