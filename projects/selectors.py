@@ -525,20 +525,26 @@ def start_statuses(
     start rule stored (``consent_met_on``), instead of every agreeing household's date being read:
     the same status, for pages and reports that judge many projects as of a day. Whatever writes
     the records recomputes the stored dates without it."""
+    inputs = start_inputs(projects=projects, as_of=as_of, stored_consent=stored_consent)
+    return {p.id: start_status(inputs[p.id], as_of=as_of) for p in projects}
+
+
+def start_inputs(
+    *, projects: Sequence[Project], as_of: date | None = None, stored_consent: bool = False
+) -> dict[int, StartInput]:
+    """What the start rule reads of each project, in two queries (see start_statuses); without
+    ``stored_consent`` the same inputs judge the project on any day."""
     ids = [p.id for p in projects]
     agree = {} if stored_consent else agree_dates_by_project(project_ids=ids)
     counts = agreements_by_project(project_ids=ids, as_of=as_of) if stored_consent else {}
     criteria = criterion_records_by_project(project_ids=ids)
     return {
-        p.id: start_status(
-            start_input(
-                project=p,
-                consent_percent=p.plan_year.consent_percent,
-                agree_dates=agree.get(p.id, []),
-                criteria=criteria.get(p.id, {}),
-                agreed_as_of=counts.get(p.id, 0) if stored_consent else None,
-            ),
-            as_of=as_of,
+        p.id: start_input(
+            project=p,
+            consent_percent=p.plan_year.consent_percent,
+            agree_dates=agree.get(p.id, []),
+            criteria=criteria.get(p.id, {}),
+            agreed_as_of=counts.get(p.id, 0) if stored_consent else None,
         )
         for p in projects
     }
@@ -724,8 +730,9 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
         ).select_related("unit", "plan_year")
     )
     # The blockers are judged on the page's date; the warnings are about the records as they are.
-    statuses = start_statuses(projects=projects)
-    on_day = start_statuses(projects=projects, as_of=as_of)
+    inputs = start_inputs(projects=projects)
+    statuses = {p.id: start_status(inputs[p.id]) for p in projects}
+    on_day = {p.id: start_status(inputs[p.id], as_of=as_of) for p in projects}
     records = household_records_by_project(project_ids=[p.id for p in projects])
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
