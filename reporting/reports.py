@@ -447,23 +447,18 @@ def _flag_projects(
     None when the report froze no project list."""
     if "projects" not in report.figures:
         return None
-    by_project: dict[int, dict[str, Any]] = {}
-    for figure in figures:
+    return [
+        {
+            "project_id": c.project_id,
+            "name": c.name,
+            "reported": c.reported,
+            "records": c.records,
+            "text": c.text,
+        }
         for c in projects_differ(
-            reported=report.figures["projects"], records=records["projects"], figure=figure
-        ):
-            entry = by_project.get(c.project_id)
-            if entry is None:
-                by_project[c.project_id] = {
-                    "project_id": c.project_id,
-                    "name": c.name,
-                    "reported": c.reported,
-                    "records": c.records,
-                    "text": c.text,
-                }
-            else:
-                entry["text"] += "，" + c.text.rsplit("，", 1)[-1]
-    return list(by_project.values())
+            reported=report.figures["projects"], records=records["projects"], figures=figures
+        )
+    ]
 
 
 def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
@@ -513,10 +508,18 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
     flagged: set[int] = set()
     result = FlagCheck([], [], [])
     previous: dict[int, MonthlyReport] = {}
-    for (unit_id, _month), report in sorted(valid.items()):
+    # Each month end's milestone report (every unit) is read once, not once per unit's report.
+    milestones: dict[int, facts.MilestoneReport] = {}
+    for (unit_id, month), report in sorted(valid.items()):
         earlier = previous.get(unit_id)
         previous[unit_id] = report
-        records = report_figures(plan_year=plan_year, unit=report.unit, month=report.month)
+        if month not in milestones:
+            milestones[month] = facts.milestone_report(
+                plan_year=plan_year, as_of=report_period_end(year=plan_year.year, month=month)
+            )
+        records = report_figures(
+            plan_year=plan_year, unit=report.unit, month=month, milestones=milestones[month]
+        )
         found = report_discrepancies(
             reported=report.figures,
             records=records,

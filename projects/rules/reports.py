@@ -225,11 +225,15 @@ class ProjectChange:
 
 
 def projects_differ(
-    *, reported: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], figure: str
+    *,
+    reported: Sequence[Mapping[str, Any]],
+    records: Sequence[Mapping[str, Any]],
+    figures: Sequence[str],
 ) -> tuple[ProjectChange, ...]:
-    """The projects behind a discrepancy: each project (by id) whose share of ``figure`` in the
-    records at month end differs from its share in the report's frozen project list, and by how
-    much, e.g. "某某小区：报告时已开工（2022年5月10日），现项目记录未开工，开工户数 −320"."""
+    """The projects behind a discrepancy: each project (by id) whose share of one of ``figures`` in
+    the records at month end differs from its share in the report's frozen project list, once,
+    with how much each figure moved, e.g. "某某小区：报告时已开工（2022年5月10日），现项目记录未开工，
+    开工户数 −320，开工项目数 −1" (the state as the first moved figure reads it)."""
     before = {int(p["id"]): p for p in reported}
     now = {int(p["id"]): p for p in records}
     changes = []
@@ -237,9 +241,14 @@ def projects_differ(
         before.keys() | now.keys(), key=lambda i: (str((now.get(i) or before[i])["name"]), i)
     ):
         old, new = before.get(pid), now.get(pid)
-        was, is_ = project_share(old, figure), project_share(new, figure)
-        if was == is_:
+        moved = [
+            (figure, project_share(old, figure), project_share(new, figure))
+            for figure in figures
+            if project_share(old, figure) != project_share(new, figure)
+        ]
+        if not moved:
             continue
+        figure, was, is_ = moved[0]
         # Households are named when they changed and the figure counts them.
         households = (
             not figure.startswith("projects_")
@@ -251,7 +260,7 @@ def projects_differ(
         text = (
             f"{name}：报告时{_project_state(old, figure, households)}，"
             f"现项目记录{_project_state(new, figure, households)}，"
-            f"{FIGURE_SHORT_LABELS[figure]} {_signed(is_ - was)}"
+            + "，".join(f"{FIGURE_SHORT_LABELS[f]} {_signed(n - w)}" for f, w, n in moved)
         )
         changes.append(ProjectChange(pid, name, was, is_, text))
     return tuple(changes)

@@ -149,7 +149,7 @@ def test_projects_behind_a_difference_are_named_with_the_change() -> None:
         project(4, "不变小区", 50, started_on="2022-03-01"),
         project(5, "新建小区", 40, started_on="2022-05-30"),
     ]
-    changes = projects_differ(reported=reported, records=records, figure="new_started")
+    changes = projects_differ(reported=reported, records=records, figures=["new_started"])
     assert [c.text for c in changes] == [
         "幸福里：报告时已开工（2022年5月2日，300户），现项目记录已开工（2022年5月2日，320户），开工户数 +20",
         "新建小区：报告时无此项目，现项目记录已开工（2022年5月30日），开工户数 +40",
