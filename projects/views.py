@@ -414,6 +414,21 @@ def _criterion_or_404(criterion: str) -> Criterion:
     return Criterion(criterion)
 
 
+def _criterion_values(
+    request: HttpRequest, project: Project, key: Criterion, data: dict[str, Any]
+) -> dict[str, Any]:
+    """What the criterion form records, as criterion_record (and its dry run) take it."""
+    return {
+        "project": project,
+        "criterion": key,
+        "met_on": data.get("met_on"),
+        "user": portal_user(request),
+        "no_structures": bool(data.get("no_structures")),
+        "confirmed_by": (data.get("confirmed_by") or "").strip(),
+        "note": data.get("note") or "",
+    }
+
+
 @login_required
 def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpResponse:
     """Record one of criteria 2–5 with its evidence."""
@@ -442,28 +457,15 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
     if request.method == "POST" and not form.is_valid():
         # A confirmed save refused only for its evidence (the browser drops the file chosen before
         # the confirmation): keep showing what the save would change, so it can be confirmed again.
-        data = form.cleaned_data
         if _status_changes_confirmed(request) and set(form.errors) == {"evidence"}:
             consequences = services.criterion_record_consequences(
-                project=project,
-                criterion=key,
-                met_on=data.get("met_on"),
-                user=portal_user(request),
-                no_structures=bool(data.get("no_structures")),
-                confirmed_by=(data.get("confirmed_by") or "").strip(),
-                note=data.get("note") or "",
+                **_criterion_values(request, project, key, form.cleaned_data)
             )
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.criterion_record(
-                project=project,
-                criterion=key,
-                met_on=data.get("met_on"),
-                user=portal_user(request),
-                no_structures=bool(data.get("no_structures")),
-                confirmed_by=(data.get("confirmed_by") or "").strip(),
-                note=data.get("note") or "",
+                **_criterion_values(request, project, key, data),
                 evidence=data.get("evidence") or None,
                 contractor=(data["contractor"] or "").strip() if "contractor" in data else None,
                 allow_status_changes=_status_changes_confirmed(request),
