@@ -31,7 +31,7 @@ from reporting.exports.rows import (
     UnallocatedRow,
     UnreportedRow,
 )
-from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT
+from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT, unlisted_units
 
 # --- the overview's figures ---------------------------------------------------------------------
 
@@ -301,15 +301,9 @@ def _not_started_floor(
     )
     for number, row in enumerate(rows, 1):
         ws.append([number, row.unit, row.project, row.households, row.missing or None])
-    missing = []
-    if data.unreported:
-        missing.append(f"未报送、不列项目的区县：{'、'.join(data.unreported)}")
-    if data.without_project_list:
-        missing.append(
-            f"月报审核时未冻结项目清单、不列项目的区县：{'、'.join(data.without_project_list)}"
-        )
+    missing = unlisted_units(data)
     if missing:
-        ws.append(["；".join(missing)])
+        ws.append([missing])
     elif not rows:
         ws.append(["截至统计日，新开工项目均已开工。"])
     ws.append([NOT_STARTED_NOTE])

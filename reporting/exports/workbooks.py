@@ -409,6 +409,19 @@ def _record_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None
 # --- the workbooks ------------------------------------------------------------------------------
 
 
+def unlisted_units(data: CityMonthly) -> str:
+    """The units whose projects the city's not-started list cannot show: not reported, or reported
+    before reports froze their project list ("" when there are none)."""
+    missing = []
+    if data.unreported:
+        missing.append(f"未报送、不列项目的区县：{'、'.join(data.unreported)}")
+    if data.without_project_list:
+        missing.append(
+            f"月报审核时未冻结项目清单、不列项目的区县：{'、'.join(data.without_project_list)}"
+        )
+    return "；".join(missing)
+
+
 def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> bytes:
     """The city's monthly report compiled from the units' valid reports: progress, milestones,
     projects not started, reports' timeliness. Returns the .xlsx bytes, or writes them to ``out``
@@ -431,15 +444,8 @@ def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> by
         **common,
     )
     _milestone_sheet(wb, as_of=data.as_of, columns=data.milestone_columns, rows=data.rows, **common)
-    missing = []
-    if data.unreported:
-        missing.append(f"未报送、不列项目的区县：{'、'.join(data.unreported)}")
-    if data.without_project_list:
-        missing.append(
-            f"月报审核时未冻结项目清单、不列项目的区县：{'、'.join(data.without_project_list)}"
-        )
     _not_started_sheet(
-        wb, as_of=data.as_of, rows=data.not_started, missing_lists="；".join(missing), **common
+        wb, as_of=data.as_of, rows=data.not_started, missing_lists=unlisted_units(data), **common
     )
     _timeliness_sheet(wb, table=data.timeliness, **common)
     return save_workbook(wb, out)
