@@ -92,11 +92,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     today = facts.today_local()
     units = list(_units(user))
-    latest: dict[tuple[int, int], MonthlyReport] = {}
-    for report in MonthlyReport.objects.filter(plan_year=plan_year, unit__in=units).order_by(
-        "version"
-    ):
-        latest[(report.unit_id, report.month)] = report
+    latest = reports.latest_versions(plan_year=plan_year, units=units)
     valid_on = reports.valid_on_by_month(plan_year=plan_year)
     rows = []
     for unit in units:
