@@ -110,14 +110,30 @@ class Worklist:
         return sum(g.overdue for g in self.groups)
 
 
-def worklist(*, user: User, plan_year: PlanYear, day: date) -> Worklist:
-    """The user's 待办 on ``day``: every registered provider's non-empty groups, in panel order."""
+def work_context(*, user: User, plan_year: PlanYear, day: date) -> WorkContext | None:
+    """Whose worklist on ``day``; None for those who have none (administrators, a clerk or leader
+    without a unit)."""
     role = role_for_worklist(user)
     unit = user.unit if role in (Role.CLERK, Role.LEADER) else None
     if role == "admin" or (role in (Role.CLERK, Role.LEADER) and unit is None):
+        return None
+    return WorkContext(user=user, role=role, unit=unit, plan_year=plan_year, day=day)
+
+
+def worklist(
+    *,
+    user: User,
+    plan_year: PlanYear,
+    day: date,
+    providers: Sequence[WorklistProvider] | None = None,
+) -> Worklist:
+    """The user's 待办 on ``day``: every registered provider's (or only ``providers``') non-empty
+    groups, in panel order."""
+    context = work_context(user=user, plan_year=plan_year, day=day)
+    if context is None:
         return Worklist(day, ())
-    context = WorkContext(user=user, role=role, unit=unit, plan_year=plan_year, day=day)
-    groups = [g for provider in _providers for g in provider(context) if g.items]
+    chosen = _providers if providers is None else providers
+    groups = [g for provider in chosen for g in provider(context) if g.items]
     return Worklist(day, tuple(sorted(groups, key=lambda g: g.order)))
 
 
