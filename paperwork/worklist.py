@@ -28,9 +28,7 @@ def _unit_groups(context: WorkContext) -> list[WorkGroup]:
     documents = []
     if row.plan_submitted_on is None:
         documents.append(
-            WorkItem(
-                _("年度工作实施方案待报送"), plans_url, day, plan_year.implementation_plan_due
-            )
+            WorkItem(_("年度工作实施方案待报送"), plans_url, day, plan_year.implementation_plan_due)
         )
     if row.renovation_plans_missing:
         documents.append(
@@ -41,7 +39,6 @@ def _unit_groups(context: WorkContext) -> list[WorkGroup]:
                 plan_year.renovation_plans_due,
             )
         )
-    adjustments_url = reverse("paperwork:adjustment_list")
     # A draft may be submitted until the cut-off day (included); after it the draft cannot be.
     if day <= plan_year.adjustment_cutoff:
         drafts = adjustments_visible(user=context.user).filter(
@@ -88,7 +85,8 @@ def _city_groups(context: WorkContext) -> list[WorkGroup]:
             _("%(unit)s计划调整 #%(pk)d 待审核") % {"unit": a.unit.name, "pk": a.pk},
             reverse("paperwork:adjustment_detail", args=[a.pk]),
             day,
-            note=_("%(month)d月%(day)d日报送") % {"month": a.submitted_on.month, "day": a.submitted_on.day}
+            note=_("%(month)d月%(day)d日报送")
+            % {"month": a.submitted_on.month, "day": a.submitted_on.day}
             if a.submitted_on is not None
             else "",
         )
@@ -107,7 +105,7 @@ def _city_groups(context: WorkContext) -> list[WorkGroup]:
         if row.overdue_rectifications:
             parts.append(_("%(n)d 项整改逾期") % {"n": row.overdue_rectifications})
         url = (
-            f"{inspections_url}?{urlencode({'unit': row.unit.pk, 'as_of': day.isoformat()})}"
+            f"{inspections_url}?{urlencode({'unit': str(row.unit.pk), 'as_of': day.isoformat()})}"
             if row.overdue_rectifications
             else reverse("paperwork:plans")
         )

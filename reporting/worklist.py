@@ -119,7 +119,11 @@ def _city_groups(
     ]
     return [
         WorkGroup(
-            "report_receive", _("待接收的信息月报"), reverse("reporting:reports"), tuple(receive), 10
+            "report_receive",
+            _("待接收的信息月报"),
+            reverse("reporting:reports"),
+            tuple(receive),
+            10,
         ),
         WorkGroup("flags_open", _("待认定的疑点"), flags_url, tuple(flags), order=11),
     ]

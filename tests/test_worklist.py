@@ -182,7 +182,10 @@ def test_city_sees_open_flags_adjustments_and_units_overdue(
         plan_year=plan_year, unit=clerk.unit, state="submitted", submitted_on=date(2022, 3, 20)
     )
     inspection = Inspection.objects.create(
-        plan_year=plan_year, unit=clerk.unit, kind=InspectionKind.CITY_JUNE, held_on=date(2022, 6, 20)
+        plan_year=plan_year,
+        unit=clerk.unit,
+        kind=InspectionKind.CITY_JUNE,
+        held_on=date(2022, 6, 20),
     )
     Finding.objects.create(
         inspection=inspection, project=project, description="井盖缺失", deadline=date(2022, 6, 30)
@@ -190,7 +193,9 @@ def test_city_sees_open_flags_adjustments_and_units_overdue(
     items = todo(city)
     assert items["驿城区6月信息月报疑点待认定"].endswith("开工户数不符")
     assert any(text.startswith("驿城区计划调整 #") for text in items)
-    assert items["驿城区：逾期 3 项"].endswith("实施方案逾期未报送；1 个改造方案逾期未定稿；1 项整改逾期")
+    assert items["驿城区：逾期 3 项"].endswith(
+        "实施方案逾期未报送；1 个改造方案逾期未定稿；1 项整改逾期"
+    )
     # The clerk has the rectification to close, 3 days overdue, linked to where it is closed.
     finding = Finding.objects.get()
     close = reverse("paperwork:finding_close", args=[finding.pk])
@@ -245,7 +250,10 @@ def test_evidence_filter_lists_the_unverified_projects(
     page = client.get(reverse("project_list"), {"evidence": "missing"}).content.decode()
     assert "共 2 个项目" in page and "乙" in page and "丁" in page and "戊" not in page
     home = client.get(reverse("home"), {"as_of": DAY}).content.decode()
-    assert '<a href="/projects/?evidence=missing">2 个项目有开工条件已填日期但未上传证明材料</a>' in home
+    assert (
+        '<a href="/projects/?evidence=missing">2 个项目有开工条件已填日期但未上传证明材料</a>'
+        in home
+    )
     assert "2 个项目的开工条件已填日期但未上传证明材料（未核验）" in todo(people["clerk"])
 
 
@@ -270,7 +278,10 @@ def _grow(n: int, months: range) -> None:
         for _ in range(n):
             project = ProjectFactory(unit=unit)
             Finding.objects.create(
-                inspection=inspection, project=project, description="整改", deadline=date(2022, 6, 2)
+                inspection=inspection,
+                project=project,
+                description="整改",
+                deadline=date(2022, 6, 2),
             )
             PlanAdjustment.objects.create(plan_year=plan_year, unit=unit, state="submitted")
             PlanAdjustment.objects.create(plan_year=plan_year, unit=unit, state="draft")
