@@ -308,3 +308,38 @@ def test_panel_costs_the_same_queries_whatever_the_data_size(
     small = _panel_queries(people[role])
     _grow(5, range(3, 9))
     assert _panel_queries(people[role]) == small
+
+
+def test_reports_page_lists_the_months_needing_action_above_the_grid(
+    people: dict[str, User], project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 3 July the clerk's reports page lists, for phones (hidden from md up), June to prepare and
+    January–May missing, the most overdue first; once June is submitted it is the leader's."""
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2022, 7, 3))
+    clerk, leader = people["clerk"], people["leader"]
+
+    def actions(user: User) -> list[str]:
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("reporting:reports")).content.decode()
+        if 'id="report-actions"' not in page:
+            return []
+        assert '<div class="card shadow-sm mb-3 d-md-none" id="report-actions">' in page
+        block = page[page.index('id="report-actions"') : page.index('id="report-matrix"')]
+        return re.findall(r'<a href="[^"]*">([^<]*)</a>', block)
+
+    assert actions(clerk) == [
+        "1月信息月报漏报（尚未填报）",
+        "2月信息月报漏报（尚未填报）",
+        "3月信息月报漏报（尚未填报）",
+        "4月信息月报漏报（尚未填报）",
+        "5月信息月报漏报（尚未填报）",
+        "6月信息月报待填报",
+    ]
+    assert clerk.unit is not None
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022), unit=clerk.unit, month=6, user=clerk
+    )
+    reports.report_submit(report=report, user=clerk, at=AT)
+    assert "6月信息月报待审核（填报员已提交）" in actions(leader)
+    assert not any(text.startswith("6月") for text in actions(clerk))
