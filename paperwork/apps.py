@@ -7,3 +7,10 @@ class PaperworkConfig(AppConfig):
 
     name = "paperwork"
     verbose_name = "计划与检查"
+
+    def ready(self) -> None:
+        from projects.worklist import register_worklist_provider
+
+        from .worklist import paperwork_worklist
+
+        register_worklist_provider(paperwork_worklist)

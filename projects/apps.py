@@ -6,3 +6,8 @@ class ProjectsConfig(AppConfig):
 
     name = "projects"
     verbose_name = "改造项目"
+
+    def ready(self) -> None:
+        from .worklist import project_worklist, register_worklist_provider
+
+        register_worklist_provider(project_worklist)

@@ -24,7 +24,7 @@ from .importing import PHONE_RE
 from .models import Household, Project
 from .rules.dwellings import building_problem, entrance_problem, room_problem
 from .rules.start import EVIDENCED_CRITERIA
-from .selectors import PROJECT_STATUSES
+from .selectors import EVIDENCE_FILTERS, PROJECT_STATUSES
 from .services import KEEP_MINE, KEEP_THEIRS
 from .uploads import EvidenceField
 
@@ -212,6 +212,11 @@ class ProjectFilterForm(forms.Form):
         label=_("未满足的开工条件"),
         required=False,
         choices=[("", _("不限")), ("consent", _("居民同意")), *Criterion.choices],
+    )
+    evidence = forms.ChoiceField(
+        label=_("证明材料"),
+        required=False,
+        choices=[("", _("不限")), *((k, _(v)) for k, v in EVIDENCE_FILTERS.items())],
     )
 
 

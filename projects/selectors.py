@@ -29,7 +29,7 @@ from .rules.project_checks import (
     household_count_problem,
     missing_pipeline_contents,
 )
-from .rules.start import CRITERIA, StartInput, StartStatus, start_status
+from .rules.start import CRITERIA, EVIDENCED_CRITERIA, StartInput, StartStatus, start_status
 from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
 
@@ -638,6 +638,26 @@ def _criterion_missing(key: str, as_of: date | None = None) -> Q:
     return missing
 
 
+def _evidence_missing(as_of: date | None = None) -> Q:
+    """Projects with a start criterion met but not backed by its photo or scan (未核验, on ``as_of``
+    when given): the start rule's ``verified`` (rules.start.EVIDENCED_CRITERIA) as a filter; a test
+    checks it against the rule."""
+    unbacked = StartCriterion.objects.filter(
+        project=OuterRef("pk"),
+        criterion__in=sorted(EVIDENCED_CRITERIA),
+        met_on__isnull=False,
+        evidence="",
+    )
+    if as_of is not None:
+        unbacked = unbacked.filter(met_on__lte=as_of)
+    # A contract without the contractor's name is not met yet, so it lacks no evidence either.
+    unbacked = unbacked.exclude(Q(criterion=Criterion.CONTRACT_SIGNED) & Q(project__contractor=""))
+    return Q(Exists(unbacked))
+
+
+EVIDENCE_FILTERS: dict[str, str] = {"missing": "未核验（已填日期未上传证明材料）"}
+
+
 def project_search(
     *,
     projects: QuerySet[Project],
@@ -646,12 +666,14 @@ def project_search(
     status: str = "",
     missing: str = "",
     only: bool = False,
+    evidence: str = "",
     as_of: date | None = None,
 ) -> QuerySet[Project]:
     """The project list filtered by kind, progress, a criterion still open, and a search of the
     name, address and contractor, in the list's order; progress and criteria as they stood on
     ``as_of`` when given (a dashboard's date), else as recorded; with ``only``, the projects lacking
-    ``missing`` and no other criterion. Nothing is counted per row here: a
+    ``missing`` and no other criterion; with ``evidence="missing"``, the projects with a criterion
+    dated but not backed by its evidence (未核验). Nothing is counted per row here: a
     city's list of tens of thousands of projects is paged, and a page counts its own
     (start_statuses)."""
     if q:
@@ -681,6 +703,8 @@ def project_search(
             for other in CRITERIA:
                 if other != missing:
                     projects = projects.exclude(_criterion_missing(other, as_of))
+    if evidence == "missing":
+        projects = projects.filter(_evidence_missing(as_of))
     return projects.order_by("unit__sort_order", "name", "id")
 
 

@@ -34,6 +34,7 @@ from .models import Household, PersonalDataAccess, PlanYear, Project, StartCrite
 from .presenters import mask_name, mask_phone, project_as_of
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .uploads import stored_file_response
+from .worklist import worklist
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -133,6 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                 ],
                 "may_write": selectors.user_may_write(user, user.unit.id),
+                "worklist": worklist(user=user, plan_year=plan_year, day=day),
                 "paperwork": paperwork,
                 "overdue_findings": overdue_rectifications(
                     plan_year=plan_year, today=day, unit=user.unit
@@ -176,6 +178,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         status=criteria.get("status") or "",
         missing=criteria.get("missing") or "",
         only=request.GET.get("only") == "1",
+        evidence=criteria.get("evidence") or "",
         as_of=as_of,
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -193,6 +196,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "plan_year": plan_year,
             "as_of": as_of,
             "only": request.GET.get("only") == "1" and bool(criteria.get("missing")),
+            "evidence_missing": criteria.get("evidence") == "missing",
             "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,

@@ -19,6 +19,12 @@ class ReportingConfig(AppConfig):
 
         register_valid_report_lookup(valid_reports_for_consequences)
 
+        from projects.worklist import register_worklist_provider
+
+        from .worklist import report_worklist
+
+        register_worklist_provider(report_worklist)
+
 
 def valid_reports_for_consequences(
     plan_year: "PlanYear", unit_ids: Sequence[int]

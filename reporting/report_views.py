@@ -26,11 +26,13 @@ from projects.rules.reports import (
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EvidenceField, stored_file_response
 from projects.views import plan_year_or_404, portal_user
+from projects.worklist import worklist
 
 from . import reports
 from .exports import build, workbooks
 from .exports.workflow import assessment_counts, timeliness_table
 from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
+from .worklist import report_worklist
 
 
 def _units(user: User) -> Any:
@@ -92,11 +94,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     today = facts.today_local()
     units = list(_units(user))
-    latest: dict[tuple[int, int], MonthlyReport] = {}
-    for report in MonthlyReport.objects.filter(plan_year=plan_year, unit__in=units).order_by(
-        "version"
-    ):
-        latest[(report.unit_id, report.month)] = report
+    latest = reports.latest_versions(plan_year=plan_year, units=units)
     valid_on = reports.valid_on_by_month(plan_year=plan_year)
     rows = []
     for unit in units:
@@ -113,10 +111,14 @@ def report_index(request: HttpRequest) -> HttpResponse:
                 }
             )
         rows.append({"unit": unit, "cells": cells})
+    # On a phone the table shows two or three months: the months that need the user's action are
+    # listed above it, by the 待办's rules on the table's own date.
+    actionable = worklist(user=user, plan_year=plan_year, day=today, providers=[report_worklist])
     return render(
         request,
         "reporting/report_index.html",
         {
+            "actionable": actionable,
             "rows": rows,
             "plan_year": plan_year,
             "months": range(1, 13),

@@ -416,6 +416,31 @@ def valid_versions(
     return result
 
 
+def latest_versions(
+    *, plan_year: PlanYear, units: Sequence[Unit] | None = None
+) -> dict[tuple[int, int], MonthlyReport]:
+    """The latest version of each unit's month, by (unit id, month), whatever its state: where the
+    month's report stands in the workflow (the months table and the 待办 read it). One query."""
+    versions = MonthlyReport.objects.filter(plan_year=plan_year)
+    if units is not None:
+        versions = versions.filter(unit__in=units)
+    result: dict[tuple[int, int], MonthlyReport] = {}
+    for version in versions.order_by("version"):
+        result[(version.unit_id, version.month)] = version
+    return result
+
+
+def flags_open(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> list[ReportFlag]:
+    """The flags the city office has still to rule on: open, on a month's valid version (the only
+    ones ``flag_rule`` accepts), the oldest first, with their report and unit. One query."""
+    flags = ReportFlag.objects.filter(
+        report__plan_year=plan_year, report__state__in=RECORD_STATES, ruling=Ruling.OPEN
+    )
+    if units is not None:
+        flags = flags.filter(report__unit__in=units)
+    return list(flags.select_related("report__unit").order_by("raised_at", "id"))
+
+
 @dataclass(frozen=True)
 class FlagCheck:
     """What one check changed: flags raised, open flags whose detail or projects changed, and open

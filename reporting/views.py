@@ -20,6 +20,7 @@ from projects.models import PlanYear, Unit, User
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm, plan_year_or_404, portal_user
+from projects.worklist import role_for_worklist, worklist
 
 from . import charts, selectors
 from .selectors import Cumulative
@@ -169,6 +170,10 @@ def city_overview(request: HttpRequest) -> HttpResponse:
             units=[r.row.unit for r in rows if r.row.unit is not None],
         ),
         "tags": LINKED_TAGS,
+        # The city office's 待办 on the page's date (units have theirs on their own home page).
+        "worklist": worklist(user=user, plan_year=plan_year, day=as_of)
+        if role_for_worklist(user) == "city"
+        else None,
     }
     return render(request, "reporting/overview.html", context)
 
