@@ -213,6 +213,7 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("不限")), ("consent", _("居民同意")), *Criterion.choices],
     )
+    contact_point = forms.BooleanField(label=_("仅省级联系点"), required=False)
 
 
 class CriterionForm(forms.Form):
