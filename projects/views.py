@@ -268,7 +268,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "check": check,
-            "records": project_records(project),
+            "site_records": project_records(project),
             "may_mark_contact_point": user.role == Role.CITY and not user.is_superuser,
             "rows": rows,
             "records": counts["records"],

@@ -83,9 +83,9 @@ def fund_receipt_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a receipt entered in error (kept in its history)."""
     user = portal_user(request)
     receipt = get_object_or_404(
-        FundReceipt.objects.filter(project__in=selectors.projects_visible(user=user)).select_related(
-            "project__unit"
-        ),
+        FundReceipt.objects.filter(
+            project__in=selectors.projects_visible(user=user)
+        ).select_related("project__unit"),
         pk=pk,
     )
     records.fund_receipt_delete(receipt=receipt, user=user)
@@ -122,7 +122,9 @@ def participant_edit(request: HttpRequest, pk: int, role: str) -> HttpResponse:
             _apply_errors(form, error)
         else:
             return _saved(request, _("已保存“%(role)s”") % {"role": key.label}, project)
-    own_name = project.construction_unit if key == ParticipantRole.CONSTRUCTION else project.contractor
+    own_name = (
+        project.construction_unit if key == ParticipantRole.CONSTRUCTION else project.contractor
+    )
     return _form_page(
         request,
         form,
@@ -138,7 +140,9 @@ def approval_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = records.ApprovalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            records.approval_add(project=project, user=portal_user(request), data=form.service_data())
+            records.approval_add(
+                project=project, user=portal_user(request), data=form.service_data()
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -224,9 +228,7 @@ def contact_point_set(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("省级联系点由市老旧办设定"))
     value = request.POST.get("value") == "1"
     records.project_contact_point_set(project=project, user=user, value=value)
-    messages.success(
-        request, _("已设为省级联系点") if value else _("已取消省级联系点")
-    )
+    messages.success(request, _("已设为省级联系点") if value else _("已取消省级联系点"))
     return redirect("project_detail", pk=project.pk)
 
 
@@ -251,19 +253,17 @@ urlpatterns: list[URLPattern] = [
     path("projects/<int:pk>/records/", project_records, name="project_records"),
     path("projects/<int:pk>/funds/new/", fund_receipt_create, name="fund_receipt_create"),
     path("fund-receipts/<int:pk>/delete/", fund_receipt_delete, name="fund_receipt_delete"),
-    path(
-        "projects/<int:pk>/participants/<str:role>/", participant_edit, name="participant_edit"
-    ),
+    path("projects/<int:pk>/participants/<str:role>/", participant_edit, name="participant_edit"),
     path("projects/<int:pk>/approvals/new/", approval_create, name="approval_create"),
-    path("projects/<int:pk>/coordinated-plan/", coordinated_plan_edit, name="coordinated_plan_edit"),
+    path(
+        "projects/<int:pk>/coordinated-plan/", coordinated_plan_edit, name="coordinated_plan_edit"
+    ),
     path(
         "projects/<int:pk>/coordinated-plan/document/",
         coordinated_plan_document,
         name="coordinated_plan_document",
     ),
     path("projects/<int:pk>/acceptance/", acceptance_edit, name="acceptance_edit"),
-    path(
-        "projects/<int:pk>/acceptance/document/", acceptance_document, name="acceptance_document"
-    ),
+    path("projects/<int:pk>/acceptance/document/", acceptance_document, name="acceptance_document"),
     path("projects/<int:pk>/contact-point/", contact_point_set, name="contact_point_set"),
 ]
