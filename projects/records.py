@@ -82,31 +82,41 @@ def wishes_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[str, int]
     return result
 
 
+@dataclass(frozen=True)
+class RecordWarning:
+    """A warning of a project's records: the rule's message, and a short label for lists."""
+
+    short: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def record_warnings(
     *,
     project: Project,
     received: Decimal,
     wishes: dict[str, int],
-) -> tuple[str, ...]:
+) -> tuple[RecordWarning, ...]:
     """The warnings of a project's records: started with no funds in place (or more in place than
     the estimate), and strongly wanted facilities left out of the contents."""
-    warnings = list(
-        fund_warnings(
-            started=project.started_on is not None,
-            received=received,
-            estimate=project.investment,
-        )
+    funds = fund_warnings(
+        started=project.started_on is not None, received=received, estimate=project.investment
     )
+    warnings = [
+        RecordWarning(_("资金未到位") if received <= 0 else _("资金超概算"), m) for m in funds
+    ]
     missing = unmet_wishes(
         wishes=wishes, contents=frozenset(project.contents or ()), households=project.households
     )
     message = wish_warning(missing)
     if message:
-        warnings.append(message)
+        warnings.append(RecordWarning(_("居民意愿未列入"), message))
     return tuple(warnings)
 
 
-def record_warnings_by_project(projects: Sequence[Project]) -> dict[int, tuple[str, ...]]:
+def record_warnings_by_project(projects: Sequence[Project]) -> dict[int, tuple[RecordWarning, ...]]:
     """record_warnings for a page of projects, in two queries whatever the page's size."""
     ids = [p.id for p in projects]
     received = funds_received_by_project(project_ids=ids)
@@ -291,7 +301,7 @@ class ProjectRecords:
     approvals: tuple[Approval, ...]
     coordinated_plan: CoordinatedConstructionPlan | None
     acceptance: AcceptanceRecord | None
-    warnings: tuple[str, ...]
+    warnings: tuple[RecordWarning, ...]
 
 
 def project_records(project: Project) -> ProjectRecords:
