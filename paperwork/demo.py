@@ -3,8 +3,9 @@ one missing), renovation plans (a few not final after the due date), two plan ad
 inspections and spot checks with findings (one rectification overdue), complaints, visits and
 warranties. Deterministic; written directly with history, after seed_demo."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -352,5 +353,8 @@ def _work_info(plan_year: PlanYear) -> None:
             text=f"{title}。各街道、社区按照“应改尽改”要求，逐户摸底、逐项销号，居民满意度持续提升。",
             adopted_on=date(2022, 6, 10) + timedelta(days=index * 9) if adopted else None,
         )
+        # Submitted in the plan year, before it was adopted (the field stamps the day it is written).
+        submitted = datetime(2022, 5, 20 + index, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+        WorkInfo.objects.filter(pk=item.pk).update(submitted_at=submitted)
         if index % 3 == 0:
             WorkInfoPhoto.objects.create(item=item, image=_pdf("photo"))
