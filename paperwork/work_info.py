@@ -51,11 +51,10 @@ def work_info_counts(*, plan_year: PlanYear, units: Sequence[Unit]) -> list[Unit
         .values("unit_id")
         .annotate(n=Count("id"), adopted=Count("id", filter=Q(adopted_on__isnull=False)))
     )
-    by_unit = {row["unit_id"]: row for row in rows}
-    return [
-        UnitCount(u, by_unit.get(u.id, {}).get("n", 0), by_unit.get(u.id, {}).get("adopted", 0))
-        for u in units
-    ]
+    by_unit: dict[int, tuple[int, int]] = {
+        row["unit_id"]: (row["n"], row["adopted"]) for row in rows
+    }
+    return [UnitCount(u, *by_unit.get(u.id, (0, 0))) for u in units]
 
 
 def is_city_office(user: User | None) -> bool:

@@ -19,6 +19,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
@@ -207,8 +208,9 @@ def funds_by_unit(
     unit_ids = [u.id for u in units]
     projects = Project.objects.filter(plan_year=plan_year, unit_id__in=unit_ids).order_by()
     sums = {f"fund_{s.value}": Sum(f"fund_{s.value}") for s in FundSource}
-    planned_rows = {
-        row["unit_id"]: row for row in projects.values("unit_id").annotate(n=Count("id"), **sums)
+    planned_rows: dict[int, dict[str, Any]] = {
+        row["unit_id"]: dict(row)
+        for row in projects.values("unit_id").annotate(n=Count("id"), **sums)
     }
     received: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for unit_id, source, total in (
@@ -229,7 +231,9 @@ def funds_by_unit(
     city_received: dict[str, Decimal] = defaultdict(Decimal)
     for unit in units:
         row = planned_rows.get(unit.id, {})
-        planned = {s.value: row.get(f"fund_{s.value}") or ZERO for s in FundSource}
+        planned: dict[str, Decimal] = {
+            s.value: row.get(f"fund_{s.value}") or ZERO for s in FundSource
+        }
         for key, value in planned.items():
             city_planned[key] += value
         for key, value in received[unit.id].items():
@@ -419,7 +423,7 @@ def coordinated_plan_save(
     if document is None and not plan.document:
         raise ValidationError({"document": [_("请上传统筹施工方案")]})
     if document is not None:
-        plan.document = document  # type: ignore[assignment]
+        plan.document = document
     plan.note = note
     plan.uploaded_by = user
     plan.full_clean()
@@ -462,7 +466,7 @@ def acceptance_save(
     record.handed_to_name = (data.get("handed_to_name") or "").strip()
     record.note = (data.get("note") or "").strip()
     if document is not None:
-        record.document = document  # type: ignore[assignment]
+        record.document = document
     record.recorded_by = user
     record.full_clean()
     record._history_user = user  # type: ignore[attr-defined]
@@ -504,8 +508,10 @@ class FundReceiptForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["amount"].min_value = Decimal("0.0001")
-        self.fields["amount"].widget.attrs["min"] = "0.0001"
+        amount = self.fields["amount"]
+        assert isinstance(amount, forms.DecimalField)
+        amount.validators.append(MinValueValidator(Decimal("0.0001")))
+        amount.widget.attrs["min"] = "0.0001"
         self.helper = _helper(
             Row(
                 Column("source", css_class="col-md-4"),
