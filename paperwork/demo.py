@@ -3,13 +3,24 @@ one missing), renovation plans (a few not final after the due date), two plan ad
 inspections and spot checks with findings (one rectification overdue), complaints, visits and
 warranties. Deterministic; written directly with history, after seed_demo."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from projects.choices import ProjectKind
-from projects.models import PlanYear, Project, Unit
+from projects.choices import ApprovalKind, FundSource, HandoverParty, ParticipantRole, ProjectKind
+from projects.models import (
+    AcceptanceRecord,
+    Approval,
+    CoordinatedConstructionPlan,
+    FundReceipt,
+    Participant,
+    PlanYear,
+    Project,
+    Unit,
+)
 
 from .adjustments import adjustment_totals, snapshot_rows, totals_json
 from .models import (
@@ -24,7 +35,10 @@ from .models import (
     InspectionKind,
     PlanAdjustment,
     RenovationPlan,
+    ResidentWish,
     Warranty,
+    WorkInfo,
+    WorkInfoPhoto,
 )
 
 PDF = (
@@ -50,6 +64,8 @@ def seed_demo_paperwork(*, plan_year: PlanYear) -> bool:
         _adjustments(plan_year)
         _inspections(plan_year)
         _aftercare(plan_year)
+        _records(plan_year)
+        _work_info(plan_year)
     return True
 
 
@@ -68,7 +84,7 @@ def _plans(plan_year: PlanYear) -> None:
     projects = Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
     for index, project in enumerate(projects):
         final = index % 9 != 4  # about one community in nine has no final plan by the due date
-        RenovationPlan.objects.create(
+        plan = RenovationPlan.objects.create(
             project=project,
             survey_summary="摸底排查发现：" + ("、".join(project.hazards) or "无重大隐患"),
             consultation_on=date(2022, 3, 1) + timedelta(days=index % 20),
@@ -76,6 +92,20 @@ def _plans(plan_year: PlanYear) -> None:
             final=final,
             finalized_on=date(2022, 3, 21) + timedelta(days=index % 10) if final else None,
         )
+        _wishes(plan, project, index)
+
+
+# Facilities residents ask for; the first is wanted by more than half the households in one
+# community in six (a warning where the contents leave it out).
+WISHES = ("加装电梯", "停车位", "充电桩", "文体活动场地")
+
+
+def _wishes(plan: RenovationPlan, project: Project, index: int) -> None:
+    strong = index % 6 == 0
+    for rank, facility in enumerate(WISHES[: 2 + index % 3]):
+        share = (60 if strong else 35) if rank == 0 else 30 - rank * 5
+        asked = max(1, project.households * share // 100)
+        ResidentWish.objects.create(plan=plan, facility=facility, households=asked)
 
 
 def _adjustments(plan_year: PlanYear) -> None:
@@ -192,3 +222,139 @@ def _aftercare(plan_year: PlanYear) -> None:
             visitors="社区网格员",
             note="居民对改造效果总体满意，提出增设休闲座椅。",
         )
+
+
+HOOKUPS = {
+    "供水": ApprovalKind.WATER,
+    "电力": ApprovalKind.POWER,
+    "燃气": ApprovalKind.GAS,
+    "供热": ApprovalKind.HEAT,
+    "通信": ApprovalKind.TELECOM,
+}
+QUARTER = Decimal("0.0001")
+
+
+def _phone(seed: int) -> str:
+    return f"139{(seed * 7919 + 1234567) % 100000000:08d}"
+
+
+def _records(plan_year: PlanYear) -> None:
+    """Funds in place (one started project in five has none), participants (one project in four
+    lacks its designer and supervisor), approvals and hook-ups, coordinated plans, acceptance
+    records of the accepted projects, and a provincial contact point in three units."""
+    projects = list(Project.objects.filter(plan_year=plan_year).order_by("id"))
+    for index, project in enumerate(projects):
+        _funds(project, index)
+        _participants(project, index)
+        if project.kind == ProjectKind.NEW and index % 3 != 2:
+            _approvals(project, index)
+        if project.accepted_on is not None:
+            AcceptanceRecord.objects.create(
+                project=project,
+                participants="建设、设计、施工、监理单位，街道办事处，社区居委会，居民代表",
+                handed_to=tuple(HandoverParty)[index % 3],
+                handed_to_name=("天中物业服务有限公司", "所在社区居委会", "小区业主委员会")[
+                    index % 3
+                ],
+                document=_pdf("acceptance"),
+            )
+    for name in ("驿城区", "西平县", "遂平县"):
+        first = (
+            Project.objects.filter(plan_year=plan_year, unit__name=name, kind=ProjectKind.NEW)
+            .order_by("id")
+            .first()
+        )
+        if first is not None:
+            Project.objects.filter(pk=first.pk).update(contact_point=True)
+
+
+def _funds(project: Project, index: int) -> None:
+    if index % 5 == 0:
+        return
+    for number, source in enumerate(FundSource):
+        planned: Decimal = getattr(project, f"fund_{source.value}")
+        share = Decimal(100 if number % 2 else 60 + index % 4 * 10) / 100
+        amount = (planned * share).quantize(QUARTER)
+        if amount > 0:
+            FundReceipt.objects.create(
+                project=project,
+                source=source,
+                received_on=date(2022, 3, 10) + timedelta(days=(index + number * 11) % 120),
+                amount=amount,
+            )
+
+
+def _participants(project: Project, index: int) -> None:
+    people = ("王建国", "李明", "张伟", "刘洋", "陈静")
+    for number, role in enumerate(ParticipantRole):
+        if index % 4 == 3 and role in (ParticipantRole.DESIGN, ParticipantRole.SUPERVISOR):
+            continue
+        organisation = {
+            ParticipantRole.DESIGN: "驻马店市建筑设计研究院有限公司",
+            ParticipantRole.SUPERVISOR: "河南天中工程监理有限公司",
+            ParticipantRole.QUALITY_SAFETY: f"{project.unit.name}住房和城乡建设局",
+        }.get(role, "")
+        Participant.objects.create(
+            project=project,
+            role=role,
+            organisation=organisation,
+            person=people[(index + number) % len(people)],
+            phone=_phone(index * 5 + number),
+        )
+
+
+def _approvals(project: Project, index: int) -> None:
+    Approval.objects.create(
+        project=project,
+        kind=ApprovalKind.PROJECT_APPROVAL,
+        approved_on=date(2022, 2, 15) + timedelta(days=index % 20),
+        document_no=f"{project.unit.name[:2]}发改〔2022〕{10 + index % 80}号",
+    )
+    pipelines = [HOOKUPS[p] for p in project.contents if p in HOOKUPS]
+    for number, kind in enumerate(pipelines[: 1 + index % 3]):
+        Approval.objects.create(
+            project=project,
+            kind=kind,
+            approved_on=date(2022, 4, 1) + timedelta(days=(index + number * 9) % 60),
+        )
+    if pipelines and index % 2 == 0:
+        CoordinatedConstructionPlan.objects.create(
+            project=project,
+            document=_pdf("coordinated"),
+            note="水、电、气、暖、信管线同步设计、同步施工",
+        )
+
+
+WORK_INFO = (
+    ("驿城区", "驿城区老旧小区改造“一院一策”稳步推进", True),
+    ("驿城区", "驿城区开展改造项目质量安全大检查", False),
+    ("西平县", "西平县召开老旧小区改造居民议事会", True),
+    ("遂平县", "遂平县改造小区加装电梯首台投用", False),
+    ("经济开发区", "开发区“红色物业”进小区", True),
+    ("汝南县", "汝南县完成改造小区雨污分流", False),
+)
+
+
+def _work_info(plan_year: PlanYear) -> None:
+    for index, (name, title, adopted) in enumerate(WORK_INFO):
+        unit = Unit.objects.filter(name=name).first()
+        if unit is None:
+            continue
+        project = (
+            Project.objects.filter(plan_year=plan_year, unit=unit).order_by("id").first()
+            if index % 2 == 0
+            else None
+        )
+        item = WorkInfo.objects.create(
+            plan_year=plan_year,
+            unit=unit,
+            project=project,
+            title=title,
+            text=f"{title}。各街道、社区按照“应改尽改”要求，逐户摸底、逐项销号，居民满意度持续提升。",
+            adopted_on=date(2022, 6, 10) + timedelta(days=index * 9) if adopted else None,
+        )
+        # Submitted in the plan year, before it was adopted (the field stamps the day it is written).
+        submitted = datetime(2022, 5, 20 + index, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+        WorkInfo.objects.filter(pk=item.pk).update(submitted_at=submitted)
+        if index % 3 == 0:
+            WorkInfoPhoto.objects.create(item=item, image=_pdf("photo"))

@@ -343,3 +343,87 @@ class Warranty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} 保修至 {self.ends_on}"
+
+
+class ResidentWish(models.Model):
+    """A facility the residents most want (居民意愿), with how many households asked for it,
+    recorded with the renovation plan's consultation."""
+
+    plan = models.ForeignKey(
+        RenovationPlan, verbose_name=_("改造方案"), on_delete=models.CASCADE, related_name="wishes"
+    )
+    facility = models.CharField(_("设施"), max_length=50)
+    households = models.PositiveIntegerField(_("提出户数"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("居民意愿")
+        verbose_name_plural = _("居民意愿")
+        ordering = ["plan", "-households", "facility"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "facility"], name="resident_wish_unique"),
+            models.CheckConstraint(
+                name="resident_wish_households_positive", condition=Q(households__gt=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.project} {self.facility}"
+
+
+class WorkInfo(models.Model):
+    """A short item of work information (工作信息) a unit submits to the city office, which may mark
+    it adopted (采用)."""
+
+    plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, verbose_name=_("区县"), on_delete=models.PROTECT)
+    project = models.ForeignKey(
+        Project, verbose_name=_("相关项目"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    title = models.CharField(_("标题"), max_length=100)
+    text = models.TextField(_("内容"))
+    submitted_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        User,
+        verbose_name=_("报送人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    adopted_on = models.DateField(_("采用日期"), null=True, blank=True)
+    adopted_by = models.ForeignKey(
+        User,
+        verbose_name=_("采用人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作信息")
+        verbose_name_plural = _("工作信息")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.title}"
+
+
+class WorkInfoPhoto(models.Model):
+    """A photo of a work information item (JPEG, PNG or PDF, validated as evidence is)."""
+
+    item = models.ForeignKey(
+        WorkInfo, verbose_name=_("工作信息"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("照片"), upload_to=document_upload_to)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作信息照片")
+        verbose_name_plural = _("工作信息照片")
+        ordering = ["item", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item} 照片"

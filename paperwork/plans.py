@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from projects import selectors as facts
 from projects.choices import ProjectKind
 from projects.models import PlanYear, Project, Unit, User
+from projects.records import ParticipantRow, participants_by_project
 from projects.rules.paperwork import document_overdue, plan_table_gaps, submitted_in_time
 from projects.rules.project_checks import missing_pipeline_contents
 from projects.uploads import EvidenceField
@@ -213,6 +214,8 @@ class PlanTableRow:
     project: Project
     funding: tuple[tuple[str, Decimal], ...]
     gaps: tuple[str, ...]
+    # Who answers on site (参建单位和质量安全责任人), phones masked: projects.records.
+    participants: tuple[ParticipantRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,9 +241,12 @@ class PlanTable:
 
 
 def plan_table(*, plan_year: PlanYear, unit: Unit) -> PlanTable:
-    """The project table of ``unit``'s implementation plan, in two queries whatever its size."""
+    """The project table of ``unit``'s implementation plan, in three queries whatever its size."""
     rows = []
-    projects = Project.objects.filter(plan_year=plan_year, unit=unit).order_by("kind", "name", "id")
+    projects = list(
+        Project.objects.filter(plan_year=plan_year, unit=unit).order_by("kind", "name", "id")
+    )
+    participants = participants_by_project(projects)
     for project in projects:
         funding = project_funding_sources(project)
         gaps = plan_table_gaps(
@@ -253,7 +259,14 @@ def plan_table(*, plan_year: PlanYear, unit: Unit) -> PlanTable:
                 "responsible_person": project.responsible_person.strip(),
             }
         )
-        rows.append(PlanTableRow(project=project, funding=funding, gaps=gaps))
+        rows.append(
+            PlanTableRow(
+                project=project,
+                funding=funding,
+                gaps=gaps,
+                participants=participants[project.id],
+            )
+        )
     return PlanTable(
         unit=unit,
         plan_year=plan_year,

@@ -92,3 +92,48 @@ def in_choice_order(terms: list[str], choices: tuple[str, ...]) -> list[str]:
     the one stored order, so a list saved in another order is not a change."""
     extra = [t for t in dict.fromkeys(terms) if t not in choices]
     return [c for c in choices if c in terms] + extra
+
+
+class FundSource(models.TextChoices):
+    """The seven funding sources of SPEC §4, in their order (a project's ``fund_<value>`` field)."""
+
+    CENTRAL = "central", _("中央补助")
+    PROVINCIAL = "provincial", _("省级补助")
+    CITY = "city", _("市级补助")
+    COUNTY = "county", _("县级配套")
+    SOCIAL = "social", _("社会资本")
+    CREDIT = "credit", _("信贷")
+    RESIDENTS = "residents", _("居民出资")
+
+
+class ParticipantRole(models.TextChoices):
+    """The participating units answerable for quality and safety on site (压实各参建单位质量安全责任),
+    and the project's own quality-and-safety responsible person."""
+
+    CONSTRUCTION = "construction", _("建设单位")
+    DESIGN = "design", _("设计单位")
+    BUILDER = "builder", _("施工单位")
+    SUPERVISOR = "supervisor", _("监理单位")
+    QUALITY_SAFETY = "quality_safety", _("质量安全责任人")
+
+
+class ApprovalKind(models.TextChoices):
+    """A project's approvals (项目审批) and utility hook-ups (市政基础设施接入)."""
+
+    PROJECT_APPROVAL = "project_approval", _("立项批复")
+    DESIGN_REVIEW = "design_review", _("初步设计（施工图）审查")
+    CONSTRUCTION_PERMIT = "construction_permit", _("施工许可")
+    WATER = "water", _("供水接入")
+    POWER = "power", _("供电接入")
+    GAS = "gas", _("燃气接入")
+    HEAT = "heat", _("供热接入")
+    TELECOM = "telecom", _("通信接入")
+    OTHER = "other", _("其他审批")
+
+
+class HandoverParty(models.TextChoices):
+    """Who a completed project is handed over to (验收移交)."""
+
+    PROPERTY_COMPANY = "property_company", _("物业公司")
+    COMMUNITY = "community", _("社区")
+    OWNERS_COMMITTEE = "owners_committee", _("业主委员会")

@@ -218,6 +218,7 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("不限")), *((k, _(v)) for k, v in EVIDENCE_FILTERS.items())],
     )
+    contact_point = forms.BooleanField(label=_("仅省级联系点"), required=False)
 
 
 class CriterionForm(forms.Form):

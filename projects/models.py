@@ -11,7 +11,19 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import Criterion, Measure, MilestoneKey, Opinion, ProjectKind, Role, TargetBasis
+from .choices import (
+    ApprovalKind,
+    Criterion,
+    FundSource,
+    HandoverParty,
+    Measure,
+    MilestoneKey,
+    Opinion,
+    ParticipantRole,
+    ProjectKind,
+    Role,
+    TargetBasis,
+)
 from .rules.start import agrees
 
 if TYPE_CHECKING:
@@ -276,6 +288,8 @@ class Project(models.Model):
     )
     completed_on = models.DateField(_("完工日期"), null=True, blank=True)
     accepted_on = models.DateField(_("验收移交日期"), null=True, blank=True)
+    # Set by the city office only (services.project_contact_point_set), never on the unit's form.
+    contact_point = models.BooleanField(_("省级联系点"), default=False, editable=False)
     warning_note = models.TextField(
         _("提示情况说明"),
         blank=True,
@@ -474,3 +488,144 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- records the source document asks for (资金到位, 参建单位, 审批接入, 验收移交) --------------------
+
+
+class FundReceipt(models.Model):
+    """An amount of one funding source that arrived for a project (资金到位), on its date."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("改造项目"), on_delete=models.CASCADE, related_name="fund_receipts"
+    )
+    source = models.CharField(_("资金来源"), max_length=20, choices=FundSource.choices)
+    received_on = models.DateField(_("到位日期"))
+    amount = models.DecimalField(_("到位金额（万元）"), max_digits=14, decimal_places=4)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("记录人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("资金到位记录")
+        verbose_name_plural = _("资金到位记录")
+        ordering = ["project", "received_on", "id"]
+        constraints = [
+            models.CheckConstraint(name="fund_receipt_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="fund_receipt_source_valid", condition=Q(source__in=FundSource.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_source_display()} {self.amount}"
+
+
+class Participant(models.Model):
+    """A participating unit of a project (建设、设计、施工、监理) with its responsible person, or the
+    project's quality-and-safety responsible person. The construction unit's and the builder's names
+    are the project's own fields (construction_unit, contractor), so they are not repeated here."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("改造项目"), on_delete=models.CASCADE, related_name="participants"
+    )
+    role = models.CharField(_("参建角色"), max_length=20, choices=ParticipantRole.choices)
+    organisation = models.CharField(_("单位名称"), max_length=200, blank=True)
+    person = models.CharField(_("负责人"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("参建单位")
+        verbose_name_plural = _("参建单位")
+        ordering = ["project", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "role"], name="participant_unique_role"),
+            models.CheckConstraint(
+                name="participant_name_not_repeated",
+                condition=~Q(role__in=[ParticipantRole.CONSTRUCTION, ParticipantRole.BUILDER])
+                | Q(organisation=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_role_display()}"
+
+
+class Approval(models.Model):
+    """An approval of a project or a utility hook-up (项目审批、市政基础设施接入), with its date."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("改造项目"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    kind = models.CharField(_("审批或接入事项"), max_length=30, choices=ApprovalKind.choices)
+    approved_on = models.DateField(_("办理日期"))
+    document_no = models.CharField(_("文号或编号"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("审批和接入")
+        verbose_name_plural = _("审批和接入")
+        ordering = ["project", "approved_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_kind_display()}"
+
+
+class CoordinatedConstructionPlan(models.Model):
+    """A project's coordinated construction plan for water, power, gas, heat and telecoms
+    (统筹施工方案): the document, validated as evidence is."""
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("改造项目"),
+        on_delete=models.CASCADE,
+        related_name="coordinated_plan",
+    )
+    document = models.FileField(_("统筹施工方案"), upload_to=evidence_upload_to)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now=True)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("上传人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("统筹施工方案")
+        verbose_name_plural = _("统筹施工方案")
+
+    def __str__(self) -> str:
+        return f"{self.project} 统筹施工方案"
+
+
+class AcceptanceRecord(models.Model):
+    """A project's acceptance and hand-over (验收移交): who took part, the documents, the party it
+    was handed to. Its date is the project's ``accepted_on`` (one date, set by the same service)."""
+
+    project = models.OneToOneField(
+        Project, verbose_name=_("改造项目"), on_delete=models.CASCADE, related_name="acceptance"
+    )
+    participants = models.CharField(_("参加验收单位和人员"), max_length=500)
+    handed_to = models.CharField(_("移交对象"), max_length=20, choices=HandoverParty.choices)
+    handed_to_name = models.CharField(_("接收单位名称"), max_length=200, blank=True)
+    document = models.FileField(_("验收移交文件"), upload_to=evidence_upload_to, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("记录人"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("验收移交记录")
+        verbose_name_plural = _("验收移交记录")
+        constraints = [
+            models.CheckConstraint(
+                name="acceptance_handed_to_valid", condition=Q(handed_to__in=HandoverParty.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} 验收移交"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_records
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,4 +33,5 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/delete/", views.household_delete, name="household_delete"),
+    *views_records.urlpatterns,
 ]

@@ -32,6 +32,7 @@ from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm,
 from .importing import TEMPLATES, template_workbook_bytes
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone, project_as_of
+from .records import project_records, record_warnings_by_project
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .uploads import stored_file_response
 from .worklist import worklist
@@ -181,9 +182,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
         evidence=criteria.get("evidence") or "",
         as_of=as_of,
     )
+    if criteria.get("contact_point"):
+        projects = projects.filter(contact_point=True)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
-    rows = [(project_as_of(p, as_of), statuses[p.id]) for p in page.object_list]
+    warnings = record_warnings_by_project(list(page.object_list))
+    rows = [(project_as_of(p, as_of), statuses[p.id], warnings[p.id]) for p in page.object_list]
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -261,12 +265,15 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for state in check.status.criteria
     ]
     needed = check.status.consent_needed
+    user = portal_user(request)
     return render(
         request,
         "projects/project_detail.html",
         {
             "project": project,
             "check": check,
+            "site_records": project_records(project),
+            "may_mark_contact_point": user.role == Role.CITY and not user.is_superuser,
             "rows": rows,
             "records": counts["records"],
             "agreed": counts["agreed"],
@@ -274,7 +281,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if project.households
             else 0,
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
-            "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
+            "may_write": selectors.user_may_write(user, project.unit_id),
             "start_applies": project.kind == ProjectKind.NEW,
         },
     )

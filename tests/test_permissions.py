@@ -30,11 +30,16 @@ from paperwork.models import (
     InspectionKind,
     PlanAdjustment,
     RenovationPlan,
+    WorkInfo,
+    WorkInfoPhoto,
 )
 from projects import services
 from projects.choices import Criterion, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import (
+    AcceptanceRecord,
+    CoordinatedConstructionPlan,
+    FundReceipt,
     Household,
     PlanYear,
     Project,
@@ -173,6 +178,26 @@ EXPECTED: dict[str, Expect] = {
     "paperwork:adjustment_return": Expect(
         "adjustment", POST_ONLY, post=_codes(302, 403, 404, 302, 403)
     ),
+    # records of the source document: funds, participants, approvals, acceptance, work information
+    "funds": Expect(None, SIGNED_IN),
+    "project_records": Expect("project", READ_A),
+    "fund_receipt_create": Expect("project", WRITE_A),
+    "fund_receipt_delete": Expect("fund_receipt", POST_ONLY, post=_codes(302, 302, 404, 403, 403)),
+    "participant_edit": Expect("project", WRITE_A),
+    "approval_create": Expect("project", WRITE_A),
+    "coordinated_plan_edit": Expect("project", WRITE_A),
+    "coordinated_plan_document": Expect("project", READ_A),
+    "acceptance_edit": Expect("project", WRITE_A),
+    "acceptance_document": Expect("project", READ_A),
+    # the provincial contact-point flag is the city office's to set
+    "contact_point_set": Expect("project", POST_ONLY, post=_codes(302, 403, 404, 302, 403)),
+    "paperwork:work_info_list": Expect(None, SIGNED_IN),
+    "paperwork:work_info_create": Expect(None, OWN_UNIT_CREATE),
+    "paperwork:work_info_detail": Expect("work_info", READ_A),
+    "paperwork:work_info_photo": Expect("work_info_photo", READ_A),
+    "paperwork:work_info_adopt": Expect(
+        "work_info", POST_ONLY, post=_codes(302, 403, 404, 302, 403)
+    ),
     # residents' full data: the city office only, not even administrators
     "reporting:residents_export": Expect(None, _codes(302, 403, 403, 200, 403)),
 }
@@ -182,6 +207,7 @@ FIXED_KWARGS: dict[str, Any] = {
     "month": 6,
     "criterion": Criterion.DESIGN_POSTED.value,
     "kind": "projects",
+    "role": "design",
 }
 
 
@@ -233,6 +259,8 @@ class World:
     finding_a: Finding
     complaint_a: Complaint
     adjustment_a: PlanAdjustment
+    fund_receipt_a: FundReceipt
+    work_info_a: WorkInfo
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -253,6 +281,12 @@ class World:
             return self.adjustment_a.pk
         if target == "flag":
             return self.flag_a.pk
+        if target == "fund_receipt":
+            return self.fund_receipt_a.pk
+        if target == "work_info":
+            return self.work_info_a.pk
+        if target == "work_info_photo":
+            return self.work_info_a.photos.values_list("pk", flat=True).first()
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -323,7 +357,25 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         county_consent_scan=ContentFile(pdf, name="consent.pdf"),
         joint_document_scan=ContentFile(pdf, name="joint.pdf"),
     )
+    fund_receipt_a = FundReceipt.objects.create(
+        project=project_a, source="central", received_on=date(2022, 4, 1), amount=10
+    )
+    CoordinatedConstructionPlan.objects.create(
+        project=project_a, document=ContentFile(pdf, name="coordinated.pdf")
+    )
+    AcceptanceRecord.objects.create(
+        project=project_a,
+        participants="建设、施工、监理单位",
+        handed_to="community",
+        document=ContentFile(pdf, name="acceptance.pdf"),
+    )
+    work_info_a = WorkInfo.objects.create(
+        plan_year=plan_year, unit=unit_a, title="驿城区工作信息", text="内容"
+    )
+    WorkInfoPhoto.objects.create(item=work_info_a, image=ContentFile(png_bytes(), name="p.png"))
     return World(
+        fund_receipt_a=fund_receipt_a,
+        work_info_a=work_info_a,
         adjustment_a=adjustment_a,
         inspection_a=inspection_a,
         finding_a=finding_a,
