@@ -187,6 +187,12 @@ def _render_month(
     due: Any,
 ) -> HttpResponse:
     user = portal_user(request)
+    altered = []
+    for version in versions:
+        version.unit, version.plan_year = unit, plan_year  # the digest names both: no query
+        version.digest_intact = reports.report_digest_intact(version)
+        if not version.digest_intact:
+            altered.append(version.version)
     may_prepare = (
         not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
     )
@@ -199,6 +205,7 @@ def _render_month(
             "plan_year": plan_year,
             "versions": versions,
             "report": report,
+            "altered_versions": altered,
             "actions": [a.value for a in actions],
             "forms": forms_,
             "due": due,

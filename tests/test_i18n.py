@@ -29,6 +29,7 @@ SOURCES = [
     "projects/forms.py",
     "projects/views.py",
     "projects/uploads.py",
+    "projects/passwords.py",
     "projects/templatetags/portal.py",
     "reporting/models.py",
     "reporting/views.py",

@@ -1,15 +1,19 @@
 """The failed-login throttle (django-axes: five failures per username and address) and password rules."""
 
+import re
 from datetime import timedelta
 from typing import Any, cast
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import (
+    password_validators_help_texts,
+    validate_password,
+)
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from projects.models import User
 from tests.factories import UserFactory
@@ -241,3 +245,30 @@ def test_without_the_proxy_header_the_connection_address_is_the_key(
     assert_logged_in(
         other, log_in(other, user.username, PASSWORD, **via_proxy("203.0.113.9")), user
     )
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Zmd-2022!", "密码太短，至少需要 10 个字符。"),
+        ("2022063015", "密码只包含数字。"),
+        ("password123", "这个密码太常见了。"),
+        ("zhaoliu2022", "密码跟 用户名 太相似了。"),
+    ],
+)
+def test_every_password_message_is_chinese(password: str, message: str) -> None:
+    """Each refusal the password rules give reads in Chinese, the short-password one included."""
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        validate_password(password, User(username="zhaoliu2022"))
+    assert message in caught.value.messages
+    for text in caught.value.messages:
+        assert not re.search(r"[A-Za-z]{3}", text), text
+
+
+def test_every_password_help_text_is_chinese() -> None:
+    """The rules' help texts (shown on the change-password form) read in Chinese too."""
+    with translation.override("zh-hans"):
+        texts = password_validators_help_texts()
+    assert "密码至少需要 10 个字符。" in texts
+    for text in texts:
+        assert not re.search(r"[A-Za-z]{3}", text), text
