@@ -190,8 +190,9 @@ def _render_month(
     altered = []
     for version in versions:
         version.unit, version.plan_year = unit, plan_year  # the digest names both: no query
-        version.digest_intact = reports.report_digest_intact(version)
-        if not version.digest_intact:
+        intact = reports.report_digest_intact(version)
+        version.digest_intact = intact  # type: ignore[attr-defined]
+        if not intact:
             altered.append(version.version)
     may_prepare = (
         not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
