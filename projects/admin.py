@@ -26,6 +26,8 @@ from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import Result
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from reporting.exports.formats import SafeXLSX
 
@@ -630,6 +632,18 @@ class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
 # --- households -------------------------------------------------------------------------------
 
 
+class MaskedHouseholdHistory(HistoricalRecordContextHelper):
+    """A household's history page lists each change's old and new values: names and phones masked
+    there too (the portal's household page shows them in full, and records who looked)."""
+
+    def prepare_delta_change_value(self, change: ModelChange, value: Any) -> Any:
+        if change.field == "head_name":
+            return mask_name(value or "")
+        if change.field == "phone":
+            return mask_phone(value) if value else ""
+        return super().prepare_delta_change_value(change, value)
+
+
 class HouseholdAdmin(
     ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
 ):
@@ -656,6 +670,11 @@ class HouseholdAdmin(
         if obj is None:
             return reverse("project_list")
         return reverse("household_list", args=[obj.project_id])
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return MaskedHouseholdHistory(self.model, historical_record)
 
     @admin.display(description="户主姓名")
     def masked_head_name(self, household: Household) -> str:

@@ -1,7 +1,8 @@
 """Evidence uploads for start criteria: PDF, JPEG or PNG only, recognised by content, size capped.
 
 The file name and the browser's content type are never trusted: the kind comes from the file's
-first bytes, images are parsed by Pillow, and the stored name is random with the detected suffix.
+first bytes, PDFs are opened and their pages read by pypdf, images are parsed by Pillow, and the
+stored name is random with the detected suffix.
 """
 
 import uuid
@@ -17,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image
+from pypdf import PdfReader
 
 # kind → (content type, file suffix)
 EVIDENCE_TYPES: dict[str, tuple[str, str]] = {
@@ -63,6 +65,40 @@ def _check_pdf_tail(upload: UploadedFile, size: int) -> None:
             _("PDF 文件不完整（缺少文件结尾标记），请重新上传完整的文件"),
             code="truncated",
         )
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    """Whether an encrypted PDF opens with the empty password (locked only against editing); one
+    that needs a password, or a cipher pypdf cannot undo here, cannot be checked or read at all."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:
+        return False
+
+
+def _check_pdf_document(upload: UploadedFile) -> None:
+    """Refuse a PDF that pypdf cannot open, that has no page, a page it cannot read, or that needs
+    a password to open: a file with a PDF's first and last bytes is not yet a document."""
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload, strict=False)
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise ValidationError(
+                _("PDF 文件已加密，无法打开核验，请上传不加密的文件"), code="encrypted_pdf"
+            )
+        pages = reader.pages
+        if len(pages) == 0:
+            raise ValidationError(_("PDF 文件没有任何页面，请重新上传"), code="empty_pdf")
+        for page in pages:
+            page.mediabox  # noqa: B018 - reading each page's size resolves the page's object
+    except ValidationError:
+        raise
+    # pypdf reports malformed files with many exception types (PdfReadError, KeyError, ValueError,
+    # ...); any of them means the file is not a PDF anyone could open.
+    except Exception as error:
+        raise ValidationError(
+            _("PDF 文件无法打开（文件已损坏或不是真正的 PDF），请重新上传"), code="corrupt_pdf"
+        ) from error
 
 
 def _check_image(upload: UploadedFile, kind: str) -> None:
@@ -118,6 +154,7 @@ def validate_evidence(upload: UploadedFile) -> str:
             )
         if kind == "pdf":
             _check_pdf_tail(upload, size)
+            _check_pdf_document(upload)
         else:
             _check_image(upload, kind)
         return kind

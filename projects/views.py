@@ -5,8 +5,6 @@ households_visible), so an object of another unit is a 404 whatever id the URL n
 the clerk or leader role of the project's unit (403 for the city office, who reads).
 """
 
-import re
-import uuid
 from typing import Any
 
 from django import forms
@@ -23,9 +21,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import previews, selectors, services
 from .choices import Criterion, Opinion, ProjectKind, Role
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
@@ -39,7 +38,6 @@ from .worklist import worklist
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class AsOfForm(forms.Form):
@@ -518,6 +516,7 @@ def evidence_download(request: HttpRequest, pk: int, criterion: str) -> FileResp
 # --- households ---------------------------------------------------------------------------------
 
 
+@never_cache
 @login_required
 def household_list(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's roster, names and phones masked, with the consent share."""
@@ -548,6 +547,7 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _writable_project_or_404(request, pk)
@@ -583,16 +583,22 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The one page where a household's name and phone are shown in full."""
-    household = _household_or_404(request, pk)
+def _record_household_view(request: HttpRequest, household: Household) -> None:
+    """Every page showing a household's name and phone in full leaves an access record."""
     services.personal_data_access_record(
         user=portal_user(request),
         action=PersonalDataAccess.Action.VIEW,
         unit=household.project.unit,
         household=household,
     )
+
+
+@never_cache
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one page where a household's name and phone are shown in full."""
+    household = _household_or_404(request, pk)
+    _record_household_view(request, household)
     return render(
         request,
         "projects/household_detail.html",
@@ -611,6 +617,7 @@ def _writable_household_or_404(request: HttpRequest, pk: int) -> Household:
     return household
 
 
+@never_cache
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _writable_household_or_404(request, pk)
@@ -631,6 +638,8 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存住户记录"))
             return redirect("household_detail", pk=household.pk)
+    # The form shows the recorded name and phone in full, as the household's page does.
+    _record_household_view(request, household)
     return render(
         request,
         "projects/household_form.html",
@@ -644,6 +653,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     household = _writable_household_or_404(request, pk)
@@ -681,6 +691,7 @@ def _import_key(project: Project) -> str:
     return f"roster-import-{project.pk}"
 
 
+@never_cache
 @login_required
 def household_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a project's roster: upload, see what would change (nothing written: the rows added,
@@ -693,10 +704,14 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
     refused = False
     if request.method == "POST" and "confirm" in request.POST:
         token = request.POST.get("token", "")
-        if not TOKEN_RE.match(token) or request.session.get(_import_key(project)) != token:
+        path = previews.preview_path(token)
+        if (
+            not previews.TOKEN_RE.match(token)
+            or request.session.get(_import_key(project)) != token
+            or not default_storage.exists(path)  # deleted by cleanup_previews
+        ):
             messages.error(request, _("导入预览已过期，请重新上传文件"))
             return redirect("household_import", pk=project.pk)
-        path = f"imports/{token}.xlsx"
         try:
             with default_storage.open(path, "rb") as handle:
                 result = services.households_import(
@@ -717,9 +732,10 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                     project=project,
                     dry_run=True,
                 )
+        if not refused:
+            # Imported, or refused for errors found at confirmation: either way the preview is done.
+            previews.preview_delete(request.session.pop(_import_key(project), None))
         if result.ok and not refused:
-            default_storage.delete(path)
-            del request.session[_import_key(project)]
             messages.success(
                 request,
                 _("导入完成：新增 %(created)d 户，更新 %(updated)d 户，未变 %(unchanged)d 户")
@@ -737,7 +753,8 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
             if upload.size > settings.IMPORT_MAX_FILE_BYTES:
                 form.add_error("file", _("文件过大"))
             else:
-                token = uuid.uuid4().hex
+                # A new upload abandons the preview before it: its file goes now.
+                previews.preview_delete(request.session.pop(_import_key(project), None))
                 content = upload.read()
                 result = services.households_import(
                     source=ContentFile(content),
@@ -747,7 +764,7 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                     dry_run=True,
                 )
                 if result.ok:
-                    default_storage.save(f"imports/{token}.xlsx", ContentFile(content))
+                    token = previews.preview_save(content)
                     request.session[_import_key(project)] = token
     return render(
         request,
@@ -767,7 +784,5 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     project = _writable_project_or_404(request, pk)
-    token = request.session.pop(_import_key(project), None)
-    if token and TOKEN_RE.match(token):
-        default_storage.delete(f"imports/{token}.xlsx")
+    previews.preview_delete(request.session.pop(_import_key(project), None))
     return redirect(reverse("household_list", kwargs={"pk": project.pk}))

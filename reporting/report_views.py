@@ -189,6 +189,13 @@ def _render_month(
     due: Any,
 ) -> HttpResponse:
     user = portal_user(request)
+    altered = []
+    for version in versions:
+        version.unit, version.plan_year = unit, plan_year  # the digest names both: no query
+        intact = reports.report_digest_intact(version)
+        version.digest_intact = intact  # type: ignore[attr-defined]
+        if not intact:
+            altered.append(version.version)
     may_prepare = (
         not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
     )
@@ -201,6 +208,7 @@ def _render_month(
             "plan_year": plan_year,
             "versions": versions,
             "report": report,
+            "altered_versions": altered,
             "actions": [a.value for a in actions],
             "forms": forms_,
             "due": due,

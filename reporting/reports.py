@@ -156,6 +156,12 @@ def report_digest(report: MonthlyReport) -> str:
     return digest_of(content)
 
 
+def report_digest_intact(report: MonthlyReport) -> bool:
+    """Whether a frozen report's stored digest still matches its content: False once its figures or
+    notes were changed after approval, behind the workflow's back (nothing to check without one)."""
+    return not report.digest or report.digest == report_digest(report)
+
+
 # --- permissions and state ----------------------------------------------------------------------
 
 

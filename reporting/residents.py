@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from tablib import Dataset
 
 from projects import services
@@ -41,6 +42,7 @@ def _city_only(request: HttpRequest) -> User:
     return user
 
 
+@never_cache
 @login_required
 def residents_export(request: HttpRequest) -> HttpResponse:
     """GET: the form (unit, reason, confirmation). POST: the unit's residents in full as xlsx."""
@@ -83,7 +85,6 @@ def residents_export(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(SafeXLSX().export_data(dataset), content_type=SafeXLSX.CONTENT_TYPE)
         filename = quote(f"{unit.name}住户信息.xlsx")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-        response["Cache-Control"] = "private, no-store"
         return response
     recent = PersonalDataAccess.objects.select_related("user", "unit").order_by("-at")[:50]
     return render(request, "reporting/residents_export.html", {"form": form, "recent": recent})

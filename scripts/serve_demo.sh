@@ -18,6 +18,9 @@ echo "==> 安装依赖（requirements.txt）"
 echo "==> 迁移数据库"
 "$VENV_PYTHON" manage.py migrate --noinput
 
+echo "==> 创建缓存表（/healthz 检查它，已有时什么也不做）"
+"$VENV_PYTHON" manage.py createcachetable
+
 echo "==> 加载区县、2022年度计划和目标"
 "$VENV_PYTHON" manage.py load_programme
 

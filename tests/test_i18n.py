@@ -30,6 +30,7 @@ SOURCES = [
     "projects/views.py",
     "projects/uploads.py",
     "projects/worklist.py",
+    "projects/passwords.py",
     "projects/templatetags/portal.py",
     "projects/records.py",
     "projects/views_records.py",

@@ -1,18 +1,23 @@
 """The failed-login throttle (django-axes: five failures per username and address) and password rules."""
 
+import re
 from datetime import timedelta
 from typing import Any, cast
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import (
+    password_validators_help_texts,
+    validate_password,
+)
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from projects.models import User
 from tests.factories import UserFactory
+from tests.production import production_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +29,25 @@ LOCKED_STATUS = 429  # what django-axes answers (AXES_HTTP_RESPONSE_CODE's defau
 @pytest.fixture
 def user(programme: None) -> User:
     return cast(User, UserFactory())
+
+
+@pytest.fixture
+def behind_the_proxy(settings) -> None:  # type: ignore[no-untyped-def]
+    """The client-address settings of production behind its documented nginx (the throttle's own
+    settings, ipware's if any, and the number of trusted proxies)."""
+    production = production_settings()
+    settings.TRUSTED_PROXY_COUNT = production.get("TRUSTED_PROXY_COUNT", 0)
+    for name, value in production.items():
+        if name.startswith(("AXES_", "IPWARE_")):
+            setattr(settings, name, value)
+
+
+# nginx on the portal's own host: every request reaches gunicorn from the loopback address.
+PROXY = {"REMOTE_ADDR": "127.0.0.1"}
+
+
+def via_proxy(forwarded_for: str) -> dict[str, str]:
+    return {**PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
 
 
 def log_in(client: Client, username: str, password: str, **extra: Any):  # type: ignore[no-untyped-def]
@@ -152,3 +176,99 @@ def test_password_validators_refuse_weak_passwords(password: str, code: str) -> 
 def test_password_validators_accept_a_ten_character_mixed_password(password: str) -> None:
     """A password of 10 or more characters, not all digits and not common, passes."""
     validate_password(password)  # raises ValidationError if any validator refuses it
+
+
+# --- behind the documented reverse proxy (issue 19) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "address"),
+    [
+        # nginx as documented: `proxy_set_header X-Forwarded-For $remote_addr`, one entry, whatever
+        # the client sent.
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8::9", "2001:db8::9"),
+        # A proxy that appends instead ($proxy_add_x_forwarded_for): the client's own entries come
+        # first and are ignored; the proxy's is the right-most.
+        ("10.9.9.9, 203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_behind_the_proxy_the_throttle_keys_on_the_forwarded_address(
+    client: Client, user: User, behind_the_proxy: None, forwarded_for: str, address: str
+) -> None:
+    """Each header shape the proxy sends: five failures lock the user at the address the proxy
+    saw (recorded on the attempts, not the proxy's 127.0.0.1); at another address they log in."""
+    fail(client, user.username, 4, **via_proxy(forwarded_for))
+    assert_locked_out(client, log_in(client, user.username, WRONG, **via_proxy(forwarded_for)))
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [address]
+    elsewhere = Client()
+    response = log_in(elsewhere, user.username, PASSWORD, **via_proxy("198.51.100.20"))
+    assert_logged_in(elsewhere, response, user)
+
+
+def test_a_strangers_failures_behind_the_proxy_do_not_lock_the_owner_out(
+    user: User, behind_the_proxy: None
+) -> None:
+    """Ten wrong passwords for one account from a stranger's address (through the same nginx) lock
+    only the stranger; the owner at his own address logs in with his password."""
+    stranger, owner = Client(), Client()
+    fail(stranger, user.username, 4, **via_proxy("198.51.100.66"))
+    for _ in range(6):
+        assert_locked_out(
+            stranger, log_in(stranger, user.username, WRONG, **via_proxy("198.51.100.66"))
+        )
+    response = log_in(owner, user.username, PASSWORD, **via_proxy("203.0.113.9"))
+    assert_logged_in(owner, response, user)
+
+
+def test_forged_entries_do_not_reset_a_strangers_count(
+    client: Client, user: User, behind_the_proxy: None
+) -> None:
+    """A stranger changing the X-Forwarded-For he sends (an appending proxy keeps his entries on
+    the left) still adds up failures at the address the proxy saw, and stays locked out."""
+    for number in range(4):
+        fail(client, user.username, 1, **via_proxy(f"10.0.0.{number}, 198.51.100.66"))
+    forged = via_proxy("10.0.0.99, 198.51.100.66")
+    assert_locked_out(client, log_in(client, user.username, WRONG, **forged))
+    assert_locked_out(client, log_in(client, user.username, PASSWORD, **via_proxy("198.51.100.66")))
+
+
+def test_without_the_proxy_header_the_connection_address_is_the_key(
+    client: Client, user: User, behind_the_proxy: None
+) -> None:
+    """A request straight to gunicorn (no X-Forwarded-For) is keyed on its own address, never on
+    the user name alone: failures there leave the user free at a forwarded address."""
+    fail(client, user.username, 4, **PROXY)
+    assert_locked_out(client, log_in(client, user.username, WRONG, **PROXY))
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]
+    other = Client()
+    assert_logged_in(
+        other, log_in(other, user.username, PASSWORD, **via_proxy("203.0.113.9")), user
+    )
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Zmd-2022!", "密码太短，至少需要 10 个字符。"),
+        ("2022063015", "密码只包含数字。"),
+        ("password123", "这个密码太常见了。"),
+        ("zhaoliu2022", "密码跟 用户名 太相似了。"),
+    ],
+)
+def test_every_password_message_is_chinese(password: str, message: str) -> None:
+    """Each refusal the password rules give reads in Chinese, the short-password one included."""
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        validate_password(password, User(username="zhaoliu2022"))
+    assert message in caught.value.messages
+    for text in caught.value.messages:
+        assert not re.search(r"[A-Za-z]{3}", text), text
+
+
+def test_every_password_help_text_is_chinese() -> None:
+    """The rules' help texts (shown on the change-password form) read in Chinese too."""
+    with translation.override("zh-hans"):
+        texts = password_validators_help_texts()
+    assert "密码至少需要 10 个字符。" in texts
+    for text in texts:
+        assert not re.search(r"[A-Za-z]{3}", text), text

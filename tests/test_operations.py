@@ -19,6 +19,7 @@ from projects.choices import Role
 from projects.models import PlanYear, Unit, User
 from reporting import reports
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 from zmd_renovation.logging import JsonFormatter
 from zmd_renovation.middleware import RequestLogMiddleware
 
@@ -203,7 +204,7 @@ def test_health_answers_503_when_the_database_fails(
 
 
 def stamp() -> SimpleUploadedFile:
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf = minimal_pdf()
     return SimpleUploadedFile("stamp.pdf", pdf, content_type="application/pdf")
 
 

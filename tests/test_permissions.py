@@ -51,6 +51,7 @@ from projects.models import (
 from reporting import reports
 from reporting.models import MonthlyReport, ReportFlag
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -316,7 +317,7 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
     plan_year = PlanYear.objects.get(year=2022)
     report_a = reports.report_open(plan_year=plan_year, unit=unit_a, month=6, user=users["clerk_a"])
     report_a = reports.report_submit(report=report_a, user=users["clerk_a"])
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf = minimal_pdf()
     report_a = reports.report_approve(
         report=report_a, stamp=ContentFile(pdf, name="stamp.pdf"), user=users["leader_a"]
     )

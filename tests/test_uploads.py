@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 from PIL import Image
+from pypdf import PdfWriter
 
 from projects.uploads import (
     EVIDENCE_TYPES,
@@ -17,31 +18,10 @@ from projects.uploads import (
     evidence_kind,
     validate_evidence,
 )
+from tests.pdf import PDF
 
 UNKNOWN = "只接受 PDF、JPEG 或 PNG 格式的扫描件或照片（按文件内容识别）"
 CORRUPT = "图片文件已损坏或不完整，请重新上传"
-
-
-def minimal_pdf() -> bytes:
-    """A one-page PDF written by hand, with a correct cross-reference table, ending in %%EOF."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def image_bytes(pillow_format: str, size: tuple[int, int] = (64, 48)) -> bytes:
@@ -51,7 +31,6 @@ def image_bytes(pillow_format: str, size: tuple[int, int] = (64, 48)) -> bytes:
     return buffer.getvalue()
 
 
-PDF = minimal_pdf()
 PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
 GIF = image_bytes("GIF")
@@ -307,3 +286,72 @@ def test_widget_accepts_only_the_three_types() -> None:
     html = str(EvidenceForm()["evidence"])
     assert 'accept="application/pdf,image/jpeg,image/png"' in html
     assert 'type="file"' in html
+
+
+# --- PDFs are opened, not just looked at (issue 19) -----------------------------------------------
+
+
+def written_pdf(
+    pages: int = 1, user_password: str | None = None, owner_password: str = ""
+) -> bytes:
+    """A PDF written by pypdf with ``pages`` blank A4 pages, encrypted when a password is given."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if user_password is not None:
+        writer.encrypt(user_password, owner_password=owner_password, algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+NOT_A_PDF = "PDF 文件无法打开（文件已损坏或不是真正的 PDF），请重新上传"
+NO_PAGE = "PDF 文件没有任何页面，请重新上传"
+PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (b"%PDF-1.4\n" + b"not a pdf at all\n" * 40 + b"%%EOF\n", "corrupt_pdf", NOT_A_PDF),
+        (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+            "corrupt_pdf",
+            NOT_A_PDF,
+        ),
+        (PDF.replace(PAGE, b"(" + b"x" * (len(PAGE) - 2) + b")"), "empty_pdf", NO_PAGE),
+        (written_pdf(pages=0), "empty_pdf", NO_PAGE),
+        (
+            written_pdf(user_password="secret"),
+            "encrypted_pdf",
+            "PDF 文件已加密，无法打开核验，请上传不加密的文件",
+        ),
+    ],
+    ids=[
+        "text-between-header-and-eof",
+        "catalog-without-xref",
+        "page-not-a-page",
+        "no-page",
+        "needs-a-password",
+    ],
+)
+def test_pdf_with_the_right_first_and_last_bytes_is_still_refused(
+    content: bytes, code: str, message: str
+) -> None:
+    """A file starting %PDF- and ending %%EOF is refused, in Chinese, unless pypdf opens it without a
+    password and reads every page."""
+    file = upload("scan.pdf", content, "application/pdf")
+    with pytest.raises(ValidationError) as caught:
+        validate_evidence(file)
+    assert (caught.value.code, caught.value.messages) == (code, [message])
+    assert file.tell() == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [PDF, written_pdf(pages=3), written_pdf(user_password="", owner_password="owner")],
+    ids=["hand-written-one-page", "three-pages", "locked-against-editing-only"],
+)
+def test_pdf_that_opens_is_accepted(content: bytes) -> None:
+    """Real PDFs pass: one page or several, and one locked only against editing (empty password)."""
+    assert validate_evidence(upload("scan.pdf", content, "application/pdf")) == "pdf"

@@ -8,6 +8,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
+from .client_address import client_address
+
 logger = logging.getLogger("zmd.request")
 
 HEALTH_URL_NAME = "healthz"
@@ -42,8 +44,9 @@ def _user_fields(request: HttpRequest) -> dict[str, Any]:
 
 class RequestLogMiddleware:
     """Logs method, path (never the query string: searches may hold residents' names), status,
-    duration, the user's id, role and unit, and the client address. Never parameters, form data,
-    cookies or anything else a resident could be identified by."""
+    duration, the user's id, role and unit, and the client's address (behind the proxy, the one
+    it saw). Never parameters, form data, cookies or anything else a resident could be identified
+    by."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,7 +68,7 @@ class RequestLogMiddleware:
             "status": status,
             "duration_ms": int((time.perf_counter() - started) * 1000),
             **_user_fields(request),
-            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "remote_addr": client_address(request),
         }
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == HEALTH_URL_NAME:

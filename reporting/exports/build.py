@@ -34,7 +34,7 @@ from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.rules.targets import TargetCheck
 from reporting.digests import digest_of, plain
 from reporting.models import MonthlyReport
-from reporting.reports import milestone_day, valid_versions
+from reporting.reports import milestone_day, report_digest_intact, valid_versions
 from reporting.selectors import row_shares
 
 from .rows import (
@@ -266,6 +266,7 @@ def report_record(report: MonthlyReport) -> ReportRecord:
         problems=report.problems,
         next_plan=report.next_plan,
         digest=report.digest,
+        digest_intact=report_digest_intact(report),
     )
 
 

@@ -128,6 +128,9 @@ class ReportRecord:
     problems: str
     next_plan: str
     digest: str
+    # False when the stored digest no longer matches the stored figures and notes (changed after
+    # approval): every sheet then says so.
+    digest_intact: bool = True
 
 
 @dataclass(frozen=True)

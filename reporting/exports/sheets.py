@@ -105,8 +105,17 @@ class Provenance:
     mark: str = ""
 
 
-def report_provenance(digest: str) -> Provenance:
-    """A valid report's figures, with the report's own stored digest (the one its page shows)."""
+DIGEST_MISMATCH = "警告：月报摘要与数据不符，数据在审核后被改动，本表数据不可信"
+
+
+def report_provenance(digest: str, intact: bool = True) -> Provenance:
+    """A valid report's figures, with the report's own stored digest (the one its page shows); when
+    the digest no longer matches the stored figures, a warning in every footer and note."""
+    if not intact:
+        return Provenance(
+            f"{DIGEST_MISMATCH}（月报摘要 SHA-256：{digest}）",
+            f"{DIGEST_MISMATCH}。月报摘要（SHA-256）：{digest}",
+        )
     return Provenance(
         f"月报摘要 SHA-256：{digest}", f"月报摘要（SHA-256，与月报页面所示一致）：{digest}"
     )

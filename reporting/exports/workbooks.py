@@ -36,6 +36,7 @@ from .rows import (
 from .sheets import (
     ASIDE,
     CITY,
+    DIGEST_MISMATCH,
     TOTAL,
     WORKING_COPY,
     WORKING_COPY_PROVENANCE,
@@ -400,6 +401,10 @@ def _record_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None
     line("存在问题", safe_text(record.problems or "无"), _long_text_height(record.problems))
     line("下月工作计划", safe_text(record.next_plan or "无"), _long_text_height(record.next_plan))
     line("月报摘要（SHA-256）", safe_text(record.digest))
+    line(
+        "摘要核验",
+        safe_text("与数据一致" if record.digest_intact else f"不符！{DIGEST_MISMATCH}"),
+    )
     sheet.note(
         "注：本表各页数据为该版本经单位领导审核盖章时冻结的数据，此后项目记录的变化不改变本月报。"
     )
@@ -455,7 +460,7 @@ def unit_provenance(data: UnitMonthly) -> Provenance:
     """A unit's valid report carries its own digest; a working copy says what it is on every sheet."""
     if data.record is None:
         return WORKING_COPY_PROVENANCE
-    return report_provenance(data.record.digest)
+    return report_provenance(data.record.digest, data.record.digest_intact)
 
 
 def unit_monthly_workbook(data: UnitMonthly, out: IO[bytes] | None = None) -> bytes:

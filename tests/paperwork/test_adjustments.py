@@ -22,11 +22,12 @@ from projects.choices import Criterion, ProjectKind, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User
 from projects.rules.paperwork import PlanTotals
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
 ON_TIME = date(2022, 3, 20)
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = minimal_pdf()
 
 
 def scan(name: str) -> SimpleUploadedFile:

@@ -19,10 +19,11 @@ from paperwork.models import ImplementationPlan, RenovationPlan
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = minimal_pdf()
 
 
 def as_client(user: User) -> Client:

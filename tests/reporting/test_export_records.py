@@ -31,6 +31,7 @@ from reporting.exports import build, workbooks
 from reporting.exports.workflow import timeliness_table
 from reporting.models import MonthlyReport
 from tests.factories import ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def at(day: date, hour: int) -> datetime:
 
 
 def stamp() -> SimpleUploadedFile:
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf = minimal_pdf()
     return SimpleUploadedFile("stamp.pdf", pdf, content_type="application/pdf")
 
 

@@ -17,10 +17,11 @@ from projects.models import PlanYear, Unit, User
 from reporting import reports
 from reporting.models import MonthlyReport, ReportFlag
 from tests.factories import ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = minimal_pdf()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from projects.models import PlanYear, Project, Unit, User
 from reporting import reports
 from reporting.models import MonthlyReport, ReportFlag, Ruling
 from tests.factories import ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def stamp() -> SimpleUploadedFile:
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf = minimal_pdf()
     return SimpleUploadedFile("stamp.pdf", pdf, content_type="application/pdf")
 
 

@@ -98,6 +98,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failed-login throttle: five failures for one username from one address lock it for 15 minutes.
+# The address is the client's (zmd_renovation.client_address), never a proxy's, and the key always
+# holds it: failures from one address never lock the user out at another.
+AXES_CLIENT_IP_CALLABLE = "zmd_renovation.client_address.client_address"
+# How many reverse proxies in front of the portal write X-Forwarded-For (production: the one nginx).
+# None here: the connection's own address is the client's, and the header is ignored.
+TRUSTED_PROXY_COUNT = 0
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -109,7 +115,8 @@ AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        # Django's own rule with a Chinese message (Django's has no translation of its wording).
+        "NAME": "projects.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

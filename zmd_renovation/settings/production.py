@@ -12,12 +12,14 @@ if not os.environ.get("DATABASE_URL"):
 # Behind a reverse proxy that terminates HTTPS and sets X-Forwarded-Proto (see README).
 if os.environ.get("DJANGO_BEHIND_PROXY", "1") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The login throttle counts failures per client address: take it from X-Forwarded-For as set
-    # by the trusted proxies in front (their number from DJANGO_PROXY_COUNT), never from the
-    # proxy's own address, or one client could lock every user out.
-    AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    # The login throttle and the request log key on the client's address: the entry the nginx in
+    # front writes into X-Forwarded-For (it replaces the header with the one address it saw, see
+    # docs/operations.md), never the proxy's own address, or anyone could lock any user out.
+    # DJANGO_PROXY_COUNT: how many proxies in a row write the header (each inner one appending).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+# The local health probe (curl http://127.0.0.1:8000/healthz) is answered over plain HTTP: it must
+# see the database's state, not a redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]

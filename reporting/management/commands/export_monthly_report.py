@@ -16,6 +16,7 @@ from projects.management.commands.check_targets import plan_year_or_error
 from projects.models import Unit
 from projects.rules.reports import report_period_end
 from reporting.exports import build, workbooks
+from reporting.exports.sheets import DIGEST_MISMATCH
 from reporting.exports.workbooks import WORKING_COPY
 from reporting.exports.workflow import assessment_counts, timeliness_table
 
@@ -67,6 +68,9 @@ class Command(BaseCommand):
             )
             title = f"{unit.name}{plan_year.year}年{month}月信息月报"
             digest = f"月报摘要 SHA-256：{data.digest}"
+            if data.record is not None and not data.record.digest_intact:
+                digest = f"{DIGEST_MISMATCH}；{digest}"
+                self.stderr.write(self.style.ERROR(DIGEST_MISMATCH))
             if data.record is None:
                 title += f"（{WORKING_COPY}，不是有效月报）"
                 digest = "无月报摘要"
