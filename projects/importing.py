@@ -376,9 +376,7 @@ def _header_texts(rows: Iterator[tuple[int, dict[int, Cell]]]) -> list[str]:
     number, cells = next(rows, (0, {}))
     if number != 1 or not cells:
         return []
-    found = [
-        str(cells[c].value).strip() if c in cells else "" for c in range(1, max(cells) + 1)
-    ]
+    found = [str(cells[c].value).strip() if c in cells else "" for c in range(1, max(cells) + 1)]
     while found and not found[-1]:
         found.pop()
     return found

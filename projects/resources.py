@@ -42,17 +42,18 @@ class WorkbookXLSX(XLSX):
     The dataset (the preview's values) is read by ``importing.workbook_table``, within the same
     limits as the commands and the county pages, never by tablib, which unpacks and keeps the whole
     workbook before any size is checked. The services read the workbook themselves (headers, Excel
-    dates, formula cells refused), so they get the file as uploaded. A file the reader refuses is
-    passed on too: the service says in Chinese what is wrong with it.
+    dates, formula cells refused), so they get the file as uploaded. A file the reader refuses
+    carries the reader's Chinese message, shown without reading the file again.
     """
 
     def create_dataset(self, in_stream: bytes) -> Dataset:
         data = bytes(in_stream)
         try:
             headers, rows = workbook_table(io.BytesIO(data))
-        except FileRejected:  # the service explains in Chinese what is wrong with the file
+        except FileRejected as rejected:  # shown as the service would show it, in Chinese
             dataset = Dataset(["—"], headers=["文件"])
             dataset.row_numbers = [2]
+            dataset.refused = rejected.errors
         else:
             dataset = Dataset(*(values for _number, values in rows), headers=headers)
             dataset.row_numbers = [number for number, _values in rows]
@@ -128,8 +129,13 @@ class ServiceImportResource(Resource):
         """Check (``dry_run``) or import the workbook through the service; the service is atomic, so
         a file with any error writes nothing."""
         plan_year = self.plan_year or selectors.plan_year_latest()
+        refused = getattr(dataset, "refused", None)
         if plan_year is None:
             outcome = services.ImportResult(errors=[RowError(0, "", "尚无年度计划，无法导入")])
+        elif refused:
+            # The bounded reader already refused the file as a whole: reading it again would only
+            # pay the refused cost twice.
+            outcome = services.ImportResult(errors=list(refused))
         else:
             user = kwargs.get("user")
             try:

@@ -87,8 +87,11 @@ class Sheet:
     path: str
 
 
-def _mb(size: int) -> str:
-    return f"{size / _MIB:.1f}".removesuffix(".0")
+def _size(size: int) -> str:
+    """A byte count for messages: "5.7MB", or "256KB" under 1 MB."""
+    if size < _MIB:
+        return f"{max(1, size // 1024)}KB"
+    return f"{size / _MIB:.1f}".removesuffix(".0") + "MB"
 
 
 def _part_kind(name: str) -> str:
@@ -117,7 +120,7 @@ class _CappedStream(io.RawIOBase):
         self._read += len(data)
         if self._read > self._limit:
             raise WorkbookRefused(
-                f"文件中的“{self._name}”解压后超过{_mb(self._limit)}MB，拒绝导入（文件可能被篡改）"
+                f"文件中的“{self._name}”解压后超过{_size(self._limit)}，拒绝导入（文件可能被篡改）"
             )
         view[: len(data)] = data
         return len(data)
@@ -146,15 +149,15 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
     """Refuse the archive by its declared sizes, before any part is unpacked or parsed."""
     infos = archive.infolist()
     if sum(i.file_size for i in infos) > limits.total_bytes:
-        raise WorkbookRefused(f"文件解压后超过{_mb(limits.total_bytes)}MB，拒绝导入")
+        raise WorkbookRefused(f"文件解压后超过{_size(limits.total_bytes)}，拒绝导入")
     for info in infos:
         kind = _part_kind(info.filename)
         limit = _limit(limits, kind)
         if info.file_size > limit:
             what = {"sheet": "工作表", "shared_strings": "共享文字表"}.get(kind, "部件")
             raise WorkbookRefused(
-                f"文件中的{what}“{info.filename}”解压后{_mb(info.file_size)}MB，"
-                f"超过上限{_mb(limit)}MB，拒绝导入；请只保留要导入的数据，或拆分后导入"
+                f"文件中的{what}“{info.filename}”解压后{_size(info.file_size)}，"
+                f"超过上限{_size(limit)}，拒绝导入；请只保留要导入的数据，或拆分后导入"
             )
 
 
@@ -217,8 +220,9 @@ class BoundedWorkbook:
         self._timedelta_formats = workbook._timedelta_formats
 
     def rows(self, sheet: Sheet) -> Iterator[tuple[int, dict[int, Cell]]]:
-        """Each row element of ``sheet`` as (Excel row number, {column number: cell}), empty cells
-        left out; WorkbookRefused past the row limit (counting empty rows) or a row too large."""
+        """Each row of ``sheet`` holding a value as (Excel row number, {column number: cell}), empty
+        cells and rows left out; WorkbookRefused past the row limit (empty rows count) or when one
+        row's XML is too large."""
         parser = WorkSheetParser(
             None,
             self._reader.shared_strings,
@@ -227,9 +231,7 @@ class BoundedWorkbook:
             date_formats=self._date_formats,
             timedelta_formats=self._timedelta_formats,
         )
-        too_large = (
-            f"工作表“{sheet.title}”中有一行超过{_mb(self._limits.row_bytes)}MB，拒绝导入"
-        )
+        too_large = f"工作表“{sheet.title}”中有一行超过{_size(self._limits.row_bytes)}，拒绝导入"
         count = 0
         with self._archive.open(sheet.path) as stream:
             for element in _elements(
@@ -244,15 +246,19 @@ class BoundedWorkbook:
                     raise WorkbookRefused(
                         f"数据超过{self._limits.rows - 1}行（空行也计入），请删除多余的空行或拆分后导入"
                     )
+                if not len(element):
+                    # An empty row counts and moves the row number; there is nothing to convert.
+                    number = element.get("r")
+                    parser.row_counter = int(number) if number else parser.row_counter + 1
+                    continue
                 number, cells = parser.parse_row(element)
-                yield (
-                    number,
-                    {
-                        c["column"]: Cell(c["value"], c["data_type"])
-                        for c in cells
-                        if c["value"] is not None
-                    },
-                )
+                values = {
+                    c["column"]: Cell(c["value"], c["data_type"])
+                    for c in cells
+                    if c["value"] is not None
+                }
+                if values:
+                    yield number, values
 
     def close(self) -> None:
         self._archive.close()
@@ -292,7 +298,7 @@ class _BoundedReader(ExcelReader):  # type: ignore[misc]
                     item=_STRING,
                     container=_STRING_TABLE,
                     max_item_bytes=self._limits.row_bytes,
-                    too_large=f"共享文字表中有一项超过{_mb(self._limits.row_bytes)}MB，拒绝导入",
+                    too_large=f"共享文字表中有一项超过{_size(self._limits.row_bytes)}，拒绝导入",
                 )
             ]
 

@@ -47,31 +47,39 @@ SHARED_REL = f'<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="shared
 
 def inline_row(number: int, values: Sequence[str]) -> bytes:
     """A row of inline-string cells (no shared-strings table needed)."""
-    cells = "".join(
-        f'<c t="inlineStr"><is><t>{escape(value)}</t></is></c>' for value in values
-    )
+    cells = "".join(f'<c t="inlineStr"><is><t>{escape(value)}</t></is></c>' for value in values)
     return f'<row r="{number}">{cells}</row>'.encode()
 
 
-def workbook(
-    *, rows: Iterable[bytes], shared_strings: Iterable[bytes] | None = None
-) -> bytes:
+def workbook(*, rows: Iterable[bytes], shared_strings: Iterable[bytes] | None = None) -> bytes:
     """An .xlsx whose first sheet holds ``rows`` (XML chunks inside <sheetData>) and, when given,
     a shared-strings table of ``shared_strings`` (XML chunks inside <sst>)."""
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         shared = shared_strings is not None
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(shared=SHARED_OVERRIDE if shared else ""))
+        archive.writestr(
+            "[Content_Types].xml", CONTENT_TYPES.format(shared=SHARED_OVERRIDE if shared else "")
+        )
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(shared=SHARED_REL if shared else ""))
-        _write(archive, "xl/worksheets/sheet1.xml", f'<worksheet xmlns="{NS}"><sheetData>', rows, "</sheetData></worksheet>")
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(shared=SHARED_REL if shared else "")
+        )
+        _write(
+            archive,
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{NS}"><sheetData>',
+            rows,
+            "</sheetData></worksheet>",
+        )
         if shared_strings is not None:
             _write(archive, "xl/sharedStrings.xml", f'<sst xmlns="{NS}">', shared_strings, "</sst>")
     return buffer.getvalue()
 
 
-def _write(archive: zipfile.ZipFile, name: str, head: str, chunks: Iterable[bytes], tail: str) -> None:
+def _write(
+    archive: zipfile.ZipFile, name: str, head: str, chunks: Iterable[bytes], tail: str
+) -> None:
     with archive.open(name, "w", force_zip64=True) as part:
         part.write(b'<?xml version="1.0" encoding="UTF-8"?>' + head.encode())
         for chunk in chunks:

@@ -3,7 +3,7 @@ every path — the reader, the import command, the county roster page and the ad
 check made before the expensive part, never by reading everything first.
 
 The files are generated here, scaled to limits lowered for the test (the same code paths as the
-deployment's 256 MB / 64 MB / 500,000 rows; full-size files were measured by hand, SECURITY.md).
+deployment's 256 MB / 64 MB / 100,000 rows; full-size files were measured by hand, SECURITY.md).
 """
 
 import zipfile
@@ -94,12 +94,21 @@ def test_oversized_part_is_refused_before_anything_is_parsed(bomb: str) -> None:
 
 
 @pytest.mark.usefixtures("limits")
-def test_empty_rows_count_toward_the_row_limit(parse_rows: mock.MagicMock) -> None:
-    """300,000 empty rows under the size limit: reading stops at the first row past the limit
-    (the header and 1,000 rows converted), it does not skip empty rows to the end."""
+def test_empty_rows_count_toward_the_row_limit() -> None:
+    """300,000 empty rows under the size limit: reading stops at the first row element past the
+    limit (the header, 1,000 rows, then the refused one), it does not skip empty rows to the end."""
+    read: list[Any] = []
+    real = workbooks._elements
+
+    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for element in real(*args, **kwargs):
+            read.append(element.tag)
+            yield element
+
     data, message = BOMBS["empty_rows"]
-    assert message in refusal(data)
-    assert parse_rows.call_count == ROW_LIMIT + 1
+    with mock.patch.object(workbooks, "_elements", counting):
+        assert message in refusal(data)
+    assert len(read) == ROW_LIMIT + 2
 
 
 def test_rows_already_read_are_not_kept() -> None:
@@ -133,9 +142,9 @@ def test_rows_already_read_are_not_kept() -> None:
 
 def test_one_huge_row_is_refused() -> None:
     """A single row of 400,000 empty cells (1.6 MB of XML, under the sheet limit) is refused once
-    its XML passes 1 MB, without holding the row."""
+    its XML passes 256 KB, without holding the row."""
     data = hostile.one_huge_row(HOUSEHOLD_HEADERS, 400_000)
-    assert "工作表“住户”中有一行超过1MB，拒绝导入" in refusal(data)
+    assert "工作表“住户”中有一行超过256KB，拒绝导入" in refusal(data)
 
 
 def test_part_read_stops_at_its_limit_whatever_its_header_says() -> None:
