@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from .choices import Opinion, ProjectKind
 from .rules.dwellings import building_problem, entrance_problem, room_problem
 from .rules.project_checks import future_date_problem
+from .rules.text import normalized
 from .workbooks import EMPTY, BoundedWorkbook, Cell, WorkbookRefused, open_workbook
 
 PROJECT_HEADERS: tuple[str, ...] = (
@@ -55,6 +56,9 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "projects": (PROJECT_HEADERS, PROJECT_EXAMPLE),
     "households": (HOUSEHOLD_HEADERS, HOUSEHOLD_EXAMPLE),
 }
+
+# Names and dwellings are compared and stored in one normal form (rules.text), as every writer does.
+NORMALIZED_COLUMNS = frozenset({"区县", "小区名称", "楼栋", "单元", "房号", "户主姓名"})
 
 KIND_BY_LABEL = {"新开工": ProjectKind.NEW, "续建": ProjectKind.CARRYOVER}
 OPINION_BY_LABEL = {
@@ -126,6 +130,8 @@ class SheetRow:
             self.error(column, "应为文字，不能是日期")
             return ""
         text = cell_text(value)
+        if column in NORMALIZED_COLUMNS:
+            text = normalized(text)
         if required and not text:
             self.error(column, "不能为空")
         elif len(text) > max_length:

@@ -57,6 +57,7 @@ from .rules.project_checks import (
     household_count_problem,
 )
 from .rules.start import StartStatus, agrees, start_status
+from .rules.text import normalized
 
 BATCH = 2000
 # How many added or changed rows an import's preview lists (the counts cover them all).
@@ -786,7 +787,7 @@ class _RosterReader:
     def batches(self, rows: Iterable[SheetRow]) -> Iterator[list[_HouseholdRow]]:
         iterator = iter(rows)
         while batch := list(islice(iterator, BATCH)):
-            names = {cell_text(r.cells.get("小区名称")) for r in batch} - self.names
+            names = {normalized(cell_text(r.cells.get("小区名称"))) for r in batch} - self.names
             if names:
                 self.names |= names
                 for p in Project.objects.filter(
