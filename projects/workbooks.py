@@ -135,7 +135,7 @@ class _CappedZip(zipfile.ZipFile):
 
     limit_for: Callable[[str], int]
 
-    def open(self, name: Any, mode: str = "r", pwd: Any = None, **kwargs: Any) -> Any:
+    def open(self, name: Any, mode: Any = "r", pwd: Any = None, **kwargs: Any) -> Any:
         stream = super().open(name, mode, pwd, **kwargs)
         if mode != "r":
             return stream
@@ -175,7 +175,7 @@ def _elements(
     """Each completed ``item`` element inside ``container``, dropped from the tree once the caller
     has it; stops at the container's end. No item (nor what precedes the first) may exceed
     ``max_item_bytes`` of XML: memory holds one item at most."""
-    parser = XMLPullParser(events=("start", "end"))
+    parser: XMLPullParser[Any] = XMLPullParser(events=("start", "end"))
     held: Element | None = None
     fed = since = 0
     while True:
@@ -186,8 +186,8 @@ def _elements(
             break
         parser.feed(chunk)
         fed += len(chunk)
-        for event, element in parser.read_events():
-            assert isinstance(element, Element)
+        events: Iterator[Any] = parser.read_events()
+        for event, element in events:
             if event == "start":
                 if element.tag == container:
                     held = element
@@ -270,7 +270,7 @@ class BoundedWorkbook:
         self.close()
 
 
-class _BoundedReader(ExcelReader):  # type: ignore[misc]
+class _BoundedReader(ExcelReader):
     """openpyxl's package reader with the shared strings streamed within their limit."""
 
     def __init__(self, archive: _CappedZip, limits: Limits) -> None:

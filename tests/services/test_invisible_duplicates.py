@@ -78,8 +78,9 @@ def test_household_service_refuses_the_same_dwelling_written_otherwise(
     service) is refused as the same dwelling."""
     project = ProjectFactory(name="建设路1号院", households=10)
     HouseholdFactory(project=project, room="9901")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.household_create(project=project, user=None, data=household_data(room))
+    assert "已经存在" in " ".join(refused.value.messages)
     assert list(Household.objects.values_list("room", flat=True)) == ["9901"]
 
 
