@@ -20,5 +20,10 @@ STORAGES = {
 # 500,000 rows); the limits are deployment settings, read from the environment like the others.
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(200 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000000"))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(4 * 1024**3)))
+IMPORT_MAX_SHEET_BYTES = int(os.environ.get("IMPORT_MAX_SHEET_BYTES", str(4 * 1024**3)))
+IMPORT_MAX_SHARED_STRINGS_BYTES = int(
+    os.environ.get("IMPORT_MAX_SHARED_STRINGS_BYTES", str(1024**3))
+)
 # One JSON line per request would flood the benchmark's output: warnings and errors only.
 LOGGING["root"]["level"] = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")  # noqa: F405

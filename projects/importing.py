@@ -17,13 +17,15 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from django.conf import settings
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .choices import Opinion, ProjectKind
 from .rules.dwellings import building_problem, entrance_problem, room_problem
 from .rules.project_checks import future_date_problem
+from .rules.text import normalized
+from .workbooks import EMPTY, BoundedWorkbook, Cell, WorkbookRefused, open_workbook
 
 PROJECT_HEADERS: tuple[str, ...] = (
     "区县", "项目类型", "小区名称", "地址", "楼栋数", "户数", "建筑面积(㎡)", "总投资(万元)",
@@ -55,6 +57,9 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "households": (HOUSEHOLD_HEADERS, HOUSEHOLD_EXAMPLE),
 }
 
+# Names and dwellings are compared and stored in one normal form (rules.text), as every writer does.
+NORMALIZED_COLUMNS = frozenset({"区县", "小区名称", "楼栋", "单元", "房号", "户主姓名"})
+
 KIND_BY_LABEL = {"新开工": ProjectKind.NEW, "续建": ProjectKind.CARRYOVER}
 OPINION_BY_LABEL = {
     "同意": Opinion.AGREE,
@@ -64,8 +69,6 @@ OPINION_BY_LABEL = {
 }
 PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-# A workbook that unpacks to more than this is refused before it is parsed (zip bombs).
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 # No community has a million households or buildings: a larger count is a typing error.
 MAX_COUNT = 1_000_000
 # Dates outside this range are typing errors (2202 for 2022).
@@ -127,6 +130,8 @@ class SheetRow:
             self.error(column, "应为文字，不能是日期")
             return ""
         text = cell_text(value)
+        if column in NORMALIZED_COLUMNS:
+            text = normalized(text)
         if required and not text:
             self.error(column, "不能为空")
         elif len(text) > max_length:
@@ -300,27 +305,54 @@ def iter_sheet(
     """The data rows of the first sheet one at a time, as ``read_sheet`` gives them, holding one row
     in memory rather than the sheet.
 
-    The file, its other sheets and the headers are checked at once (FileRejected here, before the
-    first row); too many rows or a damaged part of the archive raise FileRejected while the rows are
-    read, and a sheet without data rows raises it at the end.
+    The file, its parts' unpacked sizes, its other sheets and the headers are checked at once
+    (FileRejected here, before the first row); too many rows (empty ones count) or a damaged part
+    of the archive raise FileRejected while the rows are read, and a sheet without data rows raises
+    it at the end. Every limit is ``workbooks.Limits``: the same for the commands, the county
+    pages and the admin.
     """
-    data = _as_bytes(source)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise FileRejected([RowError(0, "", "文件解压后过大，拒绝导入")])
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except DAMAGED:
-        raise FileRejected([_not_a_workbook()]) from None
+    workbook = _open(_as_bytes(source))
     try:
         rows, found = _sheet_rows(workbook, headers=headers)
     except DAMAGED:
         workbook.close()
         raise FileRejected([_not_a_workbook()]) from None
+    except WorkbookRefused as refused:
+        workbook.close()
+        raise FileRejected([RowError(0, "", refused.message)]) from None
     except BaseException:
         workbook.close()
         raise
     return _data_rows(workbook, rows, found, personal=personal)
+
+
+def _open(data: bytes) -> BoundedWorkbook:
+    try:
+        return open_workbook(data)
+    except WorkbookRefused as refused:
+        raise FileRejected([RowError(0, "", refused.message)]) from None
+    except DAMAGED:
+        raise FileRejected([_not_a_workbook()]) from None
+
+
+def workbook_table(source: Source) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The first sheet's header texts and its non-blank rows as (Excel row number, values), read
+    within the same limits as the imports (FileRejected otherwise); for the admin's preview."""
+    workbook = _open(_as_bytes(source))
+    try:
+        with workbook:
+            rows = workbook.rows(workbook.sheets[0])
+            found = _header_texts(rows)
+            table = []
+            for number, cells in rows:
+                values = [cells.get(c, EMPTY).value for c in range(1, len(found) + 1)]
+                if any(v not in (None, "") for v in values):
+                    table.append((number, values))
+            return found, table
+    except WorkbookRefused as refused:
+        raise FileRejected([RowError(0, "", refused.message)]) from None
+    except DAMAGED:
+        raise FileRejected([_not_a_workbook()]) from None
 
 
 def _not_a_workbook() -> RowError:
@@ -340,16 +372,33 @@ DAMAGED = (
     RuntimeError,
     zlib.error,
     ElementTree.ParseError,
+    TypeError,
+    AttributeError,
 )
 
 
-def _sheet_rows(workbook: Any, *, headers: tuple[str, ...]) -> tuple[Iterator[Any], list[str]]:
+def _header_texts(rows: Iterator[tuple[int, dict[int, Cell]]]) -> list[str]:
+    """Row 1's texts up to its last non-blank cell ([] when the sheet's first row is not row 1)."""
+    number, cells = next(rows, (0, {}))
+    if number != 1 or not cells:
+        return []
+    found = [str(cells[c].value).strip() if c in cells else "" for c in range(1, max(cells) + 1)]
+    while found and not found[-1]:
+        found.pop()
+    return found
+
+
+def _sheet_rows(
+    workbook: BoundedWorkbook, *, headers: tuple[str, ...]
+) -> tuple[Iterator[tuple[int, dict[int, Cell]]], list[str]]:
     """The first sheet's rows after its header row, and the headers found, once the other sheets
     are found empty and the headers are ``headers``."""
-    sheet = workbook.worksheets[0]
-    for other in workbook.worksheets[1:]:
-        other.reset_dimensions()
-        if any(v not in (None, "") for row in other.iter_rows(values_only=True) for v in row):
+    if not workbook.sheets:
+        raise FileRejected([_not_a_workbook()])
+    for other in workbook.sheets[1:]:
+        if any(
+            v.value not in (None, "") for _n, cells in workbook.rows(other) for v in cells.values()
+        ):
             raise FileRejected(
                 [
                     RowError(
@@ -359,34 +408,30 @@ def _sheet_rows(workbook: Any, *, headers: tuple[str, ...]) -> tuple[Iterator[An
                     )
                 ]
             )
-    # Some programs write a wrong <dimension> into the sheet; never let it cut rows off.
-    sheet.reset_dimensions()
-    rows = sheet.iter_rows()
-    header_cells = next(rows, ())
-    found = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
-    while found and not found[-1]:
-        found.pop()
+    rows = workbook.rows(workbook.sheets[0])
+    found = _header_texts(rows)
     _check_headers(found, headers)
     return rows, found
 
 
 def _data_rows(
-    workbook: Any, rows: Iterator[Any], found: list[str], *, personal: bool
+    workbook: BoundedWorkbook,
+    rows: Iterator[tuple[int, dict[int, Cell]]],
+    found: list[str],
+    *,
+    personal: bool,
 ) -> Iterator[SheetRow]:
     try:
         count = 0
-        for number, cells in enumerate(rows, start=2):
-            values = [c.value for c in cells[: len(found)]]
+        width = len(found)
+        for number, cells in rows:
+            values = [cells.get(c, EMPTY).value for c in range(1, width + 1)]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
-            extra = [c for c in cells[len(found) :] if c.value not in (None, "")]
-            if count >= settings.IMPORT_MAX_ROWS:
-                raise FileRejected(
-                    [RowError(0, "", f"数据超过{settings.IMPORT_MAX_ROWS}行，请拆分后导入")]
-                )
+            extra = any(c > width and cell.value != "" for c, cell in cells.items())
             row = SheetRow(number, dict(zip(found, values, strict=False)), personal=personal)
-            for cell, header in zip(cells, found, strict=False):
-                if getattr(cell, "data_type", None) == "f":
+            for column, header in enumerate(found, start=1):
+                if cells.get(column, EMPTY).data_type == "f":
                     row.error(header, "含有公式，请改为数值后导入")
                     row.cells[header] = None
             if extra:
@@ -397,6 +442,8 @@ def _data_rows(
             raise FileRejected(
                 [RowError(0, "", "文件中没有数据行（第1行是表头，数据从第2行开始）")]
             )
+    except WorkbookRefused as refused:
+        raise FileRejected([RowError(0, "", refused.message)]) from None
     except DAMAGED:
         # A damaged part of the archive shows only when its rows are read.
         raise FileRejected([_not_a_workbook()]) from None

@@ -25,6 +25,7 @@ from .choices import (
     TargetBasis,
 )
 from .rules.start import agrees
+from .rules.text import normalized
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -238,8 +239,30 @@ class UnassignedCarryover(models.Model):
         return f"{self.plan_year} 未列明区县 {self.households} 户"
 
 
-class Project(models.Model):
+class NormalizedNames(models.Model):
+    """A model whose ``NORMALIZED_FIELDS`` are written in the one normal form (rules.text) before
+    they are validated, compared or stored: every writer cleans the model (forms, admin, services)."""
+
+    NORMALIZED_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def normalize_names(self) -> None:
+        for field in self.NORMALIZED_FIELDS:
+            value = getattr(self, field)
+            if isinstance(value, str):
+                setattr(self, field, normalized(value))
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.normalize_names()
+        super().clean_fields(exclude=exclude)
+
+
+class Project(NormalizedNames):
     """A renovation project (改造项目): one community of a unit's plan, new in the year or carried over."""
+
+    NORMALIZED_FIELDS = ("name",)
 
     plan_year = models.ForeignKey(
         PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT, related_name="projects"
@@ -349,9 +372,11 @@ class Project(models.Model):
         return f"{self.unit} {self.name}"
 
 
-class Household(models.Model):
+class Household(NormalizedNames):
     """A dwelling of a project and its head of household's answer on the renovation plan and the
     property-management mode. Names and phones are personal data: masked wherever listed."""
+
+    NORMALIZED_FIELDS = ("building", "entrance", "room", "head_name")
 
     project = models.ForeignKey(
         Project,

@@ -22,7 +22,14 @@ from tablib import Dataset
 
 from . import selectors, services
 from .consequences import StatusChangesNeedConfirmation
-from .importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS, RowError, Source
+from .importing import (
+    HOUSEHOLD_HEADERS,
+    PROJECT_HEADERS,
+    FileRejected,
+    RowError,
+    Source,
+    workbook_table,
+)
 from .models import Household, PlanYear, Project, User
 from .presenters import mask_name, mask_phone
 
@@ -30,19 +37,27 @@ from .presenters import mask_name, mask_phone
 
 
 class WorkbookXLSX(XLSX):
-    """xlsx that keeps the uploaded bytes with the dataset.
+    """xlsx read by the imports' own bounded reader, keeping the uploaded bytes with the dataset.
 
-    The services read the workbook themselves (headers, Excel dates, formula cells refused), so they
-    get the file as uploaded rather than tablib's reading of it, which keeps only formula results.
-    A file tablib cannot read is passed on too: the service says in Chinese what is wrong with it.
+    The dataset (the preview's values) is read by ``importing.workbook_table``, within the same
+    limits as the commands and the county pages, never by tablib, which unpacks and keeps the whole
+    workbook before any size is checked. The services read the workbook themselves (headers, Excel
+    dates, formula cells refused), so they get the file as uploaded. A file the reader refuses
+    carries the reader's Chinese message, shown without reading the file again.
     """
 
     def create_dataset(self, in_stream: bytes) -> Dataset:
+        data = bytes(in_stream)
         try:
-            dataset = super().create_dataset(in_stream)
-        except Exception:  # the service explains in Chinese what is wrong with the file
+            headers, rows = workbook_table(io.BytesIO(data))
+        except FileRejected as rejected:  # shown as the service would show it, in Chinese
             dataset = Dataset(["—"], headers=["文件"])
-        dataset.workbook_bytes = bytes(in_stream)
+            dataset.row_numbers = [2]
+            dataset.refused = rejected.errors
+        else:
+            dataset = Dataset(*(values for _number, values in rows), headers=headers)
+            dataset.row_numbers = [number for number, _values in rows]
+        dataset.workbook_bytes = data
         return dataset
 
 
@@ -114,8 +129,13 @@ class ServiceImportResource(Resource):
         """Check (``dry_run``) or import the workbook through the service; the service is atomic, so
         a file with any error writes nothing."""
         plan_year = self.plan_year or selectors.plan_year_latest()
+        refused = getattr(dataset, "refused", None)
         if plan_year is None:
             outcome = services.ImportResult(errors=[RowError(0, "", "尚无年度计划，无法导入")])
+        elif refused:
+            # The bounded reader already refused the file as a whole: reading it again would only
+            # pay the refused cost twice.
+            outcome = services.ImportResult(errors=list(refused))
         else:
             user = kwargs.get("user")
             try:
@@ -204,7 +224,8 @@ class ServiceImportResource(Resource):
         """The non-blank data rows by their Excel row number (the header is row 1), as text."""
         headers = [_cell_text(h) for h in (dataset.headers or [])]
         rows: dict[int, dict[str, str]] = {}
-        for number, row in enumerate(dataset, start=2):
+        numbers = getattr(dataset, "row_numbers", None) or range(2, len(dataset) + 2)
+        for number, row in zip(numbers, dataset, strict=False):
             values = {h: _cell_text(v) for h, v in zip(headers, row, strict=False) if h}
             if any(values.values()):
                 rows[number] = values

@@ -57,6 +57,7 @@ from .rules.project_checks import (
     household_count_problem,
 )
 from .rules.start import StartStatus, agrees, start_status
+from .rules.text import normalized
 
 BATCH = 2000
 # How many added or changed rows an import's preview lists (the counts cover them all).
@@ -406,11 +407,14 @@ def _projects_import_rows(
     allowed = writable_unit_id(user)
     for item in parsed:
         _check_unit_allowed(item.row, item.unit, allowed)
+    # The rows of the projects the file names are held until the import ends, taken in id order
+    # before their households are counted, so no household is added between the count and the
+    # write (the household form and the roster import take the same rows).
     existing = {
         (p.unit_id, p.name): p
-        for p in Project.objects.filter(
-            plan_year=plan_year, name__in={p.name for p in parsed if p.name}
-        )
+        for p in Project.objects.select_for_update()
+        .filter(plan_year=plan_year, name__in={p.name for p in parsed if p.name})
+        .order_by("pk")
     }
     existing_ids = [p.id for p in existing.values()]
     agree = selectors.agree_dates_by_project(project_ids=existing_ids)
@@ -783,7 +787,7 @@ class _RosterReader:
     def batches(self, rows: Iterable[SheetRow]) -> Iterator[list[_HouseholdRow]]:
         iterator = iter(rows)
         while batch := list(islice(iterator, BATCH)):
-            names = {cell_text(r.cells.get("小区名称")) for r in batch} - self.names
+            names = {normalized(cell_text(r.cells.get("小区名称"))) for r in batch} - self.names
             if names:
                 self.names |= names
                 for p in Project.objects.filter(
@@ -951,6 +955,7 @@ def _check_households(
         else:
             checked.add(batch)
     del texts
+    _lock_roster_projects(roster)
     _count_recorded(roster, first_rows)
     errors.extend(_roster_problems(roster, plan_year))
     return errors, roster, checked
@@ -970,6 +975,22 @@ def _count_dwelling(roster: dict[int, _RosterProject], item: _HouseholdRow) -> N
         management_opinion=item.fields["management_opinion"],
     ):
         entry.agree_dates.append(item.fields["answered_on"])
+
+
+def _lock_roster_projects(roster: dict[int, _RosterProject]) -> None:
+    """Hold the rows of the file's projects until the import's transaction ends, taken in id order
+    (as every writer takes them, so two never wait on each other), before the recorded households
+    are counted: the household form, another import or an edit of a project's household count
+    waits for this import, and the count checked is the count written. The household counts are
+    read again under the lock."""
+    households = dict(
+        Project.objects.select_for_update()
+        .filter(pk__in=list(roster))
+        .order_by("pk")
+        .values_list("pk", "households")
+    )
+    for project_id, entry in roster.items():
+        entry.project.households = households[project_id]
 
 
 def _count_recorded(roster: dict[int, _RosterProject], first_rows: dict[Dwelling, int]) -> None:

@@ -178,7 +178,9 @@ def test_rejected_file_while_another_import_runs_says_what_is_wrong(
             busy = households_import(source=too_many, plan_year=plan_year)
         else:
             assert release.is_set()  # it could only finish once the other transaction ended
-    assert [str(e) for e in refused.errors] == ["文件：数据超过4行，请拆分后导入"]
+    assert [str(e) for e in refused.errors] == [
+        "文件：数据超过4行（空行也计入），请删除多余的空行或拆分后导入"
+    ]
     if busy is not None:
         assert [e.message for e in busy.errors] == [IMPORT_BUSY["households"]]
     assert not Household.objects.exists()

@@ -152,7 +152,8 @@ def test_streamed_sheet_checks_the_file_before_the_first_row(tmp_path: Path) -> 
 
 def test_streamed_sheet_gives_read_sheets_rows_then_its_limit(tmp_path: Path) -> None:
     """iter_sheet gives the rows read_sheet gives (numbers, cells, formula errors), one at a time;
-    a sheet over the row limit is refused once the limit is passed, after the rows within it."""
+    a sheet over the row limit is refused once the limit is passed, after the rows within it;
+    the blank row 4 counts toward the limit (a sheet of empty rows is not free to read)."""
     rows = [household_row(**{"房号": str(101 + i)}) for i in range(4)]
     rows[1][HOUSEHOLD_HEADERS.index("户主姓名")] = "=A1"
     rows.insert(2, [None] * len(HOUSEHOLD_HEADERS))
@@ -163,6 +164,6 @@ def test_streamed_sheet_gives_read_sheets_rows_then_its_limit(tmp_path: Path) ->
     assert [(e.row, e.column) for r in streamed for e in r.errors] == [(3, "户主姓名")]
     with override_settings(IMPORT_MAX_ROWS=3):
         stream = iter_sheet(path, headers=HOUSEHOLD_HEADERS)
-        assert [next(stream).number for _ in range(3)] == [2, 3, 5]
-        with pytest.raises(FileRejected, match="数据超过3行"):
+        assert [next(stream).number for _ in range(2)] == [2, 3]
+        with pytest.raises(FileRejected, match="数据超过3行（空行也计入）"):
             next(stream)

@@ -181,7 +181,18 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Largest spreadsheet the imports accept, in bytes and rows (guards against huge or zip-bomb files).
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+# 100,000 rows is four times every household of the city (22,000); every row counts, empty ones too.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+# What an uploaded workbook may unpack to, checked before anything is parsed (projects/workbooks.py):
+# all parts together, one sheet, the shared-strings table, any other part; and the XML of one row.
+# A 400,000-row roster unpacks to about 160 MB of sheet and 10 MB of shared strings.
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(400 * 1024 * 1024)))
+IMPORT_MAX_SHEET_BYTES = int(os.environ.get("IMPORT_MAX_SHEET_BYTES", str(256 * 1024 * 1024)))
+IMPORT_MAX_SHARED_STRINGS_BYTES = int(
+    os.environ.get("IMPORT_MAX_SHARED_STRINGS_BYTES", str(64 * 1024 * 1024))
+)
+IMPORT_MAX_PART_BYTES = int(os.environ.get("IMPORT_MAX_PART_BYTES", str(16 * 1024 * 1024)))
+IMPORT_MAX_ROW_BYTES = int(os.environ.get("IMPORT_MAX_ROW_BYTES", str(256 * 1024)))
 
 # Logs are JSON lines on stderr (one per request and per report state change); never residents'
 # names or phones. DJANGO_LOG_LEVEL raises or lowers the level.
