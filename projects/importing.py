@@ -17,8 +17,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from django.conf import settings
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .choices import Opinion, ProjectKind
@@ -54,6 +53,9 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
     "projects": (PROJECT_HEADERS, PROJECT_EXAMPLE),
     "households": (HOUSEHOLD_HEADERS, HOUSEHOLD_EXAMPLE),
 }
+
+# The templates' second sheet, explaining each column: never read as data.
+GUIDE_SHEET = "填写说明"
 
 KIND_BY_LABEL = {"新开工": ProjectKind.NEW, "续建": ProjectKind.CARRYOVER}
 OPINION_BY_LABEL = {
@@ -345,9 +347,11 @@ DAMAGED = (
 
 def _sheet_rows(workbook: Any, *, headers: tuple[str, ...]) -> tuple[Iterator[Any], list[str]]:
     """The first sheet's rows after its header row, and the headers found, once the other sheets
-    are found empty and the headers are ``headers``."""
+    (but the templates' guide sheet) are found empty and the headers are ``headers``."""
     sheet = workbook.worksheets[0]
     for other in workbook.worksheets[1:]:
+        if other.title == GUIDE_SHEET:
+            continue
         other.reset_dimensions()
         if any(v not in (None, "") for row in other.iter_rows(values_only=True) for v in row):
             raise FileRejected(
@@ -417,27 +421,3 @@ def _check_headers(found: list[str], expected: tuple[str, ...]) -> None:
         errors.append(RowError(1, "", "重复的列：" + "、".join(duplicated)))
     if errors:
         raise FileRejected(errors)
-
-
-def template_workbook_bytes(kind: str) -> bytes:
-    """An import template: the exact headers in row 1 and one example row."""
-    headers, example = TEMPLATES[kind]
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "项目" if kind == "projects" else "住户"
-    sheet.append(list(headers))
-    sheet.append(list(example))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
-            10, len(header) * 2 + 2
-        )
-        example_cell = sheet.cell(2, index)
-        if isinstance(example_cell.value, date):
-            example_cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

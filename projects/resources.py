@@ -18,7 +18,9 @@ from import_export.formats.base_formats import XLSX
 from import_export.resources import ModelResource, Resource
 from import_export.results import Error, InvalidRow, Result, RowResult
 from import_export.widgets import DateWidget, DecimalWidget, IntegerWidget
+from openpyxl import load_workbook
 from tablib import Dataset
+from tablib.formats._xlsx import XLSXFormat
 
 from . import selectors, services
 from .consequences import StatusChangesNeedConfirmation
@@ -39,11 +41,23 @@ class WorkbookXLSX(XLSX):
 
     def create_dataset(self, in_stream: bytes) -> Dataset:
         try:
-            dataset = super().create_dataset(in_stream)
+            dataset = first_sheet(in_stream)
         except Exception:  # the service explains in Chinese what is wrong with the file
             dataset = Dataset(["—"], headers=["文件"])
         dataset.workbook_bytes = bytes(in_stream)
         return dataset
+
+
+def first_sheet(data: bytes) -> Dataset:
+    """The workbook's first sheet, the data sheet, as a dataset: never the templates' guide sheet,
+    nor whichever sheet was open when the file was last saved (tablib reads that one)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        dataset = Dataset()
+        XLSXFormat.import_sheet(dataset, book.worksheets[0])
+    finally:
+        book.close()
+    return dataset
 
 
 def workbook_bytes(dataset: Dataset) -> bytes:
