@@ -70,14 +70,22 @@ class Column:
     allowed: str
     note: str = ""
     choices: tuple[str, ...] = ()
+    # Characters wide, for the longer texts (names of communities and organisations, addresses).
+    width: int = 0
+
+    @property
+    def shown_width(self) -> int:
+        if self.width:
+            return self.width
+        return 12 if self.kind == "date" else max(8, len(self.header) * 2 + 2)
 
 
 MONEY_NOTE = "数字，单位万元，最多4位小数；空白为0"
 PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("区县", "text", "必填", "区县全称，如“驿城区”", "与小区名称一起确定一个项目；只能导入本区县的项目"),
     Column("项目类型", "choice", "必填", "新开工、续建（下拉选择）", "", tuple(KIND_BY_LABEL)),
-    Column("小区名称", "text", "必填", "不超过200字", "本区县已有同名小区时更新该项目，否则新增"),
-    Column("地址", "text", "选填", "不超过300字"),
+    Column("小区名称", "text", "必填", "不超过200字", "本区县已有同名小区时更新该项目，否则新增", width=18),
+    Column("地址", "text", "选填", "不超过300字", width=26),
     Column("楼栋数", "count", "必填", "0或正整数"),
     Column("户数", "count", "必填", "正整数", "不能少于已登记的住户记录数"),
     Column("建筑面积(㎡)", "area", "选填", "数字，最多2位小数"),
@@ -89,14 +97,14 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("社会资本(万元)", "money", "选填", MONEY_NOTE),
     Column("信贷(万元)", "money", "选填", MONEY_NOTE),
     Column("居民出资(万元)", "money", "选填", MONEY_NOTE),
-    Column("建设单位", "text", "选填", "不超过200字"),
-    Column("监管责任单位", "text", "选填", "不超过200字", "日常监管直接责任单位"),
+    Column("建设单位", "text", "选填", "不超过200字", width=22),
+    Column("监管责任单位", "text", "选填", "不超过200字", "日常监管直接责任单位", width=22),
     Column("责任人", "text", "选填", "不超过50字", "“无违建”为“是”时必填，作为确认人"),
-    Column("联系电话", "code", "选填", "手机号11位，或固话如0396-1234567", "责任人的电话"),
+    Column("联系电话", "code", "选填", "手机号11位，或固话如0396-1234567", "责任人的电话", width=14),
     Column("违建拆除日期", "date", "选填", DATES_NOTE, "“无违建”为“是”时填确认日期"),
     Column("无违建", "choice", "选填", "是、否（下拉选择）；空白为“否”", "", ("是", "否")),
     Column("设计公示日期", "date", "选填", DATES_NOTE),
-    Column("施工单位", "text", "选填", "不超过200字", "填写施工合同日期时必填"),
+    Column("施工单位", "text", "选填", "不超过200字", "填写施工合同日期时必填", width=24),
     Column("施工合同日期", "date", "选填", DATES_NOTE),
     Column("进场日期", "date", "选填", DATES_NOTE),
     Column("完工日期", "date", "选填", DATES_NOTE, "不能早于开工日期"),
@@ -105,12 +113,12 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
 OPINIONS = tuple(OPINION_LABELS.values())
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("区县", "text", "必填", "区县全称，如“驿城区”", "只能导入本区县的住户"),
-    Column("小区名称", "text", "必填", "已导入的项目的小区名称", "须先导入项目"),
+    Column("小区名称", "text", "必填", "已导入的项目的小区名称", "须先导入项目", width=18),
     Column("楼栋", "code", "必填", "如“1”或“3号楼”", "区县、小区、楼栋、单元、房号确定一户；已有时更新，否则新增"),
     Column("单元", "code", "必填", "如“2”"),
     Column("房号", "code", "必填", "如“301”"),
     Column("户主姓名", "text", "必填", "不超过50字", "打码的姓名（含“*”）不能导入"),
-    Column("联系电话", "code", "选填", "手机号11位，或固话如0396-1234567"),
+    Column("联系电话", "code", "选填", "手机号11位，或固话如0396-1234567", width=14),
     Column("改造方案意见", "choice", "选填", "同意、不同意、未表态（下拉选择）；空白为“未表态”", "", OPINIONS),
     Column("物业管理模式意见", "choice", "选填", "同意、不同意、未表态（下拉选择）；空白为“未表态”", "", OPINIONS),
     Column("表态日期", "date", "已表态时必填", DATES_NOTE),
@@ -175,9 +183,10 @@ def template_workbook_bytes(kind: str, rows: Iterable[Sequence[Any]] | None = No
     register_styles(workbook, (HEADER_STYLE, WRAPPED))
     sheet = workbook.create_sheet(DATA_SHEETS[kind])
     for index, column in enumerate(columns, start=1):
-        width = 14 if column.kind == "date" else max(8, len(column.header) * 2 + 2)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = column.shown_width
     sheet.freeze_panes = "A2"
+    _print_landscape(sheet, fit_to_width=False)
+    sheet.print_title_rows = "1:1"
     for index, column in enumerate(columns, start=1):
         if column.choices:
             sheet.data_validations.append(_drop_down(column, get_column_letter(index)))
@@ -190,6 +199,16 @@ def template_workbook_bytes(kind: str, rows: Iterable[Sequence[Any]] | None = No
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _print_landscape(sheet: Any, *, fit_to_width: bool) -> None:
+    """Printed (or turned into PDF) on landscape A4; the guide sheet's four columns on one page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    if fit_to_width:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
 
 
 def _drop_down(column: Column, letter: str) -> DataValidation:
@@ -209,8 +228,9 @@ def _write_guide(workbook: Workbook, kind: str) -> None:
     """The second sheet: general notes, then each column with whether it is required, what may be
     written and what it means."""
     sheet = workbook.create_sheet(GUIDE_SHEET)
-    for letter, width in zip("ABCD", (18, 12, 44, 52), strict=True):
+    for letter, width in zip("ABCD", (18, 14, 50, 50), strict=True):
         sheet.column_dimensions[letter].width = width
+    _print_landscape(sheet, fit_to_width=True)
 
     def line(*texts: str, style: CellStyle | None = WRAPPED) -> None:
         sheet.append([write_only_cell(sheet, safe_text(t), style) for t in texts])
