@@ -368,3 +368,16 @@ class RosterImportForm(forms.Form):
             }
         ),
     )
+
+
+class ProjectImportForm(forms.Form):
+    """The unit's projects in the projects template (as the project list downloads them)."""
+
+    file = forms.FileField(
+        label=_("改造项目表（.xlsx）"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )

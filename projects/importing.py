@@ -4,7 +4,6 @@ This module only reads and parses; ``services`` checks the rows against the data
 writes them, all or nothing.
 """
 
-import io
 import re
 import zipfile
 import zlib
@@ -17,8 +16,6 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from django.conf import settings
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .choices import Opinion, ProjectKind
@@ -59,6 +56,9 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
 
 # Names and dwellings are compared and stored in one normal form (rules.text), as every writer does.
 NORMALIZED_COLUMNS = frozenset({"区县", "小区名称", "楼栋", "单元", "房号", "户主姓名"})
+
+# The templates' second sheet, explaining each column: never read as data.
+GUIDE_SHEET = "填写说明"
 
 KIND_BY_LABEL = {"新开工": ProjectKind.NEW, "续建": ProjectKind.CARRYOVER}
 OPINION_BY_LABEL = {
@@ -392,10 +392,12 @@ def _sheet_rows(
     workbook: BoundedWorkbook, *, headers: tuple[str, ...]
 ) -> tuple[Iterator[tuple[int, dict[int, Cell]]], list[str]]:
     """The first sheet's rows after its header row, and the headers found, once the other sheets
-    are found empty and the headers are ``headers``."""
+    (but the templates' guide sheet) are found empty and the headers are ``headers``."""
     if not workbook.sheets:
         raise FileRejected([_not_a_workbook()])
     for other in workbook.sheets[1:]:
+        if other.title == GUIDE_SHEET:
+            continue
         if any(
             v.value not in (None, "") for _n, cells in workbook.rows(other) for v in cells.values()
         ):
@@ -464,27 +466,3 @@ def _check_headers(found: list[str], expected: tuple[str, ...]) -> None:
         errors.append(RowError(1, "", "重复的列：" + "、".join(duplicated)))
     if errors:
         raise FileRejected(errors)
-
-
-def template_workbook_bytes(kind: str) -> bytes:
-    """An import template: the exact headers in row 1 and one example row."""
-    headers, example = TEMPLATES[kind]
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "项目" if kind == "projects" else "住户"
-    sheet.append(list(headers))
-    sheet.append(list(example))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
-            10, len(header) * 2 + 2
-        )
-        example_cell = sheet.cell(2, index)
-        if isinstance(example_cell.value, date):
-            example_cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -484,6 +484,7 @@ class PersonalDataAccess(models.Model):
     class Action(models.TextChoices):
         VIEW = "view", _("查看住户页面")
         EXPORT = "export", _("导出住户完整信息")
+        DOWNLOAD = "download", _("下载住户花名册")
 
     user = models.ForeignKey(
         User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="personal_data_access"
@@ -495,6 +496,9 @@ class PersonalDataAccess(models.Model):
     )
     household = models.ForeignKey(
         Household, verbose_name=_("住户"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.SET_NULL, null=True, blank=True
     )
     households = models.PositiveIntegerField(_("涉及户数"), default=1)
     reason = models.CharField(_("事由"), max_length=200, blank=True)

@@ -582,6 +582,23 @@ def user_may_write(user: User, unit_id: int) -> bool:
     )
 
 
+def user_sees_residents_in_full(user: User, unit_id: int) -> bool:
+    """Residents' full names and phones in a downloaded roster: only for the unit's own clerk and
+    leader, who collect them (SPEC §6); everyone else gets them masked."""
+    return user_may_write(user, unit_id)
+
+
+def roster_households(*, projects: QuerySet[Project]) -> QuerySet[Household]:
+    """The household records of ``projects`` in roster order, with what a roster row names."""
+    return (
+        Household.objects.filter(project__in=projects)
+        .select_related("project__unit")
+        .order_by(
+            "project__unit__sort_order", "project__name", "building", "entrance", "room", "id"
+        )
+    )
+
+
 def projects_visible(*, user: User) -> QuerySet[Project]:
     """The projects ``user`` may read: their unit's, or every unit's for the city office."""
     qs = Project.objects.select_related("unit", "plan_year")

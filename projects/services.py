@@ -58,6 +58,7 @@ from .rules.project_checks import (
 )
 from .rules.start import StartStatus, agrees, start_status
 from .rules.text import normalized
+from .template_files import roster_file
 
 BATCH = 2000
 # How many added or changed rows an import's preview lists (the counts cover them all).
@@ -518,6 +519,7 @@ def _check_project_row(
     if problem:
         row.error("户数", problem + "，请先删除多余住户记录或更正户数")
     _keep_recorded_dates(item, project, old_criteria, warnings)
+    _keep_recorded_confirmer(item, old_criteria)
     candidate = Project(plan_year=plan_year, unit=item.unit, name=item.name, **values)
     criteria = {
         key: StartCriterion(
@@ -579,6 +581,17 @@ def _keep_recorded_dates(
             warnings.append(
                 RowError(item.row.number, column, f"为空，保留已记录的日期 {recorded_day}")
             )
+
+
+def _keep_recorded_confirmer(item: _ProjectRow, old_criteria: dict[str, StartCriterion]) -> None:
+    """ "无违建" already confirmed keeps the name of whoever confirmed it: the template has no
+    column for the confirmer (责任人 stands in for a new confirmation), so a downloaded file goes
+    back in unchanged."""
+    key = Criterion.STRUCTURES_CLEARED
+    recorded = old_criteria.get(key)
+    met_on, no_structures, _confirmed_by = item.criteria[key]
+    if no_structures and recorded is not None and recorded.no_structures and recorded.confirmed_by:
+        item.criteria[key] = (met_on, True, recorded.confirmed_by)
 
 
 def _write_projects(
@@ -817,7 +830,7 @@ class _RosterReader:
             )
         key = row.dwelling(buildings=found.buildings if found is not None else 0)
         fields = {
-            "head_name": row.text("户主姓名", max_length=50, required=True),
+            "head_name": _full_name(row),
             "phone": row.phone("联系电话"),
             "plan_opinion": row.choice("改造方案意见", OPINION_BY_LABEL),
             "management_opinion": row.choice("物业管理模式意见", OPINION_BY_LABEL),
@@ -830,6 +843,14 @@ class _RosterReader:
         if answered and cell_text(row.cells.get("表态日期")) == "":
             row.error("表态日期", "已表态的住户须填写表态日期")
         return _HouseholdRow(row, found, key, fields)
+
+
+def _full_name(row: SheetRow) -> str:
+    """户主姓名, refused when masked (a roster downloaded by someone who sees names masked)."""
+    name = row.text("户主姓名", max_length=50, required=True)
+    if "*" in name:
+        row.error("户主姓名", "是打码后的姓名（含“*”），请填写完整姓名")
+    return name
 
 
 @dataclass
@@ -1655,6 +1676,7 @@ def personal_data_access_record(
     action: str,
     unit: Unit | None,
     household: Household | None = None,
+    project: Project | None = None,
     households: int = 1,
     reason: str = "",
 ) -> PersonalDataAccess:
@@ -1665,6 +1687,30 @@ def personal_data_access_record(
         action=action,
         unit=unit,
         household=household,
+        project=project,
         households=households,
         reason=reason,
     )
+
+
+def roster_download(
+    *, user: User | None, unit: Unit, projects: models.QuerySet[Project], project: Project | None
+) -> bytes:
+    """The roster of ``projects`` (``unit``'s; ``project`` when it is one) as the filled roster
+    template, kept in the personal-data audit: who, when, which project and how many households.
+
+    Names and phones are in full only for the unit's own clerk and leader; a command run without a
+    user gets them masked and leaves no record (it shows nobody's personal data)."""
+    households = list(selectors.roster_households(projects=projects))
+    in_full = user is not None and selectors.user_sees_residents_in_full(user, unit.id)
+    content = roster_file(households=households, in_full=in_full)
+    if user is not None:
+        personal_data_access_record(
+            user=user,
+            action=PersonalDataAccess.Action.DOWNLOAD,
+            unit=unit,
+            project=project,
+            households=len(households),
+            reason="姓名和电话完整" if in_full else "姓名和电话已打码",
+        )
+    return content

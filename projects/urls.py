@@ -2,13 +2,24 @@
 
 from django.urls import path
 
-from . import views, views_records
+from . import spreadsheet_views, views, views_records
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/new/", views.project_create, name="project_create"),
+    path(
+        "projects/export.xlsx",
+        spreadsheet_views.project_list_download,
+        name="project_list_download",
+    ),
+    path("projects/import/", spreadsheet_views.project_import, name="project_import"),
+    path(
+        "projects/import/cancel/",
+        spreadsheet_views.project_import_cancel,
+        name="project_import_cancel",
+    ),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:pk>/history/", views.project_history, name="project_history"),
@@ -24,6 +35,11 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/households/", views.household_list, name="household_list"),
     path("projects/<int:pk>/households/new/", views.household_create, name="household_create"),
+    path(
+        "projects/<int:pk>/households/export.xlsx",
+        spreadsheet_views.household_list_download,
+        name="household_list_download",
+    ),
     path("projects/<int:pk>/households/import/", views.household_import, name="household_import"),
     path(
         "projects/<int:pk>/households/import/cancel/",

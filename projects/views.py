@@ -5,6 +5,8 @@ households_visible), so an object of another unit is a 404 whatever id the URL n
 the clerk or leader role of the project's unit (403 for the city office, who reads).
 """
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -15,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,11 +30,12 @@ from . import previews, selectors, services
 from .choices import Criterion, Opinion, ProjectKind, Role
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
-from .importing import TEMPLATES, template_workbook_bytes
+from .importing import TEMPLATES
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
+from .template_files import template_workbook_bytes
 from .uploads import stored_file_response
 from .worklist import worklist
 
@@ -159,11 +162,19 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 # --- projects -----------------------------------------------------------------------------------
 
 
-@login_required
-def project_list(request: HttpRequest) -> HttpResponse:
-    """The projects the user may see, filtered and searched, 25 to a page."""
-    user = portal_user(request)
-    plan_year = plan_year_or_404()
+@dataclass(frozen=True)
+class ListedProjects:
+    """The project list's selection as its query string asks: the filters, the page's date and the
+    projects (the page shows them 25 at a time, the download all of them)."""
+
+    filters: ProjectFilterForm
+    criteria: dict[str, Any]
+    as_of: date | None
+    projects: QuerySet[Project]
+
+
+def listed_projects(request: HttpRequest, plan_year: PlanYear) -> ListedProjects:
+    """The projects the user may see, filtered and searched as the request's query string says."""
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     # A dashboard's link carries its date: progress and criteria are then those of that day.
@@ -171,7 +182,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
     as_of = None if asked is None else selectors.page_date(plan_year=plan_year, asked=asked)
     projects = selectors.project_search(
-        projects=selectors.projects_visible(user=user).filter(plan_year=plan_year),
+        projects=selectors.projects_visible(user=portal_user(request)).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),
         kind=criteria.get("kind") or "",
         status=criteria.get("status") or "",
@@ -182,6 +193,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
     if criteria.get("contact_point"):
         projects = projects.filter(contact_point=True)
+    return ListedProjects(filters, criteria, as_of, projects)
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    """The projects the user may see, filtered and searched, 25 to a page."""
+    user = portal_user(request)
+    plan_year = plan_year_or_404()
+    listed = listed_projects(request, plan_year)
+    filters, criteria, as_of, projects = (
+        listed.filters,
+        listed.criteria,
+        listed.as_of,
+        listed.projects,
+    )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
     warnings = record_warnings_by_project(list(page.object_list))
@@ -543,6 +569,7 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
             "status": check.status,
             "records": Household.objects.filter(project=project).count(),
             "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
+            "in_full": selectors.user_sees_residents_in_full(portal_user(request), project.unit_id),
         },
     )
 

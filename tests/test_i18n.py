@@ -28,6 +28,7 @@ SOURCES = [
     "projects/models.py",
     "projects/forms.py",
     "projects/views.py",
+    "projects/spreadsheet_views.py",
     "projects/uploads.py",
     "projects/worklist.py",
     "projects/passwords.py",

@@ -11,7 +11,7 @@ from import_export.formats.base_formats import XLSX
 from openpyxl import Workbook
 from tablib import Dataset
 
-from .cells import COUNT, EMPTY, CellValue, number, safe_text, when, write_only_cell
+from projects.xlsx import COUNT, EMPTY, CellValue, number, safe_text, when, write_only_cell
 
 
 def _cell(value: Any) -> CellValue:

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from .cells import (
+from projects.xlsx import (
     EMPTY,
     NONE_MARK,
     CellStyle,

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
-from .cells import (
+from projects.xlsx import (
     EMPTY,
     NONE_MARK,
     CellValue,
@@ -22,6 +22,7 @@ from .cells import (
     wan_yuan,
     when,
 )
+
 from .rows import (
     Assessment,
     CityMonthly,

@@ -22,13 +22,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from projects import xlsx as cells
 from projects.choices import Criterion, ProjectKind
 from projects.management.commands.load_programme import FIXTURES
 from projects.models import PlanYear, Project, StartCriterion, Unit
 from projects.rules.milestones import STATUS_LABELS
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
 from reporting import digests
-from reporting.exports import build, cells, workbooks
+from reporting.exports import build, workbooks
 from reporting.exports.rows import (
     CityMonthly,
     MilestoneCell,

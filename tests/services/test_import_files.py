@@ -17,11 +17,11 @@ from projects.importing import (
     FileRejected,
     iter_sheet,
     read_sheet,
-    template_workbook_bytes,
 )
 from projects.models import Household, PlanYear, Project
 from projects.rules.start import AGREE
 from projects.services import households_import, projects_import
+from projects.template_files import template_workbook_bytes
 from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,6 @@
-"""Cells of the exported workbooks: what each value becomes in the sheet, decided by pure functions.
+"""Cells of every exported workbook (the reports' and the import templates'): what each value
+becomes in the sheet, decided by pure functions. Kept in the core app so both it and ``reporting``
+write the same formula-safe cells.
 
 Text is never a formula: a text that a spreadsheet would run (it starts with = + - @, a tab or a
 carriage return) is stored as a string cell with the quote-prefix style, so Excel and LibreOffice
