@@ -31,8 +31,8 @@ from paperwork.models import (
     PlanAdjustment,
     RenovationPlan,
 )
-from projects import services
-from projects.choices import Criterion, Opinion, ProjectKind, Role
+from projects import notifications, services
+from projects.choices import Criterion, NotificationKind, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import (
     Household,
@@ -175,6 +175,15 @@ EXPECTED: dict[str, Expect] = {
     ),
     # residents' full data: the city office only, not even administrators
     "reporting:residents_export": Expect(None, _codes(302, 403, 403, 200, 403)),
+    # one's own notifications: A's clerk's notification is a 404 to everyone else, A's leader too
+    "notifications": Expect(None, SIGNED_IN),
+    "notification_read": Expect(
+        "notification",
+        POST_ONLY,
+        post={"anonymous": 302, "clerk_a": 302, "leader_a": 404}
+        | dict.fromkeys(("clerk_b", "city", "admin"), 404),
+    ),
+    "notifications_read_all": Expect(None, POST_ONLY, post=_codes(302, 302, 302, 302, 302)),
 }
 
 # URL arguments other than the object's pk.
@@ -233,6 +242,7 @@ class World:
     finding_a: Finding
     complaint_a: Complaint
     adjustment_a: PlanAdjustment
+    notification_a: int  # A's clerk's
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -253,6 +263,8 @@ class World:
             return self.adjustment_a.pk
         if target == "flag":
             return self.flag_a.pk
+        if target == "notification":
+            return self.notification_a
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -323,7 +335,11 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         county_consent_scan=ContentFile(pdf, name="consent.pdf"),
         joint_document_scan=ContentFile(pdf, name="joint.pdf"),
     )
+    (notification_a,) = notifications.notify(
+        recipients=[users["clerk_a"]], kind=NotificationKind.REPORT_RECEIVED, text="已接收"
+    )
     return World(
+        notification_a=notification_a.pk,
         adjustment_a=adjustment_a,
         inspection_a=inspection_a,
         finding_a=finding_a,
