@@ -137,3 +137,16 @@ class HandoverParty(models.TextChoices):
     PROPERTY_COMPANY = "property_company", _("物业公司")
     COMMUNITY = "community", _("社区")
     OWNERS_COMMITTEE = "owners_committee", _("业主委员会")
+
+
+class NotificationKind(models.TextChoices):
+    """What a portal notification (站内通知) tells its recipient about."""
+
+    REPORT_SUBMITTED = "report_submitted", _("月报待审核")
+    REPORT_APPROVED = "report_approved", _("月报待接收")
+    REPORT_SENT_BACK = "report_sent_back", _("月报退回修改")
+    REPORT_RETURNED = "report_returned", _("月报被退回")
+    REPORT_RECEIVED = "report_received", _("月报已接收")
+    FLAG_RULED = "flag_ruled", _("疑点已认定")
+    REPORT_DUE_SOON = "report_due_soon", _("月报即将到期")
+    REPORT_OVERDUE = "report_overdue", _("月报已逾期")

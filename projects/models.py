@@ -18,6 +18,7 @@ from .choices import (
     HandoverParty,
     Measure,
     MilestoneKey,
+    NotificationKind,
     Opinion,
     ParticipantRole,
     ProjectKind,
@@ -658,3 +659,45 @@ class AcceptanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} 验收移交"
+
+
+class Notification(models.Model):
+    """A message in one user's portal inbox (站内通知), written by ``projects.notifications.notify``:
+    a step of the report workflow that needs them, or a due-day reminder. A reminder carries a
+    dedupe key, unique per recipient, so it is never written (nor e-mailed) twice."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(_("内容"), max_length=300)
+    link = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # "report-due:2022-06:<unit id>:report_due_soon" for a reminder; empty for workflow messages.
+    dedupe_key = models.CharField(_("去重键"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_reminder_once",
+            ),
+            models.CheckConstraint(
+                name="notification_kind_valid", condition=Q(kind__in=NotificationKind.values)
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}：{self.text}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import spreadsheet_views, views, views_records
+from . import spreadsheet_views, views, views_notifications, views_records
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,4 +50,15 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/delete/", views.household_delete, name="household_delete"),
     *views_records.urlpatterns,
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
 ]

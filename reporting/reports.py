@@ -36,6 +36,7 @@ from projects.rules.reports import (
 )
 from projects.rules.start import CRITERIA
 
+from . import report_notifications as tell
 from .digests import digest_of
 from .models import CITY_RULINGS, FlagKind, MonthlyReport, ReportFlag, Ruling
 
@@ -272,6 +273,7 @@ def report_submit(
     report.state = ReportState.SUBMITTED
     report.submitted_at, report.submitted_by = at or timezone.now(), user
     _save(report, user)
+    tell.report_submitted(report, user=user, at=at)
     return report
 
 
@@ -294,6 +296,7 @@ def report_approve(
     report.withdraw_reason = ""
     report.digest = report_digest(report)
     _save(report, user)
+    tell.report_approved(report, user=user, at=at)
     # The unit's earlier months too: a record changed since they were approved shows now.
     flags_check(plan_year=report.plan_year, units=[report.unit])
     return report
@@ -327,6 +330,7 @@ def report_send_back(*, report: MonthlyReport, reason: str, user: User) -> Month
     report.send_back_reason = reason
     report.submitted_at = report.submitted_by = None
     _save(report, user, reason=f"退回修改：{reason}")
+    tell.report_sent_back(report, user=user, reason=reason)
     return report
 
 
@@ -340,6 +344,7 @@ def report_receive(
     report.state = ReportState.RECEIVED
     report.received_at, report.received_by = at or timezone.now(), user
     _save(report, user)
+    tell.report_received(report, user=user, at=at)
     return report
 
 
@@ -362,6 +367,7 @@ def report_return(
     report.return_reason, report.wrong_figures = reason, wrong_figures
     _save(report, user, reason=f"退回：{reason}")
     _flags_lapse(report, reason=f"第{report.version}版已被市老旧办退回，不再是有效月报")
+    tell.report_returned(report, user=user, at=at)
     return report
 
 
@@ -622,6 +628,7 @@ def flag_rule(*, flag: ReportFlag, ruling: str, reason: str, user: User) -> Repo
     flag.ruling_reason, flag.ruled_by, flag.ruled_at = reason, user, timezone.now()
     flag._history_user = user  # type: ignore[attr-defined]
     _flag_save(flag, f"{flag.get_ruling_display()}：{reason}")
+    tell.flag_ruled(flag, user=user)
     return flag
 
 

@@ -29,6 +29,7 @@ SOURCES = [
     "projects/forms.py",
     "projects/views.py",
     "projects/spreadsheet_views.py",
+    "projects/views_notifications.py",
     "projects/uploads.py",
     "projects/worklist.py",
     "projects/passwords.py",

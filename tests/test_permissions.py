@@ -33,8 +33,8 @@ from paperwork.models import (
     WorkInfo,
     WorkInfoPhoto,
 )
-from projects import services
-from projects.choices import Criterion, Opinion, ProjectKind, Role
+from projects import notifications, services
+from projects.choices import Criterion, NotificationKind, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import (
     AcceptanceRecord,
@@ -205,6 +205,15 @@ EXPECTED: dict[str, Expect] = {
     ),
     # residents' full data: the city office only, not even administrators
     "reporting:residents_export": Expect(None, _codes(302, 403, 403, 200, 403)),
+    # one's own notifications: A's clerk's notification is a 404 to everyone else, A's leader too
+    "notifications": Expect(None, SIGNED_IN),
+    "notification_read": Expect(
+        "notification",
+        POST_ONLY,
+        post={"anonymous": 302, "clerk_a": 302, "leader_a": 404}
+        | dict.fromkeys(("clerk_b", "city", "admin"), 404),
+    ),
+    "notifications_read_all": Expect(None, POST_ONLY, post=_codes(302, 302, 302, 302, 302)),
 }
 
 # URL arguments other than the object's pk.
@@ -266,6 +275,7 @@ class World:
     adjustment_a: PlanAdjustment
     fund_receipt_a: FundReceipt
     work_info_a: WorkInfo
+    notification_a: int  # A's clerk's
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -292,6 +302,8 @@ class World:
             return self.work_info_a.pk
         if target == "work_info_photo":
             return self.work_info_a.photos.values_list("pk", flat=True).first()
+        if target == "notification":
+            return self.notification_a
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -378,9 +390,13 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         plan_year=plan_year, unit=unit_a, title="驿城区工作信息", text="内容"
     )
     WorkInfoPhoto.objects.create(item=work_info_a, image=ContentFile(png_bytes(), name="p.png"))
+    (notification_a,) = notifications.notify(
+        recipients=[users["clerk_a"]], kind=NotificationKind.REPORT_RECEIVED, text="已接收"
+    )
     return World(
         fund_receipt_a=fund_receipt_a,
         work_info_a=work_info_a,
+        notification_a=notification_a.pk,
         adjustment_a=adjustment_a,
         inspection_a=inspection_a,
         finding_a=finding_a,

@@ -70,6 +70,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The unread count in the navigation bar (one query, only where a page shows it).
+                "projects.context_processors.notifications_unread",
             ],
         },
     },
@@ -230,3 +232,23 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Whether clerks and leaders may open the city overview (counts only, never another unit's projects
 # or households). The city office decides; off unless DJANGO_CITY_OVERVIEW_FOR_UNITS=1.
 CITY_OVERVIEW_FOR_UNITS = os.environ.get("DJANGO_CITY_OVERVIEW_FOR_UNITS", "0") == "1"
+
+# Notifications (站内通知) are e-mailed too when the environment names a mail server (EMAIL_HOST) or
+# an e-mail backend (DJANGO_EMAIL_BACKEND); a user without an address gets the in-portal one only.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+NOTIFY_BY_EMAIL = bool(os.environ.get("EMAIL_HOST") or os.environ.get("DJANGO_EMAIL_BACKEND"))
+# The portal's address as users reach it (https://portal.example.gov.cn), for links in e-mails.
+PORTAL_URL = os.environ.get("DJANGO_PORTAL_URL", "")
+# Due-day reminders (send_reminders): this many days before a monthly report's due day, and again
+# the day after it passes; a run missed within that many days is made up by the next one.
+REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "3"))

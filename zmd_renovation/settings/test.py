@@ -28,3 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="zmd-static-"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Notifications are e-mailed in tests (to Django's locmem outbox, which the test runner installs).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFY_BY_EMAIL = True
