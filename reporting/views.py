@@ -21,7 +21,7 @@ from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm, plan_year_or_404, portal_user
 
-from . import charts, selectors
+from . import charts, notices, selectors
 from .selectors import Cumulative
 
 OVERVIEW_UNITS_PER_PAGE = 200
@@ -193,6 +193,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "plan_year": plan_year,
             "short_labels": CRITERION_SHORT_LABELS,
+            "notices": notices.notices_for(user=user, unit=unit),
             "charts": _charts(
                 plan_year=plan_year,
                 specs=[item.spec for item in page.milestones],
