@@ -46,7 +46,12 @@ class PeriodForm(forms.Form):
     )
     quarter = forms.TypedChoiceField(
         label=gettext_lazy("季度"),
-        choices=[(1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")],
+        choices=[
+            (1, gettext_lazy("一季度")),
+            (2, gettext_lazy("二季度")),
+            (3, gettext_lazy("三季度")),
+            (4, gettext_lazy("四季度")),
+        ],
         coerce=int,
         required=False,
     )

@@ -36,6 +36,7 @@ SOURCES = [
     "reporting/target_views.py",
     "reporting/targets.py",
     "reporting/residents.py",
+    "reporting/notice_views.py",
     "paperwork/models.py",
     "paperwork/plans.py",
     "paperwork/adjustments.py",
