@@ -86,7 +86,8 @@ class DraftForm(PeriodForm):
     """A period and the notice's date: the day its counts are judged on and printed in Chinese."""
 
     day = forms.DateField(
-        label=gettext_lazy("通报日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("通报日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -111,7 +112,8 @@ class RecordForm(PeriodForm):
 
     number = forms.CharField(label=gettext_lazy("文号"), max_length=60)
     issued_on = forms.DateField(
-        label=gettext_lazy("印发日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("印发日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     scan = EvidenceField(label=gettext_lazy("签发件扫描件（PDF、JPEG 或 PNG）"))
     units = forms.ModelMultipleChoiceField(

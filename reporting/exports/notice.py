@@ -153,11 +153,25 @@ def _table(document: DocxDocument, table: NoticeTable) -> None:
             paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(2)
             run = paragraph.add_run(value)
             set_fonts(run, HEADING_FONT if r == 0 else BODY_FONT, size)
-    # The header row repeats on each page a long table runs onto.
-    header = grid.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header.append(repeat)
+    # Narrow number and unit columns, the rest share the type area (156 mm).
+    widths = [Mm(12), Mm(24)]
+    rest = len(table.columns) - len(widths)
+    widths += [Mm(int((156 - 36) / rest))] * rest
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice reads; the cells, which Word reads
+        for cell in column.cells:
+            cell.width = width
+    # The header row repeats on each page a long table runs onto; no row is split across pages.
+    for n, row in enumerate(grid.rows):
+        properties = row._tr.get_or_add_trPr()
+        keep = OxmlElement("w:cantSplit")
+        keep.set(qn("w:val"), "true")
+        properties.append(keep)
+        if n == 0:
+            repeat = OxmlElement("w:tblHeader")
+            repeat.set(qn("w:val"), "true")
+            properties.append(repeat)
 
 
 def notice_docx(notice: NoticeDocument) -> bytes:
