@@ -5,11 +5,12 @@ from pathlib import PurePath
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models import PlanYear, Unit, User
+from projects.rules.periods import PeriodKind, ReportPeriod
 from projects.rules.reports import ReportState
 
 
@@ -197,3 +198,68 @@ class ReportFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report}：{self.get_kind_display()}"
+
+
+class PeriodKindChoice(models.TextChoices):
+    MONTH = PeriodKind.MONTH.value, _("月度")
+    QUARTER = PeriodKind.QUARTER.value, _("季度")
+    YEAR_TO_DATE = PeriodKind.YEAR_TO_DATE.value, _("年初至今")
+
+
+def notice_upload_to(instance: Any, filename: str) -> str:
+    """Signed notices are stored under a random name with the suffix of the detected kind."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"notices/{uuid.uuid4().hex}{suffix}"
+
+
+class Notice(models.Model):
+    """A notice (通报) the city office issued on the report record of a period: its number (文号),
+    issue date, the scan of the signed copy, and the units it names."""
+
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT, related_name="notices"
+    )
+    period_kind = models.CharField(_("通报期间"), max_length=8, choices=PeriodKindChoice.choices)
+    period_start = models.DateField(_("期间起始日"))
+    period_end = models.DateField(_("期间截止日"))
+    number = models.CharField(_("文号"), max_length=60)
+    issued_on = models.DateField(_("印发日期"))
+    scan = models.FileField(_("签发件扫描件"), upload_to=notice_upload_to)
+    units = models.ManyToManyField(Unit, verbose_name=_("通报单位"), related_name="notices")
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[units])
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan_year", "number"], name="notice_unique_number"),
+            models.CheckConstraint(
+                name="notice_period_in_order", condition=Q(period_start__lte=F("period_end"))
+            ),
+            models.CheckConstraint(
+                name="notice_issued_after_period",
+                condition=Q(issued_on__gt=F("period_end")),
+            ),
+            models.CheckConstraint(
+                name="notice_period_kind_valid",
+                condition=Q(period_kind__in=PeriodKindChoice.values),
+            ),
+            models.CheckConstraint(name="notice_has_number", condition=~Q(number="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.issued_on:%Y年%-m月%-d日}）"
+
+    @property
+    def period(self) -> ReportPeriod:
+        return ReportPeriod(
+            PeriodKind(self.period_kind),
+            self.period_start.year,
+            self.period_start.month,
+            self.period_end.month,
+        )

@@ -28,7 +28,7 @@ from projects.uploads import EvidenceField, stored_file_response
 from projects.views import plan_year_or_404, portal_user
 from projects.worklist import worklist
 
-from . import reports
+from . import notices, reports
 from .exports import build, workbooks
 from .exports.workflow import assessment_counts, timeliness_table
 from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
@@ -123,6 +123,8 @@ def report_index(request: HttpRequest) -> HttpResponse:
             "plan_year": plan_year,
             "months": range(1, 13),
             "city": facts.unit_scope(user) is None,
+            # A unit sees the notices naming it under its months; the city office has their page.
+            "notices": None if facts.unit_scope(user) is None else notices.notices_for(user=user),
         },
     )
 

@@ -22,7 +22,8 @@ from django.utils import timezone
 from projects import selectors as facts
 from projects.choices import ProjectKind, Role
 from projects.models import PlanYear, Project, Unit, User
-from projects.rules.milestones import MilestoneStatus
+from projects.rules.milestones import MilestoneResult, MilestoneStatus
+from projects.rules.periods import ReportPeriod, whole_year
 from projects.rules.reports import (
     TRANSITIONS,
     Action,
@@ -676,16 +677,35 @@ def unit_timeliness(
 
 @dataclass(frozen=True)
 class AssessmentRow:
-    """One unit's line of the annual assessment (年度考核评价)."""
+    """One unit's line of the annual assessment (年度考核评价), or of a notice (通报) for a period:
+    the months behind each count, so a count and the months it names can never disagree."""
 
     unit: Unit
     due: int
     on_time: int
-    late: int
-    missing: int
-    wrong: int
-    concealed: int
+    late_months: tuple[int, ...]
+    missing_months: tuple[int, ...]
+    # One entry per return for wrong figures or flag ruled 认定错报 (a month may appear twice).
+    wrong_months: tuple[int, ...]
+    concealed_months: tuple[int, ...]
     milestones: dict[str, MilestoneStatus]
+    results: dict[str, MilestoneResult]
+
+    @property
+    def late(self) -> int:
+        return len(self.late_months)
+
+    @property
+    def missing(self) -> int:
+        return len(self.missing_months)
+
+    @property
+    def wrong(self) -> int:
+        return len(self.wrong_months)
+
+    @property
+    def concealed(self) -> int:
+        return len(self.concealed_months)
 
 
 def assessment_day(*, plan_year: PlanYear, asked: date | None = None) -> date:
@@ -696,45 +716,57 @@ def assessment_day(*, plan_year: PlanYear, asked: date | None = None) -> date:
     return asked or facts.today_local()
 
 
-def milestone_day(*, plan_year: PlanYear, day: date) -> date:
-    """The day the assessment's milestones are read on: ``day`` clipped to the plan year."""
+def milestone_day(*, plan_year: PlanYear, day: date, period: ReportPeriod | None = None) -> date:
+    """The day the assessment's milestones are read on: ``day``, or the period's end when that is
+    earlier, clipped to the plan year."""
+    if period is not None:
+        day = min(day, period.end)
     return facts.clip_to_year(plan_year=plan_year, day=day)
 
 
-def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
-    """Per unit: reports due by ``today`` (outcome settled), valid on time, 迟报, 漏报, 错报
-    (versions returned for wrong figures by ``today``, plus flags ruled 认定错报 by then), 瞒报
-    (flags ruled 认定瞒报 by ``today``), rulings counted on valid versions only, and the milestone
-    results on ``today`` (clipped to the year).
+def assessment(
+    *, plan_year: PlanYear, today: date, period: ReportPeriod | None = None
+) -> list[AssessmentRow]:
+    """Per unit, for the report months of ``period`` (default the whole plan year): reports due by
+    ``today`` (outcome settled), valid on time, 迟报, 漏报, 错报 (versions returned for wrong figures
+    by ``today``, plus flags ruled 认定错报 by then), 瞒报 (flags ruled 认定瞒报 by ``today``),
+    rulings counted on valid versions only, each with its months; and the milestone results on
+    ``today`` or the period's end, whichever is earlier (clipped to the year).
     A fixed number of queries whatever the number of reports."""
+    period = period or whole_year(plan_year.year)
+    if period.year != plan_year.year:
+        raise ValueError(f"期间 {period.label} 不在 {plan_year.year} 年度计划内")
+    months_in = Q(month__gte=period.first_month, month__lte=period.last_month)
     valid_on = valid_on_by_month(plan_year=plan_year)
     # Returns and rulings count from the day they were made (local days, as the due days are).
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
-    wrong = dict(
+    wrong: dict[int, list[int]] = {}
+    for unit_id, month in (
         MonthlyReport.objects.filter(
-            plan_year=plan_year, wrong_figures=True, returned_at__lt=day_end
+            months_in, plan_year=plan_year, wrong_figures=True, returned_at__lt=day_end
         )
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("unit_id", "n")
-    )
+        .order_by("month", "version")
+        .values_list("unit_id", "month")
+    ):
+        wrong.setdefault(unit_id, []).append(month)
     # Rulings count while their version is the valid one (a returned version's rulings give way
     # to the return, which counts 错报 itself when it was for wrong figures).
-    ruled: dict[int, dict[str, int]] = {
-        r["report__unit_id"]: {"concealed": r["concealed"], "wrong": r["wrong"]}
-        for r in ReportFlag.objects.filter(
-            report__plan_year=plan_year, report__state__in=RECORD_STATES, ruled_at__lt=day_end
+    concealed: dict[int, list[int]] = {}
+    for unit_id, month, ruling in (
+        ReportFlag.objects.filter(
+            report__plan_year=plan_year,
+            report__month__gte=period.first_month,
+            report__month__lte=period.last_month,
+            report__state__in=RECORD_STATES,
+            ruled_at__lt=day_end,
+            ruling__in=(Ruling.CONCEALED, Ruling.WRONG),
         )
-        .values("report__unit_id")
-        .annotate(
-            concealed=Count("id", filter=Q(ruling=Ruling.CONCEALED)),
-            wrong=Count("id", filter=Q(ruling=Ruling.WRONG)),
-        )
-        .order_by()
-    }
+        .order_by("report__month", "ruled_at", "id")
+        .values_list("report__unit_id", "report__month", "ruling")
+    ):
+        (concealed if ruling == Ruling.CONCEALED else wrong).setdefault(unit_id, []).append(month)
     report = facts.milestone_report(
-        plan_year=plan_year, as_of=milestone_day(plan_year=plan_year, day=today)
+        plan_year=plan_year, as_of=milestone_day(plan_year=plan_year, day=today, period=period)
     )
     rows = []
     for row in report.units:
@@ -746,18 +778,24 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
             for m in unit_timeliness(
                 plan_year=plan_year, unit=row.unit, today=today, valid_on=valid_on
             )
-            if m.due < today or (m.due == today and m.valid_on is not None)
+            if m.month in period.months
+            and (m.due < today or (m.due == today and m.valid_on is not None))
         ]
+
+        def named(kind: Timeliness, months: list[MonthStatus] = months) -> tuple[int, ...]:
+            return tuple(m.month for m in months if m.timeliness == kind)
+
         rows.append(
             AssessmentRow(
                 unit=row.unit,
                 due=len(months),
-                on_time=sum(m.timeliness == Timeliness.ON_TIME for m in months),
-                late=sum(m.timeliness == Timeliness.LATE for m in months),
-                missing=sum(m.timeliness == Timeliness.MISSING for m in months),
-                wrong=wrong.get(row.unit.id, 0) + ruled.get(row.unit.id, {}).get("wrong", 0),
-                concealed=ruled.get(row.unit.id, {}).get("concealed", 0),
+                on_time=len(named(Timeliness.ON_TIME)),
+                late_months=named(Timeliness.LATE),
+                missing_months=named(Timeliness.MISSING),
+                wrong_months=tuple(sorted(wrong.get(row.unit.id, []))),
+                concealed_months=tuple(concealed.get(row.unit.id, [])),
                 milestones={k: r.status for k, r in row.milestones.items()},
+                results=dict(row.milestones),
             )
         )
     return rows

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views, residents, target_views, views
+from . import notice_views, report_views, residents, target_views, views
 
 app_name = "reporting"
 
@@ -31,6 +31,10 @@ urlpatterns = [
     path("reports/flags/check/", report_views.flags_check, name="flags_check"),
     path("reports/flags/<int:pk>/rule/", report_views.flag_rule, name="flag_rule"),
     path("reports/assessment/", report_views.assessment, name="assessment"),
+    path("notices/", notice_views.notice_list, name="notices"),
+    path("notices/draft.docx", notice_views.notice_docx_download, name="notice_docx"),
+    path("notices/record/", notice_views.notice_record, name="notice_record"),
+    path("notices/<int:pk>/scan/", notice_views.notice_scan, name="notice_scan"),
     path(
         "targets/carryover/<int:pk>/assign/",
         target_views.carryover_assign,

@@ -22,7 +22,7 @@ from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm, plan_year_or_404, portal_user
 from projects.worklist import role_for_worklist, worklist
 
-from . import charts, selectors
+from . import charts, notices, selectors
 from .selectors import Cumulative
 
 OVERVIEW_UNITS_PER_PAGE = 200
@@ -198,6 +198,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "plan_year": plan_year,
             "short_labels": CRITERION_SHORT_LABELS,
+            "notices": notices.notices_for(user=user, unit=unit),
             "charts": _charts(
                 plan_year=plan_year,
                 specs=[item.spec for item in page.milestones],

@@ -43,6 +43,7 @@ SOURCES = [
     "reporting/targets.py",
     "reporting/residents.py",
     "reporting/worklist.py",
+    "reporting/notice_views.py",
     "paperwork/models.py",
     "paperwork/plans.py",
     "paperwork/adjustments.py",

@@ -49,7 +49,7 @@ from projects.models import (
     User,
 )
 from reporting import reports
-from reporting.models import MonthlyReport, ReportFlag
+from reporting.models import MonthlyReport, Notice, ReportFlag
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 from tests.pdf import minimal_pdf
 from tests.xlsx import household_row, project_row, write_xlsx
@@ -150,6 +150,12 @@ EXPECTED: dict[str, Expect] = {
     "reporting:unit_month_export": Expect("unit", READ_A),
     "reporting:city_month_export": Expect(None, CITY_ONLY),
     "reporting:assessment_export": Expect(None, CITY_ONLY),
+    # notices (通报): the city office drafts and records them; a unit sees those naming it
+    "reporting:notices": Expect(None, SIGNED_IN),
+    "reporting:notice_docx": Expect(None, CITY_ONLY),
+    # an empty form is shown again with its errors to the city office
+    "reporting:notice_record": Expect(None, POST_ONLY, post=_codes(302, 403, 403, 200, 403)),
+    "reporting:notice_scan": Expect("notice", READ_A),
     # paperwork: plans, inspections and aftercare
     "paperwork:plans": Expect(None, SIGNED_IN),
     "paperwork:plan_table": Expect("unit", READ_A),
@@ -276,6 +282,7 @@ class World:
     fund_receipt_a: FundReceipt
     work_info_a: WorkInfo
     notification_a: int  # A's clerk's
+    notice_a: Notice
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -304,6 +311,8 @@ class World:
             return self.work_info_a.photos.values_list("pk", flat=True).first()
         if target == "notification":
             return self.notification_a
+        if target == "notice":
+            return self.notice_a.pk
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -393,10 +402,23 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
     (notification_a,) = notifications.notify(
         recipients=[users["clerk_a"]], kind=NotificationKind.REPORT_RECEIVED, text="已接收"
     )
+    # A notice naming A only: B's clerk and leader get a 404 for its scan.
+    notice_a = Notice.objects.create(
+        plan_year=plan_year,
+        period_kind="month",
+        period_start=date(2022, 6, 1),
+        period_end=date(2022, 6, 30),
+        number="驻旧改办〔2022〕9号",
+        issued_on=date(2022, 7, 8),
+        scan=ContentFile(pdf, name="notice.pdf"),
+        recorded_by=users["city"],
+    )
+    notice_a.units.set([unit_a])
     return World(
         fund_receipt_a=fund_receipt_a,
         work_info_a=work_info_a,
         notification_a=notification_a.pk,
+        notice_a=notice_a,
         adjustment_a=adjustment_a,
         inspection_a=inspection_a,
         finding_a=finding_a,
@@ -514,7 +536,9 @@ def test_post_only_status_by_role(name: str, role: str, world: World) -> None:
 
 
 # URLs of one unit's objects (not the city office's target pages, which refuse units outright).
-OBJECT_URLS = sorted(n for n, e in EXPECTED.items() if e.target in ("project", "household", "unit"))
+OBJECT_URLS = sorted(
+    n for n, e in EXPECTED.items() if e.target in ("project", "household", "unit", "notice")
+)
 
 
 @pytest.mark.parametrize("role", B_ROLES)
