@@ -130,6 +130,7 @@ class Milestone(models.Model):
     basis = models.CharField(_("对照目标"), max_length=20, choices=TargetBasis.choices)
     measure = models.CharField(_("统计口径"), max_length=30, choices=Measure.choices)
     requires_all_projects_started = models.BooleanField(_("要求全部项目开工"), default=False)
+    requires_all_projects_completed = models.BooleanField(_("要求全部项目完工"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

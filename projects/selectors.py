@@ -78,6 +78,7 @@ class Figures:
     new_started: int = 0
     new_completed: int = 0
     projects_started: int = 0
+    carryover_projects_completed: int = 0
 
     def measure(self, measure: str) -> int:
         return int(getattr(self, Measure(measure).value))
@@ -94,6 +95,7 @@ class MilestoneRow:
     today: Figures
     milestones: dict[str, MilestoneResult]
     actual_as_of: dict[str, int] = field(default_factory=dict)
+    carryover_projects_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
                 due=m.due,
                 percent=m.percent,
                 requires_all_projects_started=m.requires_all_projects_started,
+                requires_all_projects_completed=m.requires_all_projects_completed,
             ),
             m,
         )
@@ -126,12 +129,14 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
 
 @dataclass(frozen=True)
 class UnitFigures:
-    """One unit with its targets, its number of new projects and its cumulative figures by date."""
+    """One unit with its targets, its numbers of new and carry-over projects and its cumulative
+    figures by date."""
 
     unit: Unit
     targets: Targets
     projects_total: int
     figures: dict[date, Figures]
+    carryover_projects_total: int = 0
 
 
 def _conditional(value: str, condition: str) -> str:
@@ -147,7 +152,10 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
     stored start and completion dates summed per unit."""
     new = f"p.kind = '{ProjectKind.NEW.value}'"
     carry = f"p.kind = '{ProjectKind.CARRYOVER.value}'"
-    sums = [f"{_conditional('1', new)} AS projects_total"]
+    sums = [
+        f"{_conditional('1', new)} AS projects_total",
+        f"{_conditional('1', carry)} AS carryover_projects_total",
+    ]
     params: list[Any] = []
     for i, day in enumerate(dates):
         sums += [
@@ -155,12 +163,13 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
             f"{_conditional('p.households', f'{new} AND p.started_on <= %s')} AS ns_{i}",
             f"{_conditional('p.households', f'{new} AND p.completed_on <= %s')} AS nc_{i}",
             f"{_conditional('1', f'{new} AND p.started_on <= %s')} AS ps_{i}",
+            f"{_conditional('1', f'{carry} AND p.completed_on <= %s')} AS cp_{i}",
         ]
-        params += [day] * 4
+        params += [day] * 5
     figures = ", ".join(
         f"COALESCE(f.{name}, 0) AS fig_{name}"
-        for name in ["projects_total"]
-        + [f"{k}_{i}" for i in range(len(dates)) for k in ("cc", "ns", "nc", "ps")]
+        for name in ["projects_total", "carryover_projects_total"]
+        + [f"{k}_{i}" for i in range(len(dates)) for k in ("cc", "ns", "nc", "ps", "cp")]
     )
     unit_table, target_table, project_table = (
         m._meta.db_table for m in (Unit, UnitTarget, Project)
@@ -174,8 +183,8 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
         "WHERE p.plan_year_id = %s GROUP BY p.unit_id) f ON f.unit_id = u.id "
         "ORDER BY u.sort_order, u.id"
     )
-    columns: list[tuple[date, tuple[str, str, str, str]]] = [
-        (day, (f"fig_cc_{i}", f"fig_ns_{i}", f"fig_nc_{i}", f"fig_ps_{i}"))
+    columns: list[tuple[date, tuple[str, str, str, str, str]]] = [
+        (day, (f"fig_cc_{i}", f"fig_ns_{i}", f"fig_nc_{i}", f"fig_ps_{i}", f"fig_cp_{i}"))
         for i, day in enumerate(dates)
     ]
     rows: list[UnitFigures] = []
@@ -191,14 +200,16 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
                     extra["target_carryover"],
                 ),
                 projects_total=int(extra["fig_projects_total"]),
+                carryover_projects_total=int(extra["fig_carryover_projects_total"]),
                 figures={
                     day: Figures(
                         carryover_completed=int(extra[cc]),
                         new_started=int(extra[ns]),
                         new_completed=int(extra[nc]),
                         projects_started=int(extra[ps]),
+                        carryover_projects_completed=int(extra[cp]),
                     )
-                    for day, (cc, ns, nc, ps) in columns
+                    for day, (cc, ns, nc, ps, cp) in columns
                 },
             )
         )
@@ -212,6 +223,7 @@ def _sum_figures(items: Iterable[Figures]) -> Figures:
         new_started=sum(f.new_started for f in items),
         new_completed=sum(f.new_completed for f in items),
         projects_started=sum(f.projects_started for f in items),
+        carryover_projects_completed=sum(f.carryover_projects_completed for f in items),
     )
 
 
@@ -230,6 +242,7 @@ def _judge_row(
     unit: Unit | None,
     targets: Targets,
     projects_total: int,
+    carryover_projects_total: int,
     figures: dict[date, Figures],
     judged: Sequence[_Judged],
     as_of: date,
@@ -247,8 +260,12 @@ def _judge_row(
             actual=getattr(on_day, item.measure),
             as_of=as_of,
             year_start=year_start,
-            projects_total=projects_total,
+            # The all-completed milestone counts the carry-over projects, the all-started one the new.
+            projects_total=(
+                carryover_projects_total if spec.requires_all_projects_completed else projects_total
+            ),
             projects_started=on_day.projects_started,
+            projects_completed=on_day.carryover_projects_completed,
         )
         actual_as_of[spec.key] = getattr(today, item.measure)
     return MilestoneRow(
@@ -259,6 +276,7 @@ def _judge_row(
         today=today,
         milestones=results,
         actual_as_of=actual_as_of,
+        carryover_projects_total=carryover_projects_total,
     )
 
 
@@ -281,6 +299,7 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
             unit=item.unit,
             targets=item.targets,
             projects_total=item.projects_total,
+            carryover_projects_total=item.carryover_projects_total,
             figures=item.figures,
             judged=judged,
             as_of=as_of,
@@ -296,6 +315,7 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
             plan_year.city_new_starts, plan_year.city_completions, plan_year.city_carryover
         ),
         projects_total=sum(item.projects_total for item in units),
+        carryover_projects_total=sum(item.carryover_projects_total for item in units),
         figures=city_figures,
         judged=judged,
         as_of=as_of,
