@@ -63,11 +63,13 @@ def page_date(*, plan_year: PlanYear, asked: date | None = None) -> date:
 
 @dataclass(frozen=True)
 class Targets:
-    """Annual targets of a unit or the city; None where unknown."""
+    """Annual targets of a unit or the city; None where unknown; the reason given for a completion
+    target above its share of the new starts."""
 
     new_starts: int | None
     completions: int | None
     carryover: int | None
+    completions_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,8 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
     # Only table names, model constants and generated aliases go into the text; values are params.
     sql = (
         f"SELECT u.*, t.new_starts AS target_new_starts, t.completions AS target_completions, "  # noqa: S608
-        f"t.carryover AS target_carryover, {figures} FROM {unit_table} u "
+        f"t.carryover AS target_carryover, t.completions_reason AS target_completions_reason, "
+        f"{figures} FROM {unit_table} u "
         f"LEFT JOIN {target_table} t ON t.unit_id = u.id AND t.plan_year_id = %s "
         f"LEFT JOIN (SELECT p.unit_id, {', '.join(sums)} FROM {project_table} p "
         "WHERE p.plan_year_id = %s GROUP BY p.unit_id) f ON f.unit_id = u.id "
@@ -198,6 +201,7 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
                     extra["target_new_starts"],
                     extra["target_completions"],
                     extra["target_carryover"],
+                    extra["target_completions_reason"] or "",
                 ),
                 projects_total=int(extra["fig_projects_total"]),
                 carryover_projects_total=int(extra["fig_carryover_projects_total"]),
@@ -347,7 +351,10 @@ def _reconcile(
             plan_year.city_carryover,
             plan_year.completion_percent,
         ),
-        units=[UnitTargets(name, t.new_starts, t.completions, t.carryover) for name, t in units],
+        units=[
+            UnitTargets(name, t.new_starts, t.completions, t.carryover, t.completions_reason)
+            for name, t in units
+        ],
         unassigned_carryover=unassigned,
     )
 
@@ -368,7 +375,12 @@ def unit_targets(*, plan_year: PlanYear) -> list[tuple[Unit, Targets]]:
     return [
         (
             unit,
-            Targets(rows[unit.id].new_starts, rows[unit.id].completions, rows[unit.id].carryover)
+            Targets(
+                rows[unit.id].new_starts,
+                rows[unit.id].completions,
+                rows[unit.id].carryover,
+                rows[unit.id].completions_reason,
+            )
             if unit.id in rows
             else Targets(None, None, None),
         )

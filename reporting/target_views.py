@@ -75,6 +75,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {}
     if current is not None:
         initial = {name: getattr(current, name) for name in targets.TARGET_FIELDS}
+        initial["completions_reason"] = current.completions_reason
     form = UnitTargetForm(
         request.POST or None, initial=initial, completion_percent=plan_year.completion_percent
     )
@@ -89,6 +90,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 carryover=data["carryover"],
                 reason=data["reason"],
                 user=user,
+                completions_reason=data["completions_reason"],
             )
         except ValidationError as error:
             _apply_errors(form, error)

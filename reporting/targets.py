@@ -79,7 +79,10 @@ def _check(
             plan_year.city_carryover,
             plan_year.completion_percent,
         ),
-        units=[UnitTargets(u.name, t.new_starts, t.completions, t.carryover) for u, t in units],
+        units=[
+            UnitTargets(u.name, t.new_starts, t.completions, t.carryover, t.completions_reason)
+            for u, t in units
+        ],
         unassigned_carryover=list(unassigned),
     )
 
@@ -115,7 +118,7 @@ def _target_problem_field(unit: Unit) -> Callable[[str], str]:
 
     def field_of(problem: str) -> str:
         if problem.startswith(f"{unit.name}："):
-            return "completions"
+            return "completions_reason" if "理由" in problem else "completions"
         for label, name in (("续建", "carryover"), ("完成改造", "completions")):
             if label in problem:
                 return name
@@ -153,9 +156,11 @@ def unit_target_set(
     carryover: int | None,
     reason: str,
     user: User,
+    completions_reason: str = "",
 ) -> UnitTarget:
     """Set a unit's three targets (None where still unknown). A blank completion target with a
-    new-start target given is filled in by the rule (70 % rounded half up)."""
+    new-start target given is filled in by the rule (70 % rounded half up); a higher one needs
+    ``completions_reason`` and a lower one is refused (projects.rules.targets.completion_target)."""
     _require_target_setter(user)
     reason = _clean_reason(reason)
     plan_year, target = _locked(plan_year, unit)
@@ -163,10 +168,19 @@ def unit_target_set(
         completions = expected_completion(
             new_starts=new_starts, completion_percent=plan_year.completion_percent
         )
-    wanted = Targets(new_starts, completions, carryover)
-    if wanted == Targets(target.new_starts, target.completions, target.carryover):
+    completions_reason = (completions_reason or "").strip()
+    if new_starts is not None and completions == expected_completion(
+        new_starts=new_starts, completion_percent=plan_year.completion_percent
+    ):
+        completions_reason = ""  # the least figure needs no reason; an old one no longer applies
+    wanted = Targets(new_starts, completions, carryover, completions_reason)
+    stored = Targets(
+        target.new_starts, target.completions, target.carryover, target.completions_reason
+    )
+    if wanted == stored:
         raise ValidationError("目标与现有数值相同，未作修改")
     target.new_starts, target.completions, target.carryover = new_starts, completions, carryover
+    target.completions_reason = completions_reason
     target.clean_fields()
     _refuse_new_problems(
         plan_year=plan_year,
@@ -195,7 +209,10 @@ def carryover_assign(
             {"unit": f"该续建目标 {item.households} 户已指定给{item.assigned_unit}，不能重复指定"}
         )
     wanted = Targets(
-        target.new_starts, target.completions, (target.carryover or 0) + item.households
+        target.new_starts,
+        target.completions,
+        (target.carryover or 0) + item.households,
+        target.completions_reason,
     )
     _refuse_new_problems(
         plan_year=plan_year,
@@ -358,6 +375,13 @@ class UnitTargetForm(forms.Form):
     new_starts = _households_field(_("新开工目标（户）"))
     completions = _households_field(_("完成改造目标（户）"))
     carryover = _households_field(_("续建目标（户）"))
+    completions_reason = forms.CharField(
+        label=_("完成改造目标高于比例的理由"),
+        required=False,
+        max_length=200,
+        help_text=_("完成改造目标不得低于新开工目标的比例；高于比例时须填写理由"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     reason = _reason_field()
 
     def __init__(self, *args: Any, completion_percent: int, **kwargs: Any) -> None:
@@ -375,6 +399,7 @@ class UnitTargetForm(forms.Form):
                 Column("completions", css_class="col-md-4"),
                 Column("carryover", css_class="col-md-4"),
             ),
+            "completions_reason",
             "reason",
             Submit("save", _("保存")),
         )
