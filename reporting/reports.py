@@ -33,6 +33,7 @@ from projects.rules.reports import (
     report_due,
     report_period_end,
     timeliness,
+    trial_month,
 )
 from projects.rules.start import CRITERIA
 
@@ -625,14 +626,19 @@ def unit_timeliness(
     *, plan_year: PlanYear, unit: Unit, today: date, valid_on: dict[tuple[int, int], date]
 ) -> list[MonthStatus]:
     result = []
+    trial_months = list(plan_year.trial_months or [])
     for month in range(1, 13):
         due = report_due(year=plan_year.year, month=month, due_day=plan_year.report_due_day)
         arrived = valid_on.get((unit.id, month))
         if arrived is not None and arrived > today:
             arrived = None  # not arrived yet on the day asked about
-        result.append(
-            MonthStatus(month, due, timeliness(due=due, valid_on=arrived, today=today), arrived)
+        judged = timeliness(
+            due=due,
+            valid_on=arrived,
+            today=today,
+            trial=trial_month(month=month, trial_months=trial_months),
         )
+        result.append(MonthStatus(month, due, judged, arrived))
     return result
 
 
@@ -670,12 +676,15 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
     results on ``today`` (clipped to the year).
     A fixed number of queries whatever the number of reports."""
     valid_on = valid_on_by_month(plan_year=plan_year)
+    # Trial months (试填报) count nowhere in the assessment: not due, not 错报, not 瞒报.
+    trial_months = list(plan_year.trial_months or [])
     # Returns and rulings count from the day they were made (local days, as the due days are).
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     wrong = dict(
         MonthlyReport.objects.filter(
             plan_year=plan_year, wrong_figures=True, returned_at__lt=day_end
         )
+        .exclude(month__in=trial_months)
         .values("unit_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -688,6 +697,7 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
         for r in ReportFlag.objects.filter(
             report__plan_year=plan_year, report__state__in=RECORD_STATES, ruled_at__lt=day_end
         )
+        .exclude(report__month__in=trial_months)
         .values("report__unit_id")
         .annotate(
             concealed=Count("id", filter=Q(ruling=Ruling.CONCEALED)),
@@ -708,7 +718,8 @@ def assessment(*, plan_year: PlanYear, today: date) -> list[AssessmentRow]:
             for m in unit_timeliness(
                 plan_year=plan_year, unit=row.unit, today=today, valid_on=valid_on
             )
-            if m.due < today or (m.due == today and m.valid_on is not None)
+            if m.timeliness != Timeliness.TRIAL
+            and (m.due < today or (m.due == today and m.valid_on is not None))
         ]
         rows.append(
             AssessmentRow(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from projects import selectors
 from projects.choices import Role
 from projects.models import PlanYear, UnassignedCarryover, Unit, UnitTarget, User
+from projects.rules.reports import trial_months_problem
 from projects.rules.targets import (
     CityTotals,
     TargetCheck,
@@ -234,6 +235,30 @@ def carryover_assign(
     return target
 
 
+@transaction.atomic
+def plan_year_trial_months_set(
+    *, plan_year: PlanYear, months: Sequence[int], reason: str, user: User
+) -> PlanYear:
+    """Mark the plan year's trial months (试填报): their reports run the whole workflow but count
+    neither in timeliness nor in the assessment. The city office and administrators, with a reason
+    kept in the plan year's history."""
+    _require_target_setter(user)
+    reason = _clean_reason(reason)
+    months = sorted(months)
+    problem = trial_months_problem(months=months)
+    if problem:
+        raise ValidationError({"months": problem})
+    plan_year = PlanYear.objects.select_for_update().get(pk=plan_year.pk)
+    if sorted(plan_year.trial_months or []) == months:
+        raise ValidationError("试填报月份与现有设置相同，未作修改")
+    plan_year.trial_months = months
+    plan_year.full_clean()
+    plan_year._history_user = user  # type: ignore[attr-defined]
+    plan_year._change_reason = reason  # type: ignore[attr-defined]
+    plan_year.save(update_fields=["trial_months"])
+    return plan_year
+
+
 # --- the record of changes --------------------------------------------------------------------
 
 
@@ -437,3 +462,24 @@ class CarryoverAssignForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the page's <form> holds the token
         self.helper.layout = Layout("unit", "reason", Submit("save", _("确认指定")))
+
+
+class TrialMonthsForm(forms.Form):
+    """The plan year's trial months (试填报), ticked, and the reason for the change."""
+
+    months = forms.TypedMultipleChoiceField(
+        label=_("试填报月份"),
+        required=False,
+        coerce=int,
+        choices=[(m, _("%(month)s月") % {"month": m}) for m in range(1, 13)],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("试填报月份的月报照常填报、审核、接收，但不计迟报、漏报，也不计入年度考核评价"),
+    )
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's <form> holds the token
+        self.helper.layout = Layout("months", "reason", Submit("save", _("保存")))
