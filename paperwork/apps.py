@@ -7,3 +7,12 @@ class PaperworkConfig(AppConfig):
 
     name = "paperwork"
     verbose_name = "计划与检查"
+
+    def ready(self) -> None:
+        # projects/ asks for the renovation plans' consultation dates through this provider, since
+        # it may not import paperwork/ (the consultation warnings of SPEC §4).
+        from projects.selectors import consultation_dates_provider_set
+
+        from .selectors import consultation_dates_by_project
+
+        consultation_dates_provider_set(consultation_dates_by_project)

@@ -1,7 +1,7 @@
 """Reads of the programme: querysets and plain rows with the joins they need, judged by projects/rules."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ from .models import (
     UnitTarget,
     User,
 )
+from .rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
 from .rules.project_checks import (
     Funding,
@@ -465,6 +466,66 @@ def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date
     return result
 
 
+# --- consultation before consent (SPEC §4) -------------------------------------------------------
+
+# The renovation plans and their consultation dates live in paperwork/, which projects/ may not
+# import: paperwork registers how to read them when it is ready (paperwork.apps), and the checks
+# below ask through it. Without a provider no plan counts as consulted.
+ConsultationDates = Callable[[Sequence[int]], Mapping[int, date | None]]
+_consultation_providers: list[ConsultationDates] = []
+
+
+def consultation_dates_provider_set(provider: ConsultationDates) -> None:
+    """Name the function that reads the consultation dates of projects' renovation plans."""
+    _consultation_providers[:] = [provider]
+
+
+def consultation_dates(*, project_ids: Sequence[int]) -> Mapping[int, date | None]:
+    """Each project's renovation-plan consultation date (absent or None: never consulted)."""
+    if not _consultation_providers or not project_ids:
+        return {}
+    return _consultation_providers[0](project_ids)
+
+
+def agreement_counts_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[date, int]]:
+    """How many households of each project agreed on each answer date, in one grouped query (a
+    row per project and day, not per household)."""
+    result: dict[int, dict[date, int]] = defaultdict(dict)
+    rows = (
+        agreeing_households()
+        .filter(project_id__in=list(project_ids), answered_on__isnull=False)
+        .order_by()
+        .values("project_id", "answered_on")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "answered_on", "n")
+    )
+    for project_id, answered_on, n in rows:
+        result[project_id][answered_on] = n
+    return result
+
+
+def consultation_checks(
+    *, projects: Sequence[Project], as_of: date | None = None
+) -> dict[int, ConsultationCheck]:
+    """Each project judged by the consultation rule on ``as_of`` (the records as they are when
+    None), in two queries whatever the number of projects."""
+    ids = [p.id for p in projects]
+    consulted = consultation_dates(project_ids=ids)
+    agreements = agreement_counts_by_project(project_ids=ids)
+    return {
+        p.id: consultation_check(
+            ConsultationInput(
+                applies=p.kind == ProjectKind.NEW,
+                started_on=p.started_on,
+                consultation_on=consulted.get(p.id),
+                agreements=agreements.get(p.id, {}),
+            ),
+            as_of=as_of,
+        )
+        for p in projects
+    }
+
+
 def agreements_by_project(*, project_ids: Iterable[int], as_of: date | None) -> dict[int, int]:
     """How many households of each project had agreed, with a date, by ``as_of`` (ever when None):
     what the start rule counts, in one grouped query."""
@@ -766,6 +827,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
     statuses = {p.id: start_status(inputs[p.id]) for p in projects}
     on_day = {p.id: start_status(inputs[p.id], as_of=as_of) for p in projects}
     records = household_records_by_project(project_ids=[p.id for p in projects])
+    consultation = consultation_checks(projects=projects)
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
     warnings = []
@@ -783,6 +845,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
         )
         if too_many:
             lines.append(too_many)
+        lines += consultation[project.id].warnings
         if lines:
             warnings.append((project, lines))
     new = [p for p in projects if p.kind == ProjectKind.NEW]

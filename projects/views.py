@@ -181,6 +181,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
     rows = [(project_as_of(p, as_of), statuses[p.id]) for p in page.object_list]
+    consultation = selectors.consultation_checks(projects=list(page.object_list), as_of=as_of)
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -196,6 +197,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,
+            "consultation": consultation,
         },
     )
 
@@ -272,6 +274,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
             "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
             "start_applies": project.kind == ProjectKind.NEW,
+            "consultation": selectors.consultation_checks(projects=[project])[project.id],
         },
     )
 

@@ -206,6 +206,12 @@ def _render_month(
             "may_prepare": may_prepare,
             "criterion_labels": CRITERION_SHORT_LABELS,
             "trial": trial_month(month=month, trial_months=plan_year.trial_months or []),
+            # Frozen with the figures; a report frozen before the warnings were kept has none.
+            "consultation_rows": [
+                p
+                for p in (report.figures.get("projects") or [] if report else [])
+                if p.get("warnings")
+            ],
         },
     )
 

@@ -84,6 +84,7 @@ def report_figures(
     every = list(projects.select_related("plan_year").order_by("kind", "name", "id"))
     new = [p for p in every if p.kind == ProjectKind.NEW]
     statuses = facts.start_statuses(projects=new, as_of=as_of, stored_consent=True)
+    consultation = facts.consultation_checks(projects=every, as_of=as_of)
     open_criteria = dict.fromkeys(CRITERIA, 0)
     for project in new:
         if not statuses[project.id].started:
@@ -108,16 +109,22 @@ def report_figures(
         "investment_completed": _wan_yuan(counts["investment_completed"]),
         "open_criteria": open_criteria,
         "milestones": {key: result.status.value for key, result in row.milestones.items()},
-        "projects": [_project_as_reported(p, as_of=as_of, statuses=statuses) for p in every],
+        "projects": [
+            _project_as_reported(
+                p, as_of=as_of, statuses=statuses, warnings=consultation[p.id].warnings
+            )
+            for p in every
+        ],
     }
 
 
 def _project_as_reported(
-    project: Project, *, as_of: date, statuses: dict[int, Any]
+    project: Project, *, as_of: date, statuses: dict[int, Any], warnings: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """One project as the report stands on it at month end: the dates reached by then, and for a
-    new project not started, the start criteria it still lacked. Frozen with the figures, so the
-    report names its projects whatever the records say later."""
+    """One project as the report stands on it at month end: the dates reached by then, for a new
+    project not started the start criteria it still lacked, and its consultation warnings (SPEC
+    §4) at month end. Frozen with the figures, so the report names its projects whatever the
+    records say later (a report frozen before the warnings were kept has none)."""
 
     def reached(day: date | None) -> str | None:
         return day.isoformat() if day is not None and day <= as_of else None
@@ -134,6 +141,7 @@ def _project_as_reported(
         "completed_on": reached(project.completed_on),
         "accepted_on": reached(project.accepted_on),
         "missing": list(status.missing) if status is not None and not status.started else [],
+        "warnings": list(warnings),
     }
 
 
