@@ -3,6 +3,7 @@ one missing), renovation plans (a few not final after the due date), two plan ad
 inspections and spot checks with findings (one rectification overdue), complaints, visits and
 warranties. Deterministic; written directly with history, after seed_demo."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from projects.choices import ProjectKind
 from projects.models import PlanYear, Project, Unit
+from projects.selectors import agreement_counts_by_project
 
 from .adjustments import adjustment_totals, snapshot_rows, totals_json
 from .models import (
@@ -65,17 +67,49 @@ def _plans(plan_year: PlanYear) -> None:
             if submitted
             else "",
         )
-    projects = Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
+    projects = list(
+        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
+    )
+    unconsulted, early = consultation_departures(projects)
+    first_agreed = {
+        pid: min(days)
+        for pid, days in agreement_counts_by_project(project_ids=[p.id for p in projects]).items()
+    }
     for index, project in enumerate(projects):
         final = index % 9 != 4  # about one community in nine has no final plan by the due date
+        agreed = first_agreed.get(project.id)
+        if project.id in unconsulted:
+            consulted = None  # started, its plan never put to the residents
+        elif agreed is None:
+            consulted = date(2022, 3, 1) + timedelta(days=index % 20)
+        elif project.id in early:
+            consulted = agreed + timedelta(days=3)  # some residents agreed before it
+        else:
+            consulted = agreed - timedelta(days=2 + index % 10)
         RenovationPlan.objects.create(
             project=project,
             survey_summary="摸底排查发现：" + ("、".join(project.hazards) or "无重大隐患"),
-            consultation_on=date(2022, 3, 1) + timedelta(days=index % 20),
-            consultation_record=_pdf("consultation"),
+            consultation_on=consulted,
+            consultation_record=_pdf("consultation") if consulted else "",
             final=final,
             finalized_on=date(2022, 3, 21) + timedelta(days=index % 10) if final else None,
         )
+
+
+# The issue's demo counts for the consultation warnings (SPEC §4).
+DEMO_STARTED_UNCONSULTED = 6
+DEMO_AGREED_BEFORE_CONSULTATION = 13
+
+
+def consultation_departures(projects: Sequence[Project]) -> tuple[set[int], set[int]]:
+    """Which new projects (ordered by id) the demo leaves with a consultation warning: every tenth
+    started project from the fourth has a plan never put to the residents (6), and every fourth
+    of the others from the second has residents agreeing before its consultation (13)."""
+    started = [p for p in projects if p.started_on is not None]
+    unconsulted = {p.id for p in started[3::10][:DEMO_STARTED_UNCONSULTED]}
+    others = [p for p in projects if p.id not in unconsulted]
+    early = {p.id for p in others[1::4][:DEMO_AGREED_BEFORE_CONSULTATION]}
+    return unconsulted, early
 
 
 def _adjustments(plan_year: PlanYear) -> None:
