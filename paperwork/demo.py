@@ -167,7 +167,13 @@ def _inspections(plan_year: PlanYear) -> None:
         ("汝南县", InspectionKind.SELF_EVALUATION, date(2022, 6, 15), date(2022, 7, 1)),
         ("经济开发区", InspectionKind.SPOT_CHECK, date(2022, 9, 8), date(2022, 10, 8)),
         ("驿城区", InspectionKind.CITY_DECEMBER, date(2022, 12, 20), None),  # due in January
+        # June's inspection of 遂平县 held in July, with the explanation it then needs.
+        ("遂平县", InspectionKind.CITY_JUNE, date(2022, 7, 5), date(2022, 7, 20)),
+        ("驿城区", InspectionKind.PROVINCIAL, date(2022, 11, 15), date(2022, 12, 1)),
     )
+    explanations = {
+        ("遂平县", InspectionKind.CITY_JUNE): "6月下旬连续强降雨，检查组推迟至7月初进场"
+    }
     for name, kind, held_on, closed_on in cases:
         unit = Unit.objects.get(name=name)
         projects = list(Project.objects.filter(plan_year=plan_year, unit=unit).order_by("id")[:3])
@@ -177,10 +183,11 @@ def _inspections(plan_year: PlanYear) -> None:
             kind=kind,
             held_on=held_on,
             inspectors="市老旧办 王强、李敏"
-            if kind in ("city_june", "city_december", "spot_check")
+            if kind in ("city_june", "city_december", "spot_check", "provincial")
             else f"{name}住建局 赵磊",
             score=88 if kind != InspectionKind.SPOT_CHECK else None,
             summary="现场查看施工进度、安全文明施工和资料台账。",
+            timing_explanation=explanations.get((name, kind), ""),
         )
         inspection.projects.set(projects)
         if not projects:

@@ -105,3 +105,22 @@ def rectification_overdue(*, deadline: date, closed_on: date | None, today: date
 def warranty_active(*, starts_on: date | None, ends_on: date | None, today: date) -> bool:
     """Within the warranty period (both ends included)."""
     return starts_on is not None and ends_on is not None and starts_on <= today <= ends_on
+
+
+def inspection_month_problem(
+    *, year: int, month: int | None, held_on: date, explanation: str
+) -> str:
+    """A city inspection held in June or December (``month``) of the plan ``year``: dated outside
+    that month it needs a written explanation. "" when in order (or the kind has no month).
+
+    >>> inspection_month_problem(year=2022, month=6, held_on=date(2022, 7, 1), explanation="")
+    '检查日期2022年7月1日不在2022年6月，须填写检查时间说明'
+    """
+    if month is None or (held_on.year, held_on.month) == (year, month):
+        return ""
+    if explanation.strip():
+        return ""
+    return (
+        f"检查日期{held_on.year}年{held_on.month}月{held_on.day}日不在{year}年{month}月，"
+        "须填写检查时间说明"
+    )

@@ -126,7 +126,7 @@ class TestDemoPaperworkPages:
         for project in Project.objects.order_by("id")[:5]:
             urls.append(reverse("paperwork:renovation_plan", args=[project.pk]))
             urls.append(reverse("paperwork:aftercare", args=[project.pk]))
-        assert PlanAdjustment.objects.count() == 2 and Inspection.objects.count() == 6
+        assert PlanAdjustment.objects.count() == 2 and Inspection.objects.count() == 8
         for url in urls:
             assert client.get(url).status_code == 200, url
 

@@ -10,6 +10,7 @@ from projects.rules.paperwork import (
     PlanTotals,
     adjustment_problems,
     document_overdue,
+    inspection_month_problem,
     plan_table_gaps,
     rectification_overdue,
     submitted_in_time,
@@ -159,3 +160,32 @@ def test_warranty_period_includes_both_ends(today: date, active: bool) -> None:
         warranty_active(starts_on=date(2022, 12, 1), ends_on=date(2024, 11, 30), today=today)
         == active
     )
+
+
+@pytest.mark.parametrize(
+    ("month", "held_on", "explanation", "refused"),
+    [
+        (6, date(2022, 6, 1), "", False),  # first day of June
+        (6, date(2022, 6, 30), "", False),  # last day of June
+        (6, date(2022, 5, 31), "", True),  # the day before
+        (6, date(2022, 7, 1), "", True),  # the day after
+        (6, date(2022, 7, 1), "汛期推迟一周", False),  # explained
+        (6, date(2022, 7, 1), "  ", True),  # blanks explain nothing
+        (6, date(2021, 6, 15), "", True),  # June of another year
+        (12, date(2022, 12, 1), "", False),
+        (12, date(2022, 12, 31), "", False),
+        (12, date(2023, 1, 5), "", True),  # January after: outside December 2022
+        (12, date(2022, 11, 30), "", True),
+        (None, date(2022, 9, 8), "", False),  # a spot check has no month
+    ],
+)
+def test_inspection_month(
+    month: int | None, held_on: date, explanation: str, refused: bool
+) -> None:
+    """A city inspection outside its month (June, December of the plan year) needs an explanation."""
+    problem = inspection_month_problem(
+        year=2022, month=month, held_on=held_on, explanation=explanation
+    )
+    assert bool(problem) is refused
+    if refused:
+        assert problem.endswith("须填写检查时间说明")
