@@ -62,6 +62,7 @@ def _plans(plan_year: PlanYear) -> None:
             plan_year=plan_year,
             unit=unit,
             submitted_on=submitted,
+            document_date=submitted - timedelta(days=3) if submitted else None,
             document=_pdf("plan") if submitted else "",
             safeguards="成立改造工作专班，实行周调度、月通报；资金专户管理，专款专用。"
             if submitted

@@ -29,7 +29,10 @@ class ImplementationPlan(models.Model):
 
     plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT)
     unit = models.ForeignKey(Unit, verbose_name=_("区县"), on_delete=models.PROTECT)
+    # The day it was first submitted in the portal, recorded by the service, never typed; the
+    # signed document's own date is kept beside it.
     submitted_on = models.DateField(_("报送日期"), null=True, blank=True)
+    document_date = models.DateField(_("文件日期"), null=True, blank=True)
     document = _file("签批的实施方案")
     safeguards = models.TextField(_("保障措施"), blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)

@@ -11,6 +11,7 @@ from projects.rules.paperwork import (
     adjustment_problems,
     document_overdue,
     inspection_month_problem,
+    plan_coverage,
     plan_table_gaps,
     rectification_overdue,
     submitted_in_time,
@@ -189,3 +190,40 @@ def test_inspection_month(
     assert bool(problem) is refused
     if refused:
         assert problem.endswith("须填写检查时间说明")
+
+
+@pytest.mark.parametrize(
+    ("households", "target", "shortfall"),
+    [
+        (4804, 4804, 0),  # 驿城区 exactly covered
+        (4805, 4804, 0),  # more than the task
+        (4803, 4804, 1),  # one household short
+        (4700, 4804, 104),
+        (0, 0, 0),  # 上蔡县's carry-over: nothing to cover
+        (0, 475, 475),  # no projects at all
+        (100, None, 0),  # unknown target: no shortfall can be named
+    ],
+)
+def test_plan_coverage(households: int, target: int | None, shortfall: int) -> None:
+    """The plan's projects cover a target when their households reach it (equal covers)."""
+    new, carry = plan_coverage(
+        new_households=households,
+        new_target=target,
+        carryover_households=households,
+        carryover_target=target,
+    )
+    assert (new.shortfall, carry.shortfall) == (shortfall, shortfall)
+    assert bool(new.problem) is (shortfall > 0)
+
+
+def test_plan_coverage_messages() -> None:
+    """The shortfall names the households, the target and the difference, by kind."""
+    new, carry = plan_coverage(
+        new_households=4700, new_target=4804, carryover_households=975, carryover_target=962
+    )
+    assert new.problem == "新开工项目户数合计 4700 户，少于新开工目标 4804 户，差 104 户"
+    assert carry.problem == ""
+    _, short = plan_coverage(
+        new_households=0, new_target=None, carryover_households=950, carryover_target=962
+    )
+    assert short.problem == "续建项目户数合计 950 户，少于续建目标 962 户，差 12 户"
