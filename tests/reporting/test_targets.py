@@ -7,6 +7,7 @@ completions, so 15948 − 10641 = 5307 and 11164 − 7450 = 3714 are unallocated
 962 + 328 + 1082 + 161 = 2533 and the unassigned 30 + 2113 make the city's 4676.
 """
 
+import io
 import re
 from typing import Any
 
@@ -432,3 +433,15 @@ def test_target_list_query_count_is_constant_in_the_history(
         page = html(client.get(reverse("reporting:targets")))
     assert len(eight) == len(one)
     assert page.count(f"{REASON}（") == 5
+
+
+def test_check_fixtures_refuses_a_higher_target_without_reason(plan_year: PlanYear) -> None:
+    """check_fixtures applies the same completion rule: 3364 for 驿城区 without a reason fails with
+    the rule's message; with the reason stored it passes."""
+    from django.core.management import CommandError, call_command
+
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions=3364)
+    with pytest.raises(CommandError):
+        call_command("check_fixtures", stdout=io.StringIO(), stderr=io.StringIO())
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions_reason="县政府承诺多完成")
+    call_command("check_fixtures", stdout=io.StringIO(), stderr=io.StringIO())
