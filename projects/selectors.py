@@ -500,7 +500,8 @@ def agreement_counts_by_project(*, project_ids: Iterable[int]) -> dict[int, dict
         .values_list("project_id", "answered_on", "n")
     )
     for project_id, answered_on, n in rows:
-        result[project_id][answered_on] = n
+        if answered_on is not None:  # filtered out above; says so to the type checker
+            result[project_id][answered_on] = n
     return result
 
 
