@@ -14,3 +14,11 @@ class PaperworkConfig(AppConfig):
         from .worklist import paperwork_worklist
 
         register_worklist_provider(paperwork_worklist)
+
+        # projects/ asks for the renovation plans' consultation dates through this provider, since
+        # it may not import paperwork/ (the consultation warnings of SPEC §4).
+        from projects.selectors import consultation_dates_provider_set
+
+        from .selectors import consultation_dates_by_project
+
+        consultation_dates_provider_set(consultation_dates_by_project)

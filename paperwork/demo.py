@@ -3,6 +3,7 @@ one missing), renovation plans (a few not final after the due date), two plan ad
 inspections and spot checks with findings (one rectification overdue), complaints, visits and
 warranties. Deterministic; written directly with history, after seed_demo."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from projects.models import (
     Project,
     Unit,
 )
+from projects.selectors import agreement_counts_by_project
 
 from .adjustments import adjustment_totals, snapshot_rows, totals_json
 from .models import (
@@ -76,19 +78,36 @@ def _plans(plan_year: PlanYear) -> None:
             plan_year=plan_year,
             unit=unit,
             submitted_on=submitted,
+            document_date=submitted - timedelta(days=3) if submitted else None,
             document=_pdf("plan") if submitted else "",
             safeguards="成立改造工作专班，实行周调度、月通报；资金专户管理，专款专用。"
             if submitted
             else "",
         )
-    projects = Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
+    projects = list(
+        Project.objects.filter(plan_year=plan_year, kind=ProjectKind.NEW).order_by("id")
+    )
+    unconsulted, early = consultation_departures(projects)
+    first_agreed = {
+        pid: min(days)
+        for pid, days in agreement_counts_by_project(project_ids=[p.id for p in projects]).items()
+    }
     for index, project in enumerate(projects):
         final = index % 9 != 4  # about one community in nine has no final plan by the due date
+        agreed = first_agreed.get(project.id)
+        if project.id in unconsulted:
+            consulted = None  # started, its plan never put to the residents
+        elif agreed is None:
+            consulted = date(2022, 3, 1) + timedelta(days=index % 20)
+        elif project.id in early:
+            consulted = agreed + timedelta(days=3)  # some residents agreed before it
+        else:
+            consulted = agreed - timedelta(days=2 + index % 10)
         plan = RenovationPlan.objects.create(
             project=project,
             survey_summary="摸底排查发现：" + ("、".join(project.hazards) or "无重大隐患"),
-            consultation_on=date(2022, 3, 1) + timedelta(days=index % 20),
-            consultation_record=_pdf("consultation"),
+            consultation_on=consulted,
+            consultation_record=_pdf("consultation") if consulted else "",
             final=final,
             finalized_on=date(2022, 3, 21) + timedelta(days=index % 10) if final else None,
         )
@@ -106,6 +125,22 @@ def _wishes(plan: RenovationPlan, project: Project, index: int) -> None:
         share = (60 if strong else 35) if rank == 0 else 30 - rank * 5
         asked = max(1, project.households * share // 100)
         ResidentWish.objects.create(plan=plan, facility=facility, households=asked)
+
+
+# The issue's demo counts for the consultation warnings (SPEC §4).
+DEMO_STARTED_UNCONSULTED = 6
+DEMO_AGREED_BEFORE_CONSULTATION = 13
+
+
+def consultation_departures(projects: Sequence[Project]) -> tuple[set[int], set[int]]:
+    """Which new projects (ordered by id) the demo leaves with a consultation warning: every tenth
+    started project from the fourth has a plan never put to the residents (6), and every fourth
+    of the others from the second has residents agreeing before its consultation (13)."""
+    started = [p for p in projects if p.started_on is not None]
+    unconsulted = {p.id for p in started[3::10][:DEMO_STARTED_UNCONSULTED]}
+    others = [p for p in projects if p.id not in unconsulted]
+    early = {p.id for p in others[1::4][:DEMO_AGREED_BEFORE_CONSULTATION]}
+    return unconsulted, early
 
 
 def _adjustments(plan_year: PlanYear) -> None:
@@ -163,7 +198,13 @@ def _inspections(plan_year: PlanYear) -> None:
         ("汝南县", InspectionKind.SELF_EVALUATION, date(2022, 6, 15), date(2022, 7, 1)),
         ("经济开发区", InspectionKind.SPOT_CHECK, date(2022, 9, 8), date(2022, 10, 8)),
         ("驿城区", InspectionKind.CITY_DECEMBER, date(2022, 12, 20), None),  # due in January
+        # June's inspection of 遂平县 held in July, with the explanation it then needs.
+        ("遂平县", InspectionKind.CITY_JUNE, date(2022, 7, 5), date(2022, 7, 20)),
+        ("驿城区", InspectionKind.PROVINCIAL, date(2022, 11, 15), date(2022, 12, 1)),
     )
+    explanations = {
+        ("遂平县", InspectionKind.CITY_JUNE): "6月下旬连续强降雨，检查组推迟至7月初进场"
+    }
     for name, kind, held_on, closed_on in cases:
         unit = Unit.objects.get(name=name)
         projects = list(Project.objects.filter(plan_year=plan_year, unit=unit).order_by("id")[:3])
@@ -173,10 +214,11 @@ def _inspections(plan_year: PlanYear) -> None:
             kind=kind,
             held_on=held_on,
             inspectors="市老旧办 王强、李敏"
-            if kind in ("city_june", "city_december", "spot_check")
+            if kind in ("city_june", "city_december", "spot_check", "provincial")
             else f"{name}住建局 赵磊",
             score=88 if kind != InspectionKind.SPOT_CHECK else None,
             summary="现场查看施工进度、安全文明施工和资料台账。",
+            timing_explanation=explanations.get((name, kind), ""),
         )
         inspection.projects.set(projects)
         if not projects:

@@ -18,17 +18,22 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects import selectors as facts
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
-from projects.rules.paperwork import rectification_overdue, warranty_active
+from projects.rules.paperwork import (
+    inspection_month_problem,
+    rectification_overdue,
+    warranty_active,
+)
 from projects.uploads import EvidenceField
 
 from .models import (
+    CITY_INSPECTION_MONTHS,
     CITY_KINDS,
     Complaint,
     Finding,
@@ -157,6 +162,39 @@ def inspection_list(
     )
 
 
+# The inspections whose coverage of every unit the city's page shows: the two city inspections and
+# the province's verification.
+COVERAGE_KINDS: tuple[InspectionKind, ...] = (
+    InspectionKind.CITY_JUNE,
+    InspectionKind.CITY_DECEMBER,
+    InspectionKind.PROVINCIAL,
+)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One unit and the day of its first inspection of each COVERAGE_KINDS kind (None: not yet)."""
+
+    unit: Unit
+    held: tuple[date | None, ...]
+
+
+def inspection_coverage(*, plan_year: PlanYear, today: date) -> list[CoverageRow]:
+    """Which units have had the June and December city inspections and the provincial verification
+    by ``today``, and which not: every unit in order, in two queries."""
+    rows = (
+        Inspection.objects.filter(plan_year=plan_year, kind__in=COVERAGE_KINDS, held_on__lte=today)
+        .order_by()
+        .values("unit_id", "kind")
+        .annotate(first=Min("held_on"))
+    )
+    first = {(r["unit_id"], r["kind"]): r["first"] for r in rows}
+    return [
+        CoverageRow(unit, tuple(first.get((unit.id, kind)) for kind in COVERAGE_KINDS))
+        for unit in Unit.objects.all()
+    ]
+
+
 def overdue_rectifications(
     *, plan_year: PlanYear, today: date, unit: Unit | None = None
 ) -> list[Finding]:
@@ -257,6 +295,15 @@ def inspection_create(
     projects: list[Project] = list(data.get("projects") or [])
     if any(p.unit_id != unit.id or p.plan_year_id != plan_year.id for p in projects):
         _refuse("projects", _("只能选择%(unit)s本年度的项目") % {"unit": unit.name})
+    explanation = (data.get("timing_explanation") or "").strip()
+    timing = inspection_month_problem(
+        year=plan_year.year,
+        month=CITY_INSPECTION_MONTHS.get(kind),
+        held_on=data["held_on"],
+        explanation=explanation,
+    )
+    if timing:
+        _refuse("timing_explanation", timing)
     inspection = Inspection(
         plan_year=plan_year,
         unit=unit,
@@ -265,6 +312,7 @@ def inspection_create(
         inspectors=data["inspectors"],
         score=data.get("score"),
         summary=data.get("summary") or "",
+        timing_explanation=explanation,
         created_by=user,
     )
     inspection.full_clean()
@@ -485,12 +533,21 @@ class InspectionForm(forms.ModelForm):
 
     class Meta:
         model = Inspection
-        fields = ("kind", "held_on", "inspectors", "projects", "score", "summary")
+        fields = (
+            "kind",
+            "held_on",
+            "inspectors",
+            "projects",
+            "score",
+            "summary",
+            "timing_explanation",
+        )
         field_classes = {"projects": ProjectChoices}
         widgets = {
             "held_on": DATE_INPUT,
             "projects": forms.CheckboxSelectMultiple,
             "summary": forms.Textarea(attrs={"rows": 4}),
+            "timing_explanation": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(
@@ -510,12 +567,16 @@ class InspectionForm(forms.ModelForm):
         assert isinstance(projects_field, forms.ModelMultipleChoiceField)
         projects_field.queryset = projects.order_by("name")
         self.fields["inspectors"].help_text = _("检查组成员姓名及单位")
+        self.fields["timing_explanation"].help_text = _(
+            "市级检查验收应分别在6月、12月进行；不在该月进行的，须说明原因"
+        )
         self.helper = _helper(
             Row(Column("kind", css_class="col-md-6"), Column("held_on", css_class="col-md-6")),
             "inspectors",
             "projects",
             Row(Column("score", css_class="col-md-4")),
             "summary",
+            "timing_explanation",
         )
 
     def service_data(self) -> dict[str, Any]:

@@ -29,7 +29,10 @@ class ImplementationPlan(models.Model):
 
     plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度计划"), on_delete=models.PROTECT)
     unit = models.ForeignKey(Unit, verbose_name=_("区县"), on_delete=models.PROTECT)
+    # The day it was first submitted in the portal, recorded by the service, never typed; the
+    # signed document's own date is kept beside it.
     submitted_on = models.DateField(_("报送日期"), null=True, blank=True)
+    document_date = models.DateField(_("文件日期"), null=True, blank=True)
     document = _file("签批的实施方案")
     safeguards = models.TextField(_("保障措施"), blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
@@ -193,14 +196,22 @@ class InspectionKind(models.TextChoices):
     SELF_EVALUATION = "self_evaluation", _("区县自评")
     SPOT_CHECK = "spot_check", _("质量安全抽检")
     PATROL = "patrol", _("巡检")
+    PROVINCIAL = "provincial", _("省级核查验收")
 
 
+# Recorded by the city office: its own inspections, and the province's verification it received.
 CITY_KINDS = (
     InspectionKind.CITY_JUNE,
     InspectionKind.CITY_DECEMBER,
     InspectionKind.SPOT_CHECK,
     InspectionKind.PATROL,
+    InspectionKind.PROVINCIAL,
 )
+# The month each city inspection is held in (the source: "分别于6月和12月组织…市级检查验收").
+CITY_INSPECTION_MONTHS: dict[str, int] = {
+    InspectionKind.CITY_JUNE: 6,
+    InspectionKind.CITY_DECEMBER: 12,
+}
 
 
 class Inspection(models.Model):
@@ -214,6 +225,8 @@ class Inspection(models.Model):
     projects = models.ManyToManyField(Project, verbose_name=_("检查的项目"), blank=True)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     summary = models.TextField(_("检查情况"), blank=True)
+    # Why a city inspection was held outside its month (projects.rules.paperwork).
+    timing_explanation = models.TextField(_("检查时间说明"), blank=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("记录人"), on_delete=models.PROTECT, null=True, blank=True
     )

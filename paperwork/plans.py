@@ -21,9 +21,15 @@ from django.utils.translation import gettext_lazy as _
 
 from projects import selectors as facts
 from projects.choices import ProjectKind
-from projects.models import PlanYear, Project, Unit, User
+from projects.models import PlanYear, Project, Unit, UnitTarget, User
 from projects.records import ParticipantRow, participants_by_project
-from projects.rules.paperwork import document_overdue, plan_table_gaps, submitted_in_time
+from projects.rules.paperwork import (
+    PlanCoverage,
+    document_overdue,
+    plan_coverage,
+    plan_table_gaps,
+    submitted_in_time,
+)
 from projects.rules.project_checks import missing_pipeline_contents
 from projects.uploads import EvidenceField
 
@@ -226,6 +232,12 @@ class PlanTable:
     plan_year: PlanYear
     plan: ImplementationPlan | None
     rows: list[PlanTableRow] = field(default_factory=list)
+    coverage: tuple[PlanCoverage, ...] = ()
+
+    @property
+    def shortfalls(self) -> list[str]:
+        """The targets the table's projects do not cover, as messages."""
+        return [c.problem for c in self.coverage if c.problem]
 
     @property
     def rows_with_gaps(self) -> int:
@@ -241,7 +253,8 @@ class PlanTable:
 
 
 def plan_table(*, plan_year: PlanYear, unit: Unit) -> PlanTable:
-    """The project table of ``unit``'s implementation plan, in three queries whatever its size."""
+    """The project table of ``unit``'s implementation plan and what its projects' households cover
+    of the unit's targets, in three queries whatever its size."""
     rows = []
     projects = list(
         Project.objects.filter(plan_year=plan_year, unit=unit).order_by("kind", "name", "id")
@@ -267,11 +280,22 @@ def plan_table(*, plan_year: PlanYear, unit: Unit) -> PlanTable:
                 participants=participants[project.id],
             )
         )
+    target = UnitTarget.objects.filter(plan_year=plan_year, unit=unit).first()
     return PlanTable(
         unit=unit,
         plan_year=plan_year,
         plan=implementation_plan_get(plan_year=plan_year, unit=unit),
         rows=rows,
+        coverage=plan_coverage(
+            new_households=sum(
+                r.project.households for r in rows if r.project.kind == ProjectKind.NEW
+            ),
+            new_target=target.new_starts if target else None,
+            carryover_households=sum(
+                r.project.households for r in rows if r.project.kind == ProjectKind.CARRYOVER
+            ),
+            carryover_target=target.carryover if target else None,
+        ),
     )
 
 
@@ -301,14 +325,16 @@ def implementation_plan_submit(
     plan_year: PlanYear,
     unit: Unit,
     user: User | None,
-    submitted_on: date,
+    document_date: date | None,
     safeguards: str,
     document: File | None = None,
     note: str = "",
     today: date | None = None,
 ) -> ImplementationPlan:
     """Record (or re-record) the unit's signed implementation plan: a new scan replaces the old
-    one, whose name stays in the history with who submitted it and when."""
+    one, whose name stays in the history with who submitted it and when. The submission date is
+    the day it is first submitted here (``today``), whatever is typed; a later re-submission
+    corrects the plan without moving it. ``document_date`` is the signed document's own date."""
     _require_writable(user, unit.id)
     today = today or facts.today_local()
     plan, _created = ImplementationPlan.objects.select_for_update().get_or_create(
@@ -317,15 +343,18 @@ def implementation_plan_submit(
     errors: dict[str, str] = {}
     if document is None and not plan.document:
         errors["document"] = "请上传签批的实施方案扫描件"
-    if submitted_on > today:
-        errors["submitted_on"] = "报送日期不能晚于今天"
+    if document_date is None:
+        errors["document_date"] = "请填写实施方案的文件日期"
+    elif document_date > today:
+        errors["document_date"] = "文件日期不能晚于今天"
     if not safeguards.strip():
         errors["safeguards"] = "请填写保障措施"
     if errors:
         raise ValidationError(errors)
     if document is not None:
         plan.document = document
-    plan.submitted_on = submitted_on
+    plan.document_date = document_date
+    plan.submitted_on = plan.submitted_on or today
     plan.safeguards = safeguards.strip()
     plan.note = note.strip()
     plan.submitted_by = user
@@ -427,7 +456,11 @@ class ImplementationPlanForm(forms.Form):
         required=False,
         help_text=_("PDF、JPEG 或 PNG 格式的扫描件"),
     )
-    submitted_on = forms.DateField(label=_("报送日期"), widget=DATE_INPUT)
+    document_date = forms.DateField(
+        label=_("文件日期"),
+        widget=DATE_INPUT,
+        help_text=_("签批文件上的日期；报送日期由系统按报送当天记录"),
+    )
     safeguards = forms.CharField(
         label=_("保障措施"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )

@@ -14,7 +14,7 @@ from projects.choices import LINKED_TAGS, ProjectKind
 from projects.models import PlanYear, Project, Unit
 from projects.rules.paperwork import document_overdue, submitted_in_time
 
-from .models import ImplementationPlan
+from .models import ImplementationPlan, RenovationPlan
 
 
 @dataclass(frozen=True)
@@ -151,4 +151,14 @@ def paperwork_rows(
         today=today,
         overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
         units=units,
+    )
+
+
+def consultation_dates_by_project(project_ids: Sequence[int]) -> dict[int, date | None]:
+    """The consultation date of each project's renovation plan (a project without a plan is
+    absent), in one query: what projects.selectors.consultation_checks asks for."""
+    return dict(
+        RenovationPlan.objects.filter(project_id__in=list(project_ids))
+        .order_by()
+        .values_list("project_id", "consultation_on")
     )

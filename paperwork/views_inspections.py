@@ -128,6 +128,10 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "overdue_rows": overdue_rows,
             "show_unit": scope is None,
             "may_create": bool(inspections.inspection_kinds_for(user)),
+            "coverage": inspections.inspection_coverage(plan_year=plan_year, today=today)
+            if scope is None
+            else None,
+            "coverage_kinds": [k.label for k in inspections.COVERAGE_KINDS],
         },
     )
 

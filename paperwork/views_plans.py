@@ -80,9 +80,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("账号未指定所属区县"))
     plan = plans.implementation_plan_get(plan_year=plan_year, unit=unit)
     may_write = facts.user_may_write(user, unit.id)
-    initial: dict[str, Any] = {"submitted_on": today}
+    initial: dict[str, Any] = {}
     if plan is not None:
-        initial.update(safeguards=plan.safeguards, note=plan.note)
+        initial.update(safeguards=plan.safeguards, note=plan.note, document_date=plan.document_date)
     form = ImplementationPlanForm(
         request.POST or None,
         request.FILES or None,
@@ -99,7 +99,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                     plan_year=plan_year,
                     unit=unit,
                     user=user,
-                    submitted_on=data["submitted_on"],
+                    document_date=data["document_date"],
                     safeguards=data["safeguards"],
                     document=data.get("document") or None,
                     note=data.get("note") or "",

@@ -103,6 +103,11 @@ class PlanYear(models.Model):
     report_due_day = models.PositiveSmallIntegerField(
         _("月报报送截止日（次月）"), default=5, help_text=_("每月信息月报须于次月该日前报送")
     )
+    # Months whose reports are a trial run (试填报): the whole workflow, but left out of timeliness
+    # (迟报/漏报) and the annual assessment (projects.rules.reports.trial_month).
+    trial_months = models.JSONField(
+        _("试填报月份"), default=list, blank=True, help_text=_("月份数字列表，如 [1, 2]")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -144,6 +149,7 @@ class Milestone(models.Model):
     basis = models.CharField(_("对照目标"), max_length=20, choices=TargetBasis.choices)
     measure = models.CharField(_("统计口径"), max_length=30, choices=Measure.choices)
     requires_all_projects_started = models.BooleanField(_("要求全部项目开工"), default=False)
+    requires_all_projects_completed = models.BooleanField(_("要求全部项目完工"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -171,6 +177,11 @@ class UnitTarget(models.Model):
     new_starts = models.PositiveIntegerField(_("新开工目标（户）"), null=True, blank=True)
     completions = models.PositiveIntegerField(_("完成改造目标（户）"), null=True, blank=True)
     carryover = models.PositiveIntegerField(_("续建目标（户）"), null=True, blank=True)
+    # Annex 1 says "完成改造 …以上": a completion target above new starts × 70 % needs a reason
+    # (projects.rules.targets.completion_target), kept with the figure it explains.
+    completions_reason = models.CharField(
+        _("完成改造目标高于比例的理由"), max_length=200, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -20,7 +20,10 @@ def milestone_as_dict(result: MilestoneResult, actual_as_of: int | None = None) 
     }
     if result.projects_total is not None:
         data["projects_total"] = result.projects_total
+    if result.projects_started is not None:
         data["projects_started"] = result.projects_started
+    if result.projects_completed is not None:
+        data["projects_completed"] = result.projects_completed
     if actual_as_of is not None:
         data["actual_as_of"] = actual_as_of
     return data
@@ -54,8 +57,16 @@ def milestone_cell(result: MilestoneResult) -> str:
     target = "无目标" if result.target is None else str(result.target)
     extra = ""
     if result.projects_total is not None:
-        extra = f"，项目 {result.projects_started}/{result.projects_total}"
+        extra = f"，项目 {projects_done(result)}/{result.projects_total}"
     return f"{result.actual}/{target}{extra} {STATUS_LABELS[result.status]}"
+
+
+def projects_done(result: MilestoneResult) -> int | None:
+    """The projects a milestone counts as done: completed for the all-completed milestone, else
+    started."""
+    if result.projects_completed is not None:
+        return result.projects_completed
+    return result.projects_started
 
 
 def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:

@@ -1,7 +1,7 @@
 """Reads of the programme: querysets and plain rows with the joins they need, judged by projects/rules."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ from .models import (
     UnitTarget,
     User,
 )
+from .rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
 from .rules.project_checks import (
     Funding,
@@ -63,11 +64,13 @@ def page_date(*, plan_year: PlanYear, asked: date | None = None) -> date:
 
 @dataclass(frozen=True)
 class Targets:
-    """Annual targets of a unit or the city; None where unknown."""
+    """Annual targets of a unit or the city; None where unknown; the reason given for a completion
+    target above its share of the new starts."""
 
     new_starts: int | None
     completions: int | None
     carryover: int | None
+    completions_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Figures:
     new_started: int = 0
     new_completed: int = 0
     projects_started: int = 0
+    carryover_projects_completed: int = 0
 
     def measure(self, measure: str) -> int:
         return int(getattr(self, Measure(measure).value))
@@ -94,6 +98,7 @@ class MilestoneRow:
     today: Figures
     milestones: dict[str, MilestoneResult]
     actual_as_of: dict[str, int] = field(default_factory=dict)
+    carryover_projects_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
                 due=m.due,
                 percent=m.percent,
                 requires_all_projects_started=m.requires_all_projects_started,
+                requires_all_projects_completed=m.requires_all_projects_completed,
             ),
             m,
         )
@@ -126,12 +132,14 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
 
 @dataclass(frozen=True)
 class UnitFigures:
-    """One unit with its targets, its number of new projects and its cumulative figures by date."""
+    """One unit with its targets, its numbers of new and carry-over projects and its cumulative
+    figures by date."""
 
     unit: Unit
     targets: Targets
     projects_total: int
     figures: dict[date, Figures]
+    carryover_projects_total: int = 0
 
 
 def _conditional(value: str, condition: str) -> str:
@@ -147,7 +155,10 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
     stored start and completion dates summed per unit."""
     new = f"p.kind = '{ProjectKind.NEW.value}'"
     carry = f"p.kind = '{ProjectKind.CARRYOVER.value}'"
-    sums = [f"{_conditional('1', new)} AS projects_total"]
+    sums = [
+        f"{_conditional('1', new)} AS projects_total",
+        f"{_conditional('1', carry)} AS carryover_projects_total",
+    ]
     params: list[Any] = []
     for i, day in enumerate(dates):
         sums += [
@@ -155,12 +166,13 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
             f"{_conditional('p.households', f'{new} AND p.started_on <= %s')} AS ns_{i}",
             f"{_conditional('p.households', f'{new} AND p.completed_on <= %s')} AS nc_{i}",
             f"{_conditional('1', f'{new} AND p.started_on <= %s')} AS ps_{i}",
+            f"{_conditional('1', f'{carry} AND p.completed_on <= %s')} AS cp_{i}",
         ]
-        params += [day] * 4
+        params += [day] * 5
     figures = ", ".join(
         f"COALESCE(f.{name}, 0) AS fig_{name}"
-        for name in ["projects_total"]
-        + [f"{k}_{i}" for i in range(len(dates)) for k in ("cc", "ns", "nc", "ps")]
+        for name in ["projects_total", "carryover_projects_total"]
+        + [f"{k}_{i}" for i in range(len(dates)) for k in ("cc", "ns", "nc", "ps", "cp")]
     )
     unit_table, target_table, project_table = (
         m._meta.db_table for m in (Unit, UnitTarget, Project)
@@ -168,14 +180,15 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
     # Only table names, model constants and generated aliases go into the text; values are params.
     sql = (
         f"SELECT u.*, t.new_starts AS target_new_starts, t.completions AS target_completions, "  # noqa: S608
-        f"t.carryover AS target_carryover, {figures} FROM {unit_table} u "
+        f"t.carryover AS target_carryover, t.completions_reason AS target_completions_reason, "
+        f"{figures} FROM {unit_table} u "
         f"LEFT JOIN {target_table} t ON t.unit_id = u.id AND t.plan_year_id = %s "
         f"LEFT JOIN (SELECT p.unit_id, {', '.join(sums)} FROM {project_table} p "
         "WHERE p.plan_year_id = %s GROUP BY p.unit_id) f ON f.unit_id = u.id "
         "ORDER BY u.sort_order, u.id"
     )
-    columns: list[tuple[date, tuple[str, str, str, str]]] = [
-        (day, (f"fig_cc_{i}", f"fig_ns_{i}", f"fig_nc_{i}", f"fig_ps_{i}"))
+    columns: list[tuple[date, tuple[str, str, str, str, str]]] = [
+        (day, (f"fig_cc_{i}", f"fig_ns_{i}", f"fig_nc_{i}", f"fig_ps_{i}", f"fig_cp_{i}"))
         for i, day in enumerate(dates)
     ]
     rows: list[UnitFigures] = []
@@ -189,16 +202,19 @@ def units_with_figures(*, plan_year: PlanYear, dates: Sequence[date]) -> list[Un
                     extra["target_new_starts"],
                     extra["target_completions"],
                     extra["target_carryover"],
+                    extra["target_completions_reason"] or "",
                 ),
                 projects_total=int(extra["fig_projects_total"]),
+                carryover_projects_total=int(extra["fig_carryover_projects_total"]),
                 figures={
                     day: Figures(
                         carryover_completed=int(extra[cc]),
                         new_started=int(extra[ns]),
                         new_completed=int(extra[nc]),
                         projects_started=int(extra[ps]),
+                        carryover_projects_completed=int(extra[cp]),
                     )
-                    for day, (cc, ns, nc, ps) in columns
+                    for day, (cc, ns, nc, ps, cp) in columns
                 },
             )
         )
@@ -212,6 +228,7 @@ def _sum_figures(items: Iterable[Figures]) -> Figures:
         new_started=sum(f.new_started for f in items),
         new_completed=sum(f.new_completed for f in items),
         projects_started=sum(f.projects_started for f in items),
+        carryover_projects_completed=sum(f.carryover_projects_completed for f in items),
     )
 
 
@@ -230,6 +247,7 @@ def _judge_row(
     unit: Unit | None,
     targets: Targets,
     projects_total: int,
+    carryover_projects_total: int,
     figures: dict[date, Figures],
     judged: Sequence[_Judged],
     as_of: date,
@@ -247,8 +265,12 @@ def _judge_row(
             actual=getattr(on_day, item.measure),
             as_of=as_of,
             year_start=year_start,
-            projects_total=projects_total,
+            # The all-completed milestone counts the carry-over projects, the all-started one the new.
+            projects_total=(
+                carryover_projects_total if spec.requires_all_projects_completed else projects_total
+            ),
             projects_started=on_day.projects_started,
+            projects_completed=on_day.carryover_projects_completed,
         )
         actual_as_of[spec.key] = getattr(today, item.measure)
     return MilestoneRow(
@@ -259,6 +281,7 @@ def _judge_row(
         today=today,
         milestones=results,
         actual_as_of=actual_as_of,
+        carryover_projects_total=carryover_projects_total,
     )
 
 
@@ -281,6 +304,7 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
             unit=item.unit,
             targets=item.targets,
             projects_total=item.projects_total,
+            carryover_projects_total=item.carryover_projects_total,
             figures=item.figures,
             judged=judged,
             as_of=as_of,
@@ -296,6 +320,7 @@ def milestone_report(*, plan_year: PlanYear, as_of: date) -> MilestoneReport:
             plan_year.city_new_starts, plan_year.city_completions, plan_year.city_carryover
         ),
         projects_total=sum(item.projects_total for item in units),
+        carryover_projects_total=sum(item.carryover_projects_total for item in units),
         figures=city_figures,
         judged=judged,
         as_of=as_of,
@@ -327,7 +352,10 @@ def _reconcile(
             plan_year.city_carryover,
             plan_year.completion_percent,
         ),
-        units=[UnitTargets(name, t.new_starts, t.completions, t.carryover) for name, t in units],
+        units=[
+            UnitTargets(name, t.new_starts, t.completions, t.carryover, t.completions_reason)
+            for name, t in units
+        ],
         unassigned_carryover=unassigned,
     )
 
@@ -348,7 +376,12 @@ def unit_targets(*, plan_year: PlanYear) -> list[tuple[Unit, Targets]]:
     return [
         (
             unit,
-            Targets(rows[unit.id].new_starts, rows[unit.id].completions, rows[unit.id].carryover)
+            Targets(
+                rows[unit.id].new_starts,
+                rows[unit.id].completions,
+                rows[unit.id].carryover,
+                rows[unit.id].completions_reason,
+            )
             if unit.id in rows
             else Targets(None, None, None),
         )
@@ -431,6 +464,67 @@ def agree_dates_by_project(*, project_ids: Iterable[int]) -> dict[int, list[date
     for project_id, answered_on in rows:
         result[project_id].append(answered_on)
     return result
+
+
+# --- consultation before consent (SPEC §4) -------------------------------------------------------
+
+# The renovation plans and their consultation dates live in paperwork/, which projects/ may not
+# import: paperwork registers how to read them when it is ready (paperwork.apps), and the checks
+# below ask through it. Without a provider no plan counts as consulted.
+ConsultationDates = Callable[[Sequence[int]], Mapping[int, date | None]]
+_consultation_providers: list[ConsultationDates] = []
+
+
+def consultation_dates_provider_set(provider: ConsultationDates) -> None:
+    """Name the function that reads the consultation dates of projects' renovation plans."""
+    _consultation_providers[:] = [provider]
+
+
+def consultation_dates(*, project_ids: Sequence[int]) -> Mapping[int, date | None]:
+    """Each project's renovation-plan consultation date (absent or None: never consulted)."""
+    if not _consultation_providers or not project_ids:
+        return {}
+    return _consultation_providers[0](project_ids)
+
+
+def agreement_counts_by_project(*, project_ids: Iterable[int]) -> dict[int, dict[date, int]]:
+    """How many households of each project agreed on each answer date, in one grouped query (a
+    row per project and day, not per household)."""
+    result: dict[int, dict[date, int]] = defaultdict(dict)
+    rows = (
+        agreeing_households()
+        .filter(project_id__in=list(project_ids), answered_on__isnull=False)
+        .order_by()
+        .values("project_id", "answered_on")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "answered_on", "n")
+    )
+    for project_id, answered_on, n in rows:
+        if answered_on is not None:  # filtered out above; says so to the type checker
+            result[project_id][answered_on] = n
+    return result
+
+
+def consultation_checks(
+    *, projects: Sequence[Project], as_of: date | None = None
+) -> dict[int, ConsultationCheck]:
+    """Each project judged by the consultation rule on ``as_of`` (the records as they are when
+    None), in two queries whatever the number of projects."""
+    ids = [p.id for p in projects]
+    consulted = consultation_dates(project_ids=ids)
+    agreements = agreement_counts_by_project(project_ids=ids)
+    return {
+        p.id: consultation_check(
+            ConsultationInput(
+                applies=p.kind == ProjectKind.NEW,
+                started_on=p.started_on,
+                consultation_on=consulted.get(p.id),
+                agreements=agreements.get(p.id, {}),
+            ),
+            as_of=as_of,
+        )
+        for p in projects
+    }
 
 
 def agreements_by_project(*, project_ids: Iterable[int], as_of: date | None) -> dict[int, int]:
@@ -775,6 +869,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
     statuses = {p.id: start_status(inputs[p.id]) for p in projects}
     on_day = {p.id: start_status(inputs[p.id], as_of=as_of) for p in projects}
     records = household_records_by_project(project_ids=[p.id for p in projects])
+    consultation = consultation_checks(projects=projects)
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
     warnings = []
@@ -792,6 +887,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
         )
         if too_many:
             lines.append(too_many)
+        lines += consultation[project.id].warnings
         if lines:
             warnings.append((project, lines))
     new = [p for p in projects if p.kind == ProjectKind.NEW]

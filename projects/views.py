@@ -212,6 +212,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     statuses = selectors.start_statuses(projects=list(page.object_list), as_of=as_of)
     warnings = record_warnings_by_project(list(page.object_list))
     rows = [(project_as_of(p, as_of), statuses[p.id], warnings[p.id]) for p in page.object_list]
+    consultation = selectors.consultation_checks(projects=list(page.object_list), as_of=as_of)
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
@@ -228,6 +229,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
             "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
             "short_labels": CRITERION_SHORT_LABELS,
+            "consultation": consultation,
         },
     )
 
@@ -307,6 +309,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
             "may_write": selectors.user_may_write(user, project.unit_id),
             "start_applies": project.kind == ProjectKind.NEW,
+            "consultation": selectors.consultation_checks(projects=[project])[project.id],
         },
     )
 

@@ -22,6 +22,7 @@ from projects.rules.reports import (
     Action,
     allowed_actions,
     report_due,
+    trial_month,
 )
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EvidenceField, stored_file_response
@@ -216,6 +217,13 @@ def _render_month(
             "due": due,
             "may_prepare": may_prepare,
             "criterion_labels": CRITERION_SHORT_LABELS,
+            "trial": trial_month(month=month, trial_months=plan_year.trial_months or []),
+            # Frozen with the figures; a report frozen before the warnings were kept has none.
+            "consultation_rows": [
+                p
+                for p in (report.figures.get("projects") or [] if report else [])
+                if p.get("warnings")
+            ],
         },
     )
 

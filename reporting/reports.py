@@ -34,6 +34,7 @@ from projects.rules.reports import (
     report_due,
     report_period_end,
     timeliness,
+    trial_month,
 )
 from projects.rules.start import CRITERIA
 
@@ -85,6 +86,7 @@ def report_figures(
     every = list(projects.select_related("plan_year").order_by("kind", "name", "id"))
     new = [p for p in every if p.kind == ProjectKind.NEW]
     statuses = facts.start_statuses(projects=new, as_of=as_of, stored_consent=True)
+    consultation = facts.consultation_checks(projects=every, as_of=as_of)
     open_criteria = dict.fromkeys(CRITERIA, 0)
     for project in new:
         if not statuses[project.id].started:
@@ -109,16 +111,22 @@ def report_figures(
         "investment_completed": _wan_yuan(counts["investment_completed"]),
         "open_criteria": open_criteria,
         "milestones": {key: result.status.value for key, result in row.milestones.items()},
-        "projects": [_project_as_reported(p, as_of=as_of, statuses=statuses) for p in every],
+        "projects": [
+            _project_as_reported(
+                p, as_of=as_of, statuses=statuses, warnings=consultation[p.id].warnings
+            )
+            for p in every
+        ],
     }
 
 
 def _project_as_reported(
-    project: Project, *, as_of: date, statuses: dict[int, Any]
+    project: Project, *, as_of: date, statuses: dict[int, Any], warnings: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """One project as the report stands on it at month end: the dates reached by then, and for a
-    new project not started, the start criteria it still lacked. Frozen with the figures, so the
-    report names its projects whatever the records say later."""
+    """One project as the report stands on it at month end: the dates reached by then, for a new
+    project not started the start criteria it still lacked, and its consultation warnings (SPEC
+    §4) at month end. Frozen with the figures, so the report names its projects whatever the
+    records say later (a report frozen before the warnings were kept has none)."""
 
     def reached(day: date | None) -> str | None:
         return day.isoformat() if day is not None and day <= as_of else None
@@ -135,6 +143,7 @@ def _project_as_reported(
         "completed_on": reached(project.completed_on),
         "accepted_on": reached(project.accepted_on),
         "missing": list(status.missing) if status is not None and not status.started else [],
+        "warnings": list(warnings),
     }
 
 
@@ -664,14 +673,19 @@ def unit_timeliness(
     *, plan_year: PlanYear, unit: Unit, today: date, valid_on: dict[tuple[int, int], date]
 ) -> list[MonthStatus]:
     result = []
+    trial_months = list(plan_year.trial_months or [])
     for month in range(1, 13):
         due = report_due(year=plan_year.year, month=month, due_day=plan_year.report_due_day)
         arrived = valid_on.get((unit.id, month))
         if arrived is not None and arrived > today:
             arrived = None  # not arrived yet on the day asked about
-        result.append(
-            MonthStatus(month, due, timeliness(due=due, valid_on=arrived, today=today), arrived)
+        judged = timeliness(
+            due=due,
+            valid_on=arrived,
+            today=today,
+            trial=trial_month(month=month, trial_months=trial_months),
         )
+        result.append(MonthStatus(month, due, judged, arrived))
     return result
 
 
@@ -738,6 +752,8 @@ def assessment(
         raise ValueError(f"期间 {period.label} 不在 {plan_year.year} 年度计划内")
     months_in = Q(month__gte=period.first_month, month__lte=period.last_month)
     valid_on = valid_on_by_month(plan_year=plan_year)
+    # Trial months (试填报) count nowhere in the assessment: not due, not 错报, not 瞒报.
+    trial_months = list(plan_year.trial_months or [])
     # Returns and rulings count from the day they were made (local days, as the due days are).
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     wrong: dict[int, list[int]] = {}
@@ -745,6 +761,7 @@ def assessment(
         MonthlyReport.objects.filter(
             months_in, plan_year=plan_year, wrong_figures=True, returned_at__lt=day_end
         )
+        .exclude(month__in=trial_months)
         .order_by("month", "version")
         .values_list("unit_id", "month")
     ):
@@ -761,6 +778,7 @@ def assessment(
             ruled_at__lt=day_end,
             ruling__in=(Ruling.CONCEALED, Ruling.WRONG),
         )
+        .exclude(report__month__in=trial_months)
         .order_by("report__month", "ruled_at", "id")
         .values_list("report__unit_id", "report__month", "ruling")
     ):
@@ -779,6 +797,7 @@ def assessment(
                 plan_year=plan_year, unit=row.unit, today=today, valid_on=valid_on
             )
             if m.month in period.months
+            and m.timeliness != Timeliness.TRIAL
             and (m.due < today or (m.due == today and m.valid_on is not None))
         ]
 

@@ -19,7 +19,7 @@ from projects.models import UnassignedCarryover, Unit, UnitTarget, User
 from projects.views import plan_year_or_404
 
 from . import targets
-from .targets import CarryoverAssignForm, UnitTargetForm
+from .targets import CarryoverAssignForm, TrialMonthsForm, UnitTargetForm
 
 
 def _target_setter(request: HttpRequest) -> User:
@@ -75,6 +75,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {}
     if current is not None:
         initial = {name: getattr(current, name) for name in targets.TARGET_FIELDS}
+        initial["completions_reason"] = current.completions_reason
     form = UnitTargetForm(
         request.POST or None, initial=initial, completion_percent=plan_year.completion_percent
     )
@@ -89,6 +90,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 carryover=data["carryover"],
                 reason=data["reason"],
                 user=user,
+                completions_reason=data["completions_reason"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -147,3 +149,25 @@ def carryover_assign(request: HttpRequest, pk: int) -> HttpResponse:
         "reporting/carryover_assign.html",
         {"form": form, "item": item, "plan_year": item.plan_year},
     )
+
+
+@login_required
+def trial_months(request: HttpRequest) -> HttpResponse:
+    """Mark the plan year's trial months (试填报), with a reason kept in its history."""
+    user = _target_setter(request)
+    plan_year = plan_year_or_404()
+    form = TrialMonthsForm(request.POST or None, initial={"months": plan_year.trial_months})
+    if request.method == "POST" and form.is_valid():
+        try:
+            targets.plan_year_trial_months_set(
+                plan_year=plan_year,
+                months=form.cleaned_data["months"],
+                reason=form.cleaned_data["reason"],
+                user=user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存试填报月份"))
+            return redirect("reporting:targets")
+    return render(request, "reporting/trial_months.html", {"form": form, "plan_year": plan_year})

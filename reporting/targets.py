@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from projects import selectors
 from projects.choices import Role
 from projects.models import PlanYear, UnassignedCarryover, Unit, UnitTarget, User
+from projects.rules.reports import trial_months_problem
 from projects.rules.targets import (
     CityTotals,
     TargetCheck,
@@ -79,7 +80,10 @@ def _check(
             plan_year.city_carryover,
             plan_year.completion_percent,
         ),
-        units=[UnitTargets(u.name, t.new_starts, t.completions, t.carryover) for u, t in units],
+        units=[
+            UnitTargets(u.name, t.new_starts, t.completions, t.carryover, t.completions_reason)
+            for u, t in units
+        ],
         unassigned_carryover=list(unassigned),
     )
 
@@ -115,7 +119,7 @@ def _target_problem_field(unit: Unit) -> Callable[[str], str]:
 
     def field_of(problem: str) -> str:
         if problem.startswith(f"{unit.name}："):
-            return "completions"
+            return "completions_reason" if "理由" in problem else "completions"
         for label, name in (("续建", "carryover"), ("完成改造", "completions")):
             if label in problem:
                 return name
@@ -153,9 +157,11 @@ def unit_target_set(
     carryover: int | None,
     reason: str,
     user: User,
+    completions_reason: str = "",
 ) -> UnitTarget:
     """Set a unit's three targets (None where still unknown). A blank completion target with a
-    new-start target given is filled in by the rule (70 % rounded half up)."""
+    new-start target given is filled in by the rule (70 % rounded half up); a higher one needs
+    ``completions_reason`` and a lower one is refused (projects.rules.targets.completion_target)."""
     _require_target_setter(user)
     reason = _clean_reason(reason)
     plan_year, target = _locked(plan_year, unit)
@@ -163,10 +169,19 @@ def unit_target_set(
         completions = expected_completion(
             new_starts=new_starts, completion_percent=plan_year.completion_percent
         )
-    wanted = Targets(new_starts, completions, carryover)
-    if wanted == Targets(target.new_starts, target.completions, target.carryover):
+    completions_reason = (completions_reason or "").strip()
+    if new_starts is not None and completions == expected_completion(
+        new_starts=new_starts, completion_percent=plan_year.completion_percent
+    ):
+        completions_reason = ""  # the least figure needs no reason; an old one no longer applies
+    wanted = Targets(new_starts, completions, carryover, completions_reason)
+    stored = Targets(
+        target.new_starts, target.completions, target.carryover, target.completions_reason
+    )
+    if wanted == stored:
         raise ValidationError("目标与现有数值相同，未作修改")
     target.new_starts, target.completions, target.carryover = new_starts, completions, carryover
+    target.completions_reason = completions_reason
     target.clean_fields()
     _refuse_new_problems(
         plan_year=plan_year,
@@ -195,7 +210,10 @@ def carryover_assign(
             {"unit": f"该续建目标 {item.households} 户已指定给{item.assigned_unit}，不能重复指定"}
         )
     wanted = Targets(
-        target.new_starts, target.completions, (target.carryover or 0) + item.households
+        target.new_starts,
+        target.completions,
+        (target.carryover or 0) + item.households,
+        target.completions_reason,
     )
     _refuse_new_problems(
         plan_year=plan_year,
@@ -215,6 +233,30 @@ def carryover_assign(
     item._change_reason = reason  # type: ignore[attr-defined]
     item.save(update_fields=["assigned_unit", "assigned_at", "assigned_by", "reason"])
     return target
+
+
+@transaction.atomic
+def plan_year_trial_months_set(
+    *, plan_year: PlanYear, months: Sequence[int], reason: str, user: User
+) -> PlanYear:
+    """Mark the plan year's trial months (试填报): their reports run the whole workflow but count
+    neither in timeliness nor in the assessment. The city office and administrators, with a reason
+    kept in the plan year's history."""
+    _require_target_setter(user)
+    reason = _clean_reason(reason)
+    months = sorted(months)
+    problem = trial_months_problem(months=months)
+    if problem:
+        raise ValidationError({"months": problem})
+    plan_year = PlanYear.objects.select_for_update().get(pk=plan_year.pk)
+    if sorted(plan_year.trial_months or []) == months:
+        raise ValidationError("试填报月份与现有设置相同，未作修改")
+    plan_year.trial_months = months
+    plan_year.full_clean()
+    plan_year._history_user = user  # type: ignore[attr-defined]
+    plan_year._change_reason = reason  # type: ignore[attr-defined]
+    plan_year.save(update_fields=["trial_months"])
+    return plan_year
 
 
 # --- the record of changes --------------------------------------------------------------------
@@ -358,6 +400,13 @@ class UnitTargetForm(forms.Form):
     new_starts = _households_field(_("新开工目标（户）"))
     completions = _households_field(_("完成改造目标（户）"))
     carryover = _households_field(_("续建目标（户）"))
+    completions_reason = forms.CharField(
+        label=_("完成改造目标高于比例的理由"),
+        required=False,
+        max_length=200,
+        help_text=_("完成改造目标不得低于新开工目标的比例；高于比例时须填写理由"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     reason = _reason_field()
 
     def __init__(self, *args: Any, completion_percent: int, **kwargs: Any) -> None:
@@ -375,6 +424,7 @@ class UnitTargetForm(forms.Form):
                 Column("completions", css_class="col-md-4"),
                 Column("carryover", css_class="col-md-4"),
             ),
+            "completions_reason",
             "reason",
             Submit("save", _("保存")),
         )
@@ -412,3 +462,24 @@ class CarryoverAssignForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the page's <form> holds the token
         self.helper.layout = Layout("unit", "reason", Submit("save", _("确认指定")))
+
+
+class TrialMonthsForm(forms.Form):
+    """The plan year's trial months (试填报), ticked, and the reason for the change."""
+
+    months = forms.TypedMultipleChoiceField(
+        label=_("试填报月份"),
+        required=False,
+        coerce=int,
+        choices=[(m, _("%(month)s月") % {"month": m}) for m in range(1, 13)],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("试填报月份的月报照常填报、审核、接收，但不计迟报、漏报，也不计入年度考核评价"),
+    )
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's <form> holds the token
+        self.helper.layout = Layout("months", "reason", Submit("save", _("保存")))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("targets/", target_views.target_list, name="targets"),
     path("residents/export/", residents.residents_export, name="residents_export"),
     path("targets/<int:pk>/", target_views.target_edit, name="target_edit"),
+    path("targets/trial-months/", target_views.trial_months, name="trial_months"),
     path("reports/", report_views.report_index, name="reports"),
     path("reports/<int:unit_id>/<int:month>/", report_views.report_month, name="report_month"),
     path(

@@ -137,6 +137,7 @@ EXPECTED: dict[str, Expect] = {
     "reporting:unit": Expect("unit", READ_A),
     "reporting:targets": Expect(None, CITY_ONLY),
     "reporting:target_edit": Expect("unit_target", CITY_ONLY),
+    "reporting:trial_months": Expect(None, CITY_ONLY),
     "reporting:carryover_assign": Expect("unassigned", CITY_ONLY),
     # monthly reports
     "reporting:reports": Expect(None, SIGNED_IN),

@@ -34,6 +34,8 @@ class MilestoneSpec:
     due: date
     percent: int
     requires_all_projects_started: bool = False
+    # 续建项目6月底"全部完成改造": every carry-over project completed by count, not households alone.
+    requires_all_projects_completed: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class MilestoneResult:
     status: MilestoneStatus
     projects_total: int | None = None
     projects_started: int | None = None
+    projects_completed: int | None = None
 
 
 def judged_on(*, due: date, as_of: date) -> date:
@@ -63,24 +66,32 @@ def milestone_status(
     year_start: date,
     projects_total: int | None = None,
     projects_started: int | None = None,
+    projects_completed: int | None = None,
 ) -> MilestoneResult:
     """Judge one milestone as of ``as_of``.
 
-    ``actual`` (and ``projects_started``) must be the figures on ``judged_on(due, as_of)``. Before the
+    ``actual`` (and ``projects_started`` / ``projects_completed``) must be the figures on
+    ``judged_on(due, as_of)``; ``projects_total`` is the number of projects the milestone counts (the
+    new projects for the all-started milestone, the carry-over projects for the all-completed one).
+    Before the
     due date the milestone is met, on track, or at risk when the straight-line pace from ``year_start``
     to ``as_of`` does not reach the target by the due date (our rule); from the due date on it is met
     or missed. An unknown target gives no target, a target of 0 is known and met.
     """
-    counts = spec.requires_all_projects_started
-    total = projects_total if counts else None
-    started = projects_started if counts else None
+    by_start = spec.requires_all_projects_started
+    by_completion = spec.requires_all_projects_completed
+    total = projects_total if by_start or by_completion else None
+    started = projects_started if by_start else None
+    completed = projects_completed if by_completion else None
     if base_target is None:
         return MilestoneResult(
-            spec.key, spec.due, None, actual, MilestoneStatus.NO_TARGET, total, started
+            spec.key, spec.due, None, actual, MilestoneStatus.NO_TARGET, total, started, completed
         )
     need = least_satisfying(target=base_target, percent=spec.percent)
     households_ok = share_reached(actual=actual, target=base_target, percent=spec.percent)
-    projects_ok = not counts or (started or 0) >= (total or 0)
+    projects_ok = (not by_start or (started or 0) >= (total or 0)) and (
+        not by_completion or (completed or 0) >= (total or 0)
+    )
     if households_ok and projects_ok:
         status = MilestoneStatus.MET
     elif as_of >= spec.due:
@@ -96,7 +107,7 @@ def milestone_status(
         status = MilestoneStatus.ON_TRACK
     else:
         status = MilestoneStatus.AT_RISK
-    return MilestoneResult(spec.key, spec.due, need, actual, status, total, started)
+    return MilestoneResult(spec.key, spec.due, need, actual, status, total, started, completed)
 
 
 def _pace_reaches(

@@ -105,3 +105,61 @@ def rectification_overdue(*, deadline: date, closed_on: date | None, today: date
 def warranty_active(*, starts_on: date | None, ends_on: date | None, today: date) -> bool:
     """Within the warranty period (both ends included)."""
     return starts_on is not None and ends_on is not None and starts_on <= today <= ends_on
+
+
+def inspection_month_problem(
+    *, year: int, month: int | None, held_on: date, explanation: str
+) -> str:
+    """A city inspection held in June or December (``month``) of the plan ``year``: dated outside
+    that month it needs a written explanation. "" when in order (or the kind has no month).
+
+    >>> inspection_month_problem(year=2022, month=6, held_on=date(2022, 7, 1), explanation="")
+    '检查日期2022年7月1日不在2022年6月，须填写检查时间说明'
+    """
+    if month is None or (held_on.year, held_on.month) == (year, month):
+        return ""
+    if explanation.strip():
+        return ""
+    return (
+        f"检查日期{held_on.year}年{held_on.month}月{held_on.day}日不在{year}年{month}月，"
+        "须填写检查时间说明"
+    )
+
+
+@dataclass(frozen=True)
+class PlanCoverage:
+    """The households of a unit's projects of one kind against its target (None: unknown)."""
+
+    label: str
+    households: int
+    target: int | None
+
+    @property
+    def shortfall(self) -> int:
+        """How many households the projects lack to cover the target (0 when covered or unknown)."""
+        return 0 if self.target is None else max(0, self.target - self.households)
+
+    @property
+    def problem(self) -> str:
+        """新开工项目户数合计 4700 户，少于新开工目标 4804 户，差 104 户 ("" when covered)."""
+        if not self.shortfall:
+            return ""
+        return (
+            f"{self.label}项目户数合计 {self.households} 户，少于{self.label}目标 {self.target} 户，"
+            f"差 {self.shortfall} 户"
+        )
+
+
+def plan_coverage(
+    *,
+    new_households: int,
+    new_target: int | None,
+    carryover_households: int,
+    carryover_target: int | None,
+) -> tuple[PlanCoverage, PlanCoverage]:
+    """The implementation plan covers the whole task: its new projects' households against the
+    new-start target and its carry-over projects' against the carry-over target (equal covers)."""
+    return (
+        PlanCoverage("新开工", new_households, new_target),
+        PlanCoverage("续建", carryover_households, carryover_target),
+    )

@@ -79,6 +79,7 @@ class Timeliness(StrEnum):
     LATE = "late"  # 迟报: valid after the due day
     MISSING = "missing"  # 漏报: no valid report by the due day, until one arrives
     NOT_DUE = "not_due"
+    TRIAL = "trial"  # 试填报: a trial month, neither late nor missing whenever it arrives
 
 
 TIMELINESS_LABELS: dict[Timeliness, str] = {
@@ -86,13 +87,35 @@ TIMELINESS_LABELS: dict[Timeliness, str] = {
     Timeliness.LATE: "迟报",
     Timeliness.MISSING: "漏报",
     Timeliness.NOT_DUE: "未到期",
+    Timeliness.TRIAL: "试填报",
 }
 
 
-def timeliness(*, due: date, valid_on: date | None, today: date) -> Timeliness:
+def trial_month(*, month: int, trial_months: Sequence[int]) -> bool:
+    """Whether ``month`` is one of the plan year's trial months (试填报): its report runs the whole
+    workflow but counts neither in timeliness nor in the annual assessment."""
+    return month in trial_months
+
+
+def trial_months_problem(*, months: Sequence[object]) -> str:
+    """What is wrong with a list of trial months ("" when nothing): whole month numbers 1–12, each
+    once."""
+    if any(isinstance(m, bool) or not isinstance(m, int) for m in months):
+        return "试填报月份须为 1 至 12 的整数"
+    numbers = [m for m in months if isinstance(m, int)]
+    if any(m < 1 or m > 12 for m in numbers):
+        return "试填报月份须为 1 至 12 的整数"
+    if len(set(numbers)) != len(numbers):
+        return "试填报月份不能重复"
+    return ""
+
+
+def timeliness(*, due: date, valid_on: date | None, today: date, trial: bool = False) -> Timeliness:
     """A month's report is on time when a valid version (approved by the leader with the stamp)
     arrived by the due day (inclusive); late when it arrived after; missing from the day after the
-    due day until one arrives."""
+    due day until one arrives. A trial month's report (``trial``) is 试填报, never late or missing."""
+    if trial:
+        return Timeliness.TRIAL
     if valid_on is not None:
         return Timeliness.ON_TIME if valid_on <= due else Timeliness.LATE
     return Timeliness.MISSING if today > due else Timeliness.NOT_DUE

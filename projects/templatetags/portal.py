@@ -68,10 +68,16 @@ def milestone_cell(row: Any, key: str) -> SafeString:
     result = row.milestones.get(key)
     projects = ""
     if result.projects_total is not None:
-        projects = " · " + gettext("项目 %(started)s/%(total)s") % {
-            "started": result.projects_started,
-            "total": result.projects_total,
-        }
+        if result.projects_completed is not None:
+            projects = " · " + gettext("完工项目 %(done)s/%(total)s") % {
+                "done": result.projects_completed,
+                "total": result.projects_total,
+            }
+        else:
+            projects = " · " + gettext("项目 %(started)s/%(total)s") % {
+                "started": result.projects_started,
+                "total": result.projects_total,
+            }
     target = "" if result.target is None else result.target
     # The share the milestone judges: the figure of what it needs, met at 100 % (rounded down, so
     # 100.0 % is met) — the completion milestone's is the table's 完工率.

@@ -351,6 +351,7 @@ def frozen_projects(figures: Mapping[str, Any]) -> list[ProjectRow] | None:
             completed_on=_day(p["completed_on"]),
             accepted_on=_day(p["accepted_on"]),
             consent_met_on=_day(p.get("consent_met_on")),
+            warnings="；".join(p.get("warnings", [])),
         )
         for p in figures["projects"]
     ]
@@ -533,6 +534,7 @@ def build_unit_working_copy(
         row = next(r for r in report.units if r.unit is not None and r.unit.id == unit.id)
         investment = investment_completed_by_unit(plan_year=plan_year, as_of=as_of)
         projects = list(facts.project_list(plan_year=plan_year, unit=unit))
+        consultation = facts.consultation_checks(projects=projects, as_of=as_of)
         return UnitMonthly(
             year=plan_year.year,
             month=month,
@@ -550,6 +552,7 @@ def build_unit_working_copy(
                     completed_on=_on_or_before(p.completed_on, as_of),
                     accepted_on=_on_or_before(p.accepted_on, as_of),
                     consent_met_on=_on_or_before(p.consent_met_on, as_of),
+                    warnings="；".join(consultation[p.id].warnings),
                 )
                 for p in projects
             ],

@@ -105,6 +105,7 @@ class ProjectRow:
     completed_on: date | None
     accepted_on: date | None
     consent_met_on: date | None = None
+    warnings: str = ""  # the consultation warnings at month end (SPEC §4), "；"-joined
 
 
 @dataclass(frozen=True)

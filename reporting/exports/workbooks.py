@@ -337,6 +337,7 @@ def _projects_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> No
             Column("开工日期", 14, "进展"),
             Column("完工日期", 14, "进展"),
             Column("验收移交日期", 14, "进展"),
+            Column("征求意见提示", 36),
         ],
         provenance=provenance,
     )
@@ -352,6 +353,7 @@ def _projects_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> No
                 when(row.started_on),
                 when(row.completed_on),
                 when(row.accepted_on),
+                safe_text(row.warnings),
             ]
         )
     if not data.projects_frozen:

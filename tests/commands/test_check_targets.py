@@ -41,7 +41,8 @@ def test_fixtures_alone(plan_year: PlanYear, capsys: pytest.CaptureFixture[str])
     assert (yc["new_started_half"]["target"], yc["new_started_half"]["status"]) == (2402, "missed")
     assert unit(data, "遂平县")["new_started_half"]["target"] == 238
     assert unit(data, "上蔡县")["carryover_completed"] == {
-        "due": "2022-06-30", "target": 0, "actual": 0, "status": "met", "actual_as_of": 0
+        "due": "2022-06-30", "target": 0, "actual": 0, "status": "met", "actual_as_of": 0,
+        "projects_total": 0, "projects_completed": 0,
     }  # fmt: skip
     assert unit(data, "经济开发区")["carryover_completed"]["status"] == "no_target"
     assert unit(data, "经济开发区")["carryover_completed"]["target"] is None
@@ -84,6 +85,7 @@ def test_hand_made_case_on_june_30(yicheng: None, capsys: pytest.CaptureFixture[
         3,
         2,
     )
+    assert "projects_completed" not in yc["new_all_started"]
     assert unit(data, "遂平县")["new_started_half"]["status"] == "missed"
     city = data["city"]["milestones"]
     assert city["new_started_half"]["actual"] == 2402 + 237
@@ -111,6 +113,25 @@ def test_answer_for_a_past_date_does_not_depend_on_later_records(
     Project.objects.filter(households=2402).update(completed_on=date(2022, 12, 1))
     Project.objects.filter(households=402).update(completed_on=date(2022, 11, 1))
     assert check("2022-06-30", capsys) == before
+
+
+def test_carryover_needs_every_project_completed(
+    yicheng: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """驿城区's carry-over households can reach 962 with a 13-household project still open: the
+    06-30 milestone then is missed, and the JSON names 1 of 2 carry-over projects completed."""
+    yc = Unit.objects.get(name="驿城区")
+    ProjectFactory(unit=yc, households=13, kind=ProjectKind.CARRYOVER)
+    data = check("2022-06-30", capsys)
+    carry = unit(data, "驿城区")["carryover_completed"]
+    assert (carry["actual"], carry["target"], carry["status"]) == (962, 962, "missed")
+    assert (carry["projects_total"], carry["projects_completed"]) == (2, 1)
+    assert "projects_started" not in carry
+    city = data["city"]["milestones"]["carryover_completed"]
+    assert (city["projects_total"], city["projects_completed"]) == (2, 1)
+    Project.objects.filter(households=13).update(completed_on=date(2022, 6, 30))
+    carry = unit(check("2022-06-30", capsys), "驿城区")["carryover_completed"]
+    assert (carry["status"], carry["projects_completed"]) == ("met", 2)
 
 
 def test_text_table_is_chinese(yicheng: None, capsys: pytest.CaptureFixture[str]) -> None:

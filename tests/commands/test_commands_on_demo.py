@@ -30,9 +30,10 @@ def expected_actuals(day: date) -> dict[str, dict[str, int]]:
     for p in Project.objects.select_related("unit"):
         row = sums[p.unit.name]
         if p.kind == ProjectKind.CARRYOVER:
-            row["carryover_completed"] += (
-                p.households if p.completed_on and p.completed_on <= day else 0
-            )
+            done = p.completed_on is not None and p.completed_on <= day
+            row["carryover_completed"] += p.households if done else 0
+            row["carryover_projects_completed"] += done
+            row["carryover_projects"] += 1
             continue
         started = p.started_on is not None and p.started_on <= day
         row["new_started"] += p.households if started else 0
@@ -75,6 +76,10 @@ def check_one_date(data: dict, as_of: str) -> None:  # type: ignore[type-arg]
             if key == "new_all_started":
                 ok = ok and sums["projects_started"] == sums["projects_total"]
                 assert result["projects_started"] == sums["projects_started"]
+            if key == "carryover_completed":
+                ok = ok and sums["carryover_projects_completed"] == sums["carryover_projects"]
+                assert result["projects_completed"] == sums["carryover_projects_completed"]
+                assert result["projects_total"] == sums["carryover_projects"]
             assert result["status"] == ("met" if ok else "missed"), (unit["unit"], key)
             checked += 1
     assert checked > 0
@@ -143,6 +148,7 @@ def figures_summed_in_python(
             row["new_completed"] += p.households if done and new else 0
             row["new_started"] += p.households if started else 0
             row["projects_started"] += started
+            row["carryover_projects_completed"] += done and not new
     figures = {
         unit_id: {day: selectors.Figures(**values) for day, values in by_day.items()}
         for unit_id, by_day in sums.items()
@@ -173,6 +179,10 @@ def test_one_statement_gives_the_grouped_figures_and_targets_on_demo(demo: None)
     zeros = {day: selectors.Figures() for day in dates}
     assert [r.figures for r in rows] == [figures.get(r.unit.id, zeros) for r in rows]
     assert [r.projects_total for r in rows] == [totals.get(r.unit.id, 0) for r in rows]
+    carried = Project.objects.filter(kind=ProjectKind.CARRYOVER)
+    assert [r.carryover_projects_total for r in rows] == [
+        carried.filter(unit=r.unit).count() for r in rows
+    ]
     added = next(r for r in rows if r.unit == extra)
     assert added.targets == selectors.Targets(None, None, None) and added.figures == zeros
     assert sum(r.figures[date(2022, 10, 31)].new_started for r in rows) > 0

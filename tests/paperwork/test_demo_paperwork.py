@@ -126,6 +126,42 @@ class TestDemoPaperworkPages:
         for project in Project.objects.order_by("id")[:5]:
             urls.append(reverse("paperwork:renovation_plan", args=[project.pk]))
             urls.append(reverse("paperwork:aftercare", args=[project.pk]))
-        assert PlanAdjustment.objects.count() == 2 and Inspection.objects.count() == 6
+        assert PlanAdjustment.objects.count() == 2 and Inspection.objects.count() == 8
         for url in urls:
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.usefixtures("demo")
+class TestDemoConsultation:
+    def test_the_issues_counts(self) -> None:
+        """The demo has 6 started projects whose renovation plan was never put to the residents and
+        13 with agreeing answers before their plan's consultation (issue 18), none both."""
+        from projects.models import Project
+        from projects.selectors import consultation_checks
+
+        checks = consultation_checks(projects=list(Project.objects.all()))
+        unconsulted = [pid for pid, c in checks.items() if c.started_unconsulted]
+        early = [pid for pid, c in checks.items() if c.agreed_before]
+        assert (len(unconsulted), len(early)) == (6, 13)
+        assert not set(unconsulted) & set(early)
+        assert all(Project.objects.get(pk=pid).started_on is not None for pid in unconsulted)
+
+    def test_the_warnings_show_on_the_lists_and_the_project_page(self) -> None:
+        """A started project without a consulted plan is named on its page, in the city's project
+        list and on its unit's home page."""
+        from projects.models import Project
+        from projects.selectors import consultation_checks
+
+        checks = consultation_checks(projects=list(Project.objects.select_related("unit")))
+        pid = next(pid for pid, c in checks.items() if c.started_unconsulted)
+        project = Project.objects.select_related("unit").get(pk=pid)
+        city = Client()
+        city.force_login(UserFactory(role=Role.CITY, unit=None))
+        page = city.get(reverse("project_detail", args=[pid])).content.decode()
+        assert "已计为开工，但改造方案未记录征求居民意见" in page
+        listed = city.get(reverse("project_list"), {"q": project.name}).content.decode()
+        assert "已开工但方案未征求意见" in listed
+        clerk = Client()
+        clerk.force_login(UserFactory(role=Role.CLERK, unit=project.unit))
+        home = clerk.get(reverse("home")).content.decode()
+        assert "已计为开工，但改造方案未记录征求居民意见" in home

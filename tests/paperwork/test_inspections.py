@@ -590,3 +590,79 @@ def test_warranty_ending_before_it_starts_is_refused(project_a: Project, clerk_a
             data={"starts_on": date(2022, 12, 1), "ends_on": date(2022, 11, 30)},
         )
     assert "保修截止日期不能早于起始日期" in str(refused.value)
+
+
+def city_inspection(
+    plan_year: PlanYear, unit: Unit, user: User, kind: str, held_on: date, explanation: str = ""
+) -> Inspection:
+    return inspections.inspection_create(
+        plan_year=plan_year,
+        unit=unit,
+        user=user,
+        data={
+            "kind": kind,
+            "held_on": held_on,
+            "inspectors": "市老旧办 张三",
+            "timing_explanation": explanation,
+        },
+    )
+
+
+def test_city_inspection_outside_its_month_needs_an_explanation(
+    plan_year: PlanYear, unit_a: Unit, city: User
+) -> None:
+    """A June inspection dated July 1st is refused without an explanation, beside its field, and
+    recorded with one; the explanation shows on the inspection's page."""
+    with pytest.raises(ValidationError) as refused:
+        city_inspection(plan_year, unit_a, city, InspectionKind.CITY_JUNE, date(2022, 7, 1))
+    assert refused.value.message_dict["timing_explanation"] == [
+        "检查日期2022年7月1日不在2022年6月，须填写检查时间说明"
+    ]
+    assert not Inspection.objects.exists()
+    held = city_inspection(
+        plan_year, unit_a, city, InspectionKind.CITY_JUNE, date(2022, 7, 1), "因汛期推迟"
+    )
+    assert held.timing_explanation == "因汛期推迟"
+    page = as_client(city).get(reverse("paperwork:inspection_detail", args=[held.pk]))
+    assert "因汛期推迟" in page.content.decode()
+    # The form refuses it too, beside the field.
+    response = as_client(city).post(
+        reverse("paperwork:inspection_create") + f"?unit={unit_a.pk}",
+        {"kind": "city_december", "held_on": "2022-11-28", "inspectors": "市老旧办 张三"},
+    )
+    assert response.status_code == 200
+    assert "须填写检查时间说明" in response.content.decode()
+
+
+def test_provincial_verification_is_a_kind_the_city_records(
+    plan_year: PlanYear, unit_a: Unit, city: User, clerk_a: User
+) -> None:
+    """省级核查验收 is its own kind, recorded by the city office (any month), not by a unit."""
+    held = city_inspection(plan_year, unit_a, city, InspectionKind.PROVINCIAL, date(2022, 9, 1))
+    assert held.get_kind_display() == "省级核查验收"  # type: ignore[attr-defined]
+    with pytest.raises(PermissionDenied):
+        city_inspection(plan_year, unit_a, clerk_a, InspectionKind.PROVINCIAL, date(2022, 9, 1))
+
+
+def test_city_page_shows_which_units_had_each_inspection(
+    plan_year: PlanYear, unit_a: Unit, unit_b: Unit, city: User, clerk_a: User
+) -> None:
+    """驿城区 had its June inspection on 06-20 and the province's on 09-01; 西平县 only December's
+    on 12-10. Asked as of 11-30, December's is not shown yet; units see no coverage table."""
+    city_inspection(plan_year, unit_a, city, InspectionKind.CITY_JUNE, JUNE_HELD)
+    city_inspection(plan_year, unit_a, city, InspectionKind.PROVINCIAL, date(2022, 9, 1))
+    city_inspection(plan_year, unit_b, city, InspectionKind.CITY_DECEMBER, date(2022, 12, 10))
+    rows = {
+        r.unit.name: r.held
+        for r in inspections.inspection_coverage(plan_year=plan_year, today=date(2022, 11, 30))
+    }
+    assert rows["驿城区"] == (JUNE_HELD, None, date(2022, 9, 1))
+    assert rows["西平县"] == (None, None, None)
+    assert len(rows) == Unit.objects.count()
+    page = as_client(city).get(reverse("paperwork:inspection_list"), {"as_of": "2022-12-31"})
+    text = page.content.decode()
+    assert 'id="inspection-coverage"' in text
+    assert 'data-unit="西平县"' in text and 'data-held="2022-12-10"' in text
+    assert "未检查" in text
+    own = as_client(clerk_a).get(reverse("paperwork:inspection_list")).content.decode()
+    assert 'id="inspection-coverage"' not in own

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from paperwork import plans
 from paperwork.models import ImplementationPlan, RenovationPlan
-from projects.choices import Role
+from projects.choices import ProjectKind, Role
 from projects.models import PlanYear, Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory
 from tests.pdf import minimal_pdf
@@ -83,10 +83,10 @@ def submit(unit: Unit, user: User, day: date) -> ImplementationPlan:
         plan_year=PlanYear.objects.get(year=2022),
         unit=unit,
         user=user,
-        submitted_on=day,
+        document_date=day,
         safeguards="成立工作专班，每周调度",
         document=ContentFile(PDF, name="plan.pdf"),
-        today=date(2022, 6, 1),
+        today=day,
     )
 
 
@@ -94,16 +94,18 @@ def submit(unit: Unit, user: User, day: date) -> ImplementationPlan:
 
 
 def test_clerk_uploads_the_signed_plan(clerk_a: User, unit_a: Unit, media: None) -> None:
-    """A clerk uploads the signed plan on the plans page: stored with the date, safeguards and
-    submitter, shown in time, downloadable as a PDF."""
+    """A clerk uploads the signed plan on the plans page: stored with the document's own date, the
+    submission date the portal recorded (today, not typed: a typed one is ignored), safeguards and
+    submitter, shown late (today is after 2022-02-28), downloadable as a PDF."""
     client = as_client(clerk_a)
     page = client.get(reverse("paperwork:plans"))
     assert page.status_code == 200
-    assert page.context["form"].initial["submitted_on"] == timezone.localdate()
+    assert "submitted_on" not in page.context["form"].fields
     response = client.post(
         reverse("paperwork:plans"),
         {
             "submitted_on": "2022-02-20",
+            "document_date": "2022-02-18",
             "safeguards": "成立工作专班",
             "document": SimpleUploadedFile("签批.pdf", PDF, content_type="application/pdf"),
             "save": "1",
@@ -111,13 +113,14 @@ def test_clerk_uploads_the_signed_plan(clerk_a: User, unit_a: Unit, media: None)
     )
     assert response.status_code == 302
     plan = ImplementationPlan.objects.get(unit=unit_a)
-    assert plan.submitted_on == date(2022, 2, 20)
+    assert plan.submitted_on == timezone.localdate()
+    assert plan.document_date == date(2022, 2, 18)
     assert plan.submitted_by == clerk_a
     assert plan.safeguards == "成立工作专班"
     assert plan.document.name.startswith("documents/") and plan.document.name.endswith(".pdf")
     assert plan.history.count() >= 1
-    page = client.get(reverse("paperwork:plans"))
-    assert "按时报送" in page.content.decode()
+    page = client.get(reverse("paperwork:plans")).content.decode()
+    assert "逾期报送" in page and 'id="document-date">2022年2月18日<' in page
     download = client.get(reverse("paperwork:plan_document", args=[unit_a.pk]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
@@ -127,7 +130,7 @@ def test_clerk_uploads_the_signed_plan(clerk_a: User, unit_a: Unit, media: None)
 def test_upload_refused_without_a_document_or_with_a_fake_one(clerk_a: User, media: None) -> None:
     """The first submission needs the scan, and a file that is not a PDF/JPEG/PNG is refused."""
     client = as_client(clerk_a)
-    data = {"submitted_on": "2022-02-20", "safeguards": "专班", "save": "1"}
+    data = {"document_date": "2022-02-20", "safeguards": "专班", "save": "1"}
     assert client.post(reverse("paperwork:plans"), data).status_code == 200
     fake = SimpleUploadedFile("plan.pdf", b"MZ not a pdf", content_type="application/pdf")
     assert client.post(reverse("paperwork:plans"), {**data, "document": fake}).status_code == 200
@@ -135,11 +138,13 @@ def test_upload_refused_without_a_document_or_with_a_fake_one(clerk_a: User, med
 
 
 def test_reupload_keeps_the_history(clerk_a: User, unit_a: Unit, media: None) -> None:
-    """A second submission replaces the document and date; the history keeps both versions."""
+    """A second submission replaces the document and its date but keeps the first submission date
+    (a correction does not make the plan late); the history keeps both versions."""
     first = submit(unit_a, clerk_a, date(2022, 2, 20))
     old_name = first.document.name
     second = submit(unit_a, clerk_a, date(2022, 3, 2))
     assert second.pk == first.pk and second.document.name != old_name
+    assert (second.submitted_on, second.document_date) == (date(2022, 2, 20), date(2022, 3, 2))
     names = set(second.history.values_list("document", flat=True))
     assert {old_name, second.document.name} <= names
 
@@ -152,7 +157,7 @@ def test_city_and_other_units_may_not_submit(
         with pytest.raises(PermissionDenied):
             submit(unit_a, user, date(2022, 2, 20))
     response = as_client(city).post(
-        reverse("paperwork:plans"), {"submitted_on": "2022-02-20", "safeguards": "专班"}
+        reverse("paperwork:plans"), {"document_date": "2022-02-20", "safeguards": "专班"}
     )
     assert response.status_code == 403
 
@@ -386,3 +391,42 @@ def test_plans_pages_query_counts_are_constant(
         for project in ProjectFactory.create_batch(6, unit=unit, contents=["供水"]):
             plans.renovation_plan_finalize(project=project, user=None, today=date(2022, 3, 20))
     assert counts() == few
+
+
+def test_document_date_is_required_and_not_in_the_future(clerk_a: User, unit_a: Unit) -> None:
+    """The signed document's own date is asked for, and may not lie after the day of submission."""
+    for day, message in (
+        (None, "请填写实施方案的文件日期"),
+        (date(2022, 3, 2), "文件日期不能晚于今天"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            plans.implementation_plan_submit(
+                plan_year=PlanYear.objects.get(year=2022),
+                unit=unit_a,
+                user=clerk_a,
+                document_date=day,
+                safeguards="专班",
+                document=ContentFile(PDF, name="plan.pdf"),
+                today=date(2022, 3, 1),
+            )
+        assert refused.value.message_dict["document_date"] == [message]
+
+
+def test_plan_table_compares_households_with_the_targets(
+    clerk_a: User, unit_a: Unit, media: None
+) -> None:
+    """驿城区 with new projects of 4000 + 700 households against 4804 new starts (104 short) and a
+    carry-over project of 975 against 962 (covered): the table names the shortfall."""
+    complete_project(name="甲小区", households=4000)
+    complete_project(name="乙小区", households=700)
+    complete_project(name="丙小区", households=975, kind=ProjectKind.CARRYOVER)
+    table = plans.plan_table(plan_year=PlanYear.objects.get(year=2022), unit=unit_a)
+    assert [(c.households, c.target, c.shortfall) for c in table.coverage] == [
+        (4700, 4804, 104),
+        (975, 962, 0),
+    ]
+    assert table.shortfalls == ["新开工项目户数合计 4700 户，少于新开工目标 4804 户，差 104 户"]
+    page = as_client(clerk_a).get(reverse("paperwork:plan_table", args=[unit_a.pk]))
+    text = page.content.decode()
+    assert 'id="plan-shortfalls"' in text and "差 104 户" in text
+    assert 'data-shortfall="104"' in text and 'data-shortfall="0"' in text

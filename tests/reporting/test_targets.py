@@ -7,6 +7,7 @@ completions, so 15948 − 10641 = 5307 and 11164 − 7450 = 3714 are unallocated
 962 + 328 + 1082 + 161 = 2533 and the unassigned 30 + 2113 make the city's 4676.
 """
 
+import io
 import re
 from typing import Any
 
@@ -134,16 +135,61 @@ def test_sum_over_the_city_total_is_refused_with_the_rule_message(
     assert not UnitTarget.history.filter(unit__name="确山县").exists()  # type: ignore[attr-defined]
 
 
-def test_completions_not_70_percent_are_refused(city: User, plan_year: PlanYear) -> None:
-    """699 completions for 1000 new starts are refused beside the completion field (rule: 700)."""
+def test_completions_below_70_percent_are_refused(city: User, plan_year: PlanYear) -> None:
+    """699 completions for 1000 new starts are refused beside the completion field (rule: 700),
+    even with a reason."""
     before = stored_targets()
-    page = html(post_targets(logged_in(city), "确山县", new_starts=1000, completions=699))
+    page = html(
+        post_targets(
+            logged_in(city), "确山县", new_starts=1000, completions=699, completions_reason="承诺"
+        )
+    )
     assert re.search(
-        r'id="error_\d+_id_completions".*?确山县：完成改造目标 699 户不等于新开工 1000 户的 70%（四舍五入为 700 户）',
+        r'id="error_\d+_id_completions".*?确山县：完成改造目标 699 户低于新开工 1000 户的 70%'
+        r"（四舍五入为 700 户），不能少于 700 户",
         page,
         re.S,
     )
     assert stored_targets() == before
+
+
+def test_completions_above_70_percent_need_a_reason(city: User, plan_year: PlanYear) -> None:
+    """701 completions for 1000 new starts ("以上"): refused beside the reason field without one,
+    saved with one, the reason kept on the target, shown in the list and in the history."""
+    client = logged_in(city)
+    before = stored_targets()
+    page = html(post_targets(client, "确山县", new_starts=1000, completions=701))
+    assert re.search(r'id="error_\d+_id_completions_reason".*?须填写提高目标的理由', page, re.S)
+    assert stored_targets() == before
+    response = post_targets(
+        client, "确山县", new_starts=1000, completions=701, completions_reason="县政府承诺多完成"
+    )
+    assert response.status_code == 302
+    saved = target_of("确山县")
+    assert (saved.completions, saved.completions_reason) == (701, "县政府承诺多完成")
+    assert saved.history.latest().completions_reason == "县政府承诺多完成"  # type: ignore[attr-defined]
+    assert selectors.target_reconciliation(plan_year=plan_year).problems == ()
+    listed = html(client.get(reverse("reporting:targets")))
+    assert "高于比例：县政府承诺多完成" in listed
+    # Back down to the least figure: the reason no longer applies and is cleared.
+    assert post_targets(client, "确山县", new_starts=1000, completions=700).status_code == 302
+    assert target_of("确山县").completions_reason == ""
+
+
+def test_check_targets_names_a_higher_target_without_reason(
+    city: User, plan_year: PlanYear
+) -> None:
+    """A higher completion target written without a reason (e.g. loaded by hand) is a problem the
+    check names; the same figure with a reason is not."""
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions=3364)
+    problems = selectors.target_reconciliation(plan_year=plan_year).problems
+    assert problems == (
+        "驿城区：完成改造目标 3364 户高于新开工 4804 户的 70%（3363 户），须填写提高目标的理由",
+    )
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions_reason="承诺多完成")
+    assert selectors.target_reconciliation(plan_year=plan_year).problems == ()
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions=3362)
+    assert "不能少于 3363 户" in selectors.target_reconciliation(plan_year=plan_year).problems[0]
 
 
 def test_completions_without_new_starts_are_refused(city: User, plan_year: PlanYear) -> None:
@@ -216,7 +262,7 @@ def test_an_existing_problem_elsewhere_does_not_block_a_change(
     post_targets(logged_in(city), "确山县", new_starts=1000)
     assert target_of("确山县").completions == 700
     page = html(logged_in(city).get(reverse("reporting:targets")))
-    assert "驿城区：完成改造目标 3000 户不等于新开工 4804 户的 70%" in page
+    assert "驿城区：完成改造目标 3000 户低于新开工 4804 户的 70%" in page
 
 
 # --- assigning the unassigned carry-over figures ----------------------------------------------------
@@ -387,3 +433,15 @@ def test_target_list_query_count_is_constant_in_the_history(
         page = html(client.get(reverse("reporting:targets")))
     assert len(eight) == len(one)
     assert page.count(f"{REASON}（") == 5
+
+
+def test_check_fixtures_refuses_a_higher_target_without_reason(plan_year: PlanYear) -> None:
+    """check_fixtures applies the same completion rule: 3364 for 驿城区 without a reason fails with
+    the rule's message; with the reason stored it passes."""
+    from django.core.management import CommandError, call_command
+
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions=3364)
+    with pytest.raises(CommandError):
+        call_command("check_fixtures", stdout=io.StringIO(), stderr=io.StringIO())
+    UnitTarget.objects.filter(unit__name="驿城区").update(completions_reason="县政府承诺多完成")
+    call_command("check_fixtures", stdout=io.StringIO(), stderr=io.StringIO())

@@ -9,7 +9,9 @@ from projects.rules.milestones import MilestoneSpec, MilestoneStatus, judged_on,
 
 JAN1 = date(2022, 1, 1)
 JUNE_HALF = MilestoneSpec("new_started_half", date(2022, 6, 30), 50)
-CARRYOVER = MilestoneSpec("carryover_completed", date(2022, 6, 30), 100)
+CARRYOVER = MilestoneSpec(
+    "carryover_completed", date(2022, 6, 30), 100, requires_all_projects_completed=True
+)
 ALL_STARTED = MilestoneSpec("new_all_started", date(2022, 10, 31), 100, True)
 COMPLETED = MilestoneSpec("new_completed_70", date(2022, 12, 31), 100)
 
@@ -103,6 +105,69 @@ def test_all_started_counts_projects(
     assert result.target == 4804
 
 
+@pytest.mark.parametrize(
+    ("completed_projects", "actual", "as_of", "status"),
+    [
+        # 驿城区: carry-over projects of 975 households against a target of 962.
+        (4, 975, date(2022, 6, 30), MilestoneStatus.MET),
+        (4, 962, date(2022, 6, 30), MilestoneStatus.MET),
+        # A 13-household project unfinished: the households still reach 962, the milestone is missed.
+        (3, 962, date(2022, 6, 30), MilestoneStatus.MISSED),
+        (3, 962, date(2022, 12, 31), MilestoneStatus.MISSED),
+        (4, 961, date(2022, 6, 30), MilestoneStatus.MISSED),
+        (0, 0, date(2022, 6, 30), MilestoneStatus.MISSED),
+        # Before the due date: households met but a project open is not met yet; the pace decides.
+        (3, 962, date(2022, 3, 31), MilestoneStatus.ON_TRACK),
+        # 2022-03-31 is day 90 of 181: 962 × 90 / 181 = 478.3 needed by then.
+        (1, 479, date(2022, 3, 31), MilestoneStatus.ON_TRACK),
+        (1, 478, date(2022, 3, 31), MilestoneStatus.AT_RISK),
+        (4, 962, date(2022, 3, 31), MilestoneStatus.MET),
+    ],
+)
+def test_carryover_completed_counts_projects(
+    completed_projects: int, actual: int, as_of: date, status: MilestoneStatus
+) -> None:
+    """carryover_completed needs every carry-over project completed by count and 100 % of households."""
+    result = milestone_status(
+        spec=CARRYOVER,
+        base_target=962,
+        actual=actual,
+        as_of=as_of,
+        year_start=JAN1,
+        projects_total=4,
+        projects_started=4,
+        projects_completed=completed_projects,
+    )
+    assert result.status == status
+    assert (result.projects_total, result.projects_completed) == (4, completed_projects)
+    assert result.projects_started is None
+    assert result.target == 962
+
+
+@pytest.mark.parametrize(
+    ("total", "completed", "status"),
+    [
+        (0, 0, MilestoneStatus.MET),  # 上蔡县: no carry-over projects, target 0
+        (1, 0, MilestoneStatus.MISSED),  # a target of 0, yet a project left open
+        (1, 1, MilestoneStatus.MET),
+    ],
+)
+def test_carryover_zero_target_still_counts_projects(
+    total: int, completed: int, status: MilestoneStatus
+) -> None:
+    """A carry-over target of 0 is met only when every carry-over project the unit has is complete."""
+    result = milestone_status(
+        spec=CARRYOVER,
+        base_target=0,
+        actual=0,
+        as_of=date(2022, 6, 30),
+        year_start=JAN1,
+        projects_total=total,
+        projects_completed=completed,
+    )
+    assert result.status == status
+
+
 def test_only_all_started_reports_project_counts() -> None:
     """Project counts belong to new_all_started alone; other milestones leave them out."""
     result = milestone_status(
@@ -115,6 +180,7 @@ def test_only_all_started_reports_project_counts() -> None:
         projects_started=0,
     )
     assert result.projects_total is None and result.projects_started is None
+    assert result.projects_completed is None
     assert result.target == 2402
 
 

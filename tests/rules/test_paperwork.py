@@ -10,6 +10,8 @@ from projects.rules.paperwork import (
     PlanTotals,
     adjustment_problems,
     document_overdue,
+    inspection_month_problem,
+    plan_coverage,
     plan_table_gaps,
     rectification_overdue,
     submitted_in_time,
@@ -159,3 +161,69 @@ def test_warranty_period_includes_both_ends(today: date, active: bool) -> None:
         warranty_active(starts_on=date(2022, 12, 1), ends_on=date(2024, 11, 30), today=today)
         == active
     )
+
+
+@pytest.mark.parametrize(
+    ("month", "held_on", "explanation", "refused"),
+    [
+        (6, date(2022, 6, 1), "", False),  # first day of June
+        (6, date(2022, 6, 30), "", False),  # last day of June
+        (6, date(2022, 5, 31), "", True),  # the day before
+        (6, date(2022, 7, 1), "", True),  # the day after
+        (6, date(2022, 7, 1), "汛期推迟一周", False),  # explained
+        (6, date(2022, 7, 1), "  ", True),  # blanks explain nothing
+        (6, date(2021, 6, 15), "", True),  # June of another year
+        (12, date(2022, 12, 1), "", False),
+        (12, date(2022, 12, 31), "", False),
+        (12, date(2023, 1, 5), "", True),  # January after: outside December 2022
+        (12, date(2022, 11, 30), "", True),
+        (None, date(2022, 9, 8), "", False),  # a spot check has no month
+    ],
+)
+def test_inspection_month(
+    month: int | None, held_on: date, explanation: str, refused: bool
+) -> None:
+    """A city inspection outside its month (June, December of the plan year) needs an explanation."""
+    problem = inspection_month_problem(
+        year=2022, month=month, held_on=held_on, explanation=explanation
+    )
+    assert bool(problem) is refused
+    if refused:
+        assert problem.endswith("须填写检查时间说明")
+
+
+@pytest.mark.parametrize(
+    ("households", "target", "shortfall"),
+    [
+        (4804, 4804, 0),  # 驿城区 exactly covered
+        (4805, 4804, 0),  # more than the task
+        (4803, 4804, 1),  # one household short
+        (4700, 4804, 104),
+        (0, 0, 0),  # 上蔡县's carry-over: nothing to cover
+        (0, 475, 475),  # no projects at all
+        (100, None, 0),  # unknown target: no shortfall can be named
+    ],
+)
+def test_plan_coverage(households: int, target: int | None, shortfall: int) -> None:
+    """The plan's projects cover a target when their households reach it (equal covers)."""
+    new, carry = plan_coverage(
+        new_households=households,
+        new_target=target,
+        carryover_households=households,
+        carryover_target=target,
+    )
+    assert (new.shortfall, carry.shortfall) == (shortfall, shortfall)
+    assert bool(new.problem) is (shortfall > 0)
+
+
+def test_plan_coverage_messages() -> None:
+    """The shortfall names the households, the target and the difference, by kind."""
+    new, carry = plan_coverage(
+        new_households=4700, new_target=4804, carryover_households=975, carryover_target=962
+    )
+    assert new.problem == "新开工项目户数合计 4700 户，少于新开工目标 4804 户，差 104 户"
+    assert carry.problem == ""
+    _, short = plan_coverage(
+        new_households=0, new_target=None, carryover_households=950, carryover_target=962
+    )
+    assert short.problem == "续建项目户数合计 950 户，少于续建目标 962 户，差 12 户"

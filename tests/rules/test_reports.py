@@ -14,6 +14,8 @@ from projects.rules.reports import (
     report_due,
     report_period_end,
     timeliness,
+    trial_month,
+    trial_months_problem,
 )
 
 
@@ -49,6 +51,48 @@ JULY_5 = date(2022, 7, 5)
 def test_timeliness(valid_on: date | None, today: date, expected: Timeliness) -> None:
     """On time by the due day inclusive; 迟报 after; 漏报 from the next day until one arrives."""
     assert timeliness(due=JULY_5, valid_on=valid_on, today=today) == expected
+
+
+@pytest.mark.parametrize(
+    ("valid_on", "today"),
+    [
+        (date(2022, 7, 4), date(2022, 8, 1)),  # would be on time
+        (date(2022, 7, 6), date(2022, 8, 1)),  # would be 迟报
+        (None, date(2022, 7, 6)),  # would be 漏报
+        (None, date(2022, 7, 5)),  # would be not yet due
+    ],
+)
+def test_trial_month_is_never_late_or_missing(valid_on: date | None, today: date) -> None:
+    """A trial month's report (试填报) is neither on time, late nor missing, whenever it arrives."""
+    got = timeliness(due=JULY_5, valid_on=valid_on, today=today, trial=True)
+    assert got == Timeliness.TRIAL
+
+
+@pytest.mark.parametrize(
+    ("month", "months", "trial"),
+    [(1, [1, 2], True), (2, [1, 2], True), (3, [1, 2], False), (1, [], False), (12, [12], True)],
+)
+def test_trial_month(month: int, months: list[int], trial: bool) -> None:
+    """A month is a trial month exactly when the plan year lists it."""
+    assert trial_month(month=month, trial_months=months) is trial
+
+
+@pytest.mark.parametrize(
+    ("months", "problem"),
+    [
+        ([], ""),
+        ([1, 2], ""),
+        ([12], ""),
+        ([0], "试填报月份须为 1 至 12 的整数"),
+        ([13], "试填报月份须为 1 至 12 的整数"),
+        (["1"], "试填报月份须为 1 至 12 的整数"),
+        ([True], "试填报月份须为 1 至 12 的整数"),
+        ([1, 1], "试填报月份不能重复"),
+    ],
+)
+def test_trial_months_problem(months: list[object], problem: str) -> None:
+    """Trial months are whole month numbers 1–12, each once."""
+    assert trial_months_problem(months=months) == problem
 
 
 @pytest.mark.parametrize(

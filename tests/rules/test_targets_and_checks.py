@@ -16,8 +16,10 @@ from projects.rules.project_checks import (
 )
 from projects.rules.targets import (
     CityTotals,
+    CompletionVerdict,
     UnitTargets,
     check_targets_reconcile,
+    completion_target,
     expected_completion,
 )
 
@@ -64,6 +66,75 @@ def test_wrong_completion_target_is_a_problem() -> None:
     units = [UnitTargets("汝南县", 746, 523, 0)]
     check = check_targets_reconcile(city=CITY, units=units, unassigned_carryover=[])
     assert len(check.problems) == 1 and "522" in check.problems[0]
+
+
+OK, NEEDS_REASON, REFUSED = CompletionVerdict
+
+
+@pytest.mark.parametrize(
+    ("new_starts", "completions", "reason", "verdict", "least"),
+    [
+        (4804, 3363, "", OK, 3363),  # 驿城区, annex 1 exactly: 3362.8 rounds up
+        (4804, 3364, "", NEEDS_REASON, 3363),  # one more: accepted only with a reason
+        (4804, 3364, "县政府承诺多完成", OK, 3363),
+        (4804, 3364, "   ", NEEDS_REASON, 3363),  # blanks are no reason
+        (4804, 3362, "", REFUSED, 3363),  # one short
+        (4804, 3362, "理由也不行", REFUSED, 3363),  # a reason never lowers the floor
+        (475, 333, "", OK, 333),  # 遂平县: 332.5 rounds half up to 333
+        (475, 332, "", REFUSED, 333),
+        (746, 522, "", OK, 522),  # 汝南县: 522.2 → 522
+        (746, 523, "", NEEDS_REASON, 522),
+        (2067, 1447, "", OK, 1447),  # 经济开发区: 1446.9 → 1447
+        (2067, 1446, "", REFUSED, 1447),
+        (15948, 11164, "", OK, 11164),  # the city's "11164以上"
+        (0, 0, "", OK, 0),
+        (0, 1, "", NEEDS_REASON, 0),
+        (1, 1, "", OK, 1),  # 0.7 → 1
+        (1, 0, "", REFUSED, 1),
+    ],
+)
+def test_completion_target_is_at_least_seventy_percent(
+    new_starts: int, completions: int, reason: str, verdict: CompletionVerdict, least: int
+) -> None:
+    """完成改造 "以上": at least new starts × 70 % rounded half up; more needs a reason; less is refused."""
+    check = completion_target(
+        new_starts=new_starts, completions=completions, completion_percent=70, reason=reason
+    )
+    assert (check.verdict, check.least) == (verdict, least)
+    assert (check.message == "") is (verdict == OK)
+
+
+def test_completion_target_messages_are_chinese_and_name_the_least() -> None:
+    """The refusal names the least figure accepted; the request for a reason names the share."""
+    low = completion_target(new_starts=4804, completions=3362, completion_percent=70)
+    assert low.message == (
+        "完成改造目标 3362 户低于新开工 4804 户的 70%（四舍五入为 3363 户），不能少于 3363 户"
+    )
+    high = completion_target(new_starts=4804, completions=3364, completion_percent=70)
+    assert high.message == (
+        "完成改造目标 3364 户高于新开工 4804 户的 70%（3363 户），须填写提高目标的理由"
+    )
+
+
+@pytest.mark.parametrize(
+    ("completions", "reason", "problems"),
+    [(3363, "", 0), (3364, "", 1), (3364, "承诺多完成", 0), (3362, "承诺", 1)],
+)
+def test_reconcile_uses_the_completion_rule(completions: int, reason: str, problems: int) -> None:
+    """The target check applies the same rule to every unit, with the reason stored on the target."""
+    units = [UnitTargets("驿城区", 4804, completions, 962, reason)]
+    check = check_targets_reconcile(city=CITY, units=units, unassigned_carryover=[])
+    assert len(check.problems) == problems
+    assert all(p.startswith("驿城区：") for p in check.problems)
+
+
+@pytest.mark.parametrize(("completions", "problems"), [(11164, 0), (11165, 0), (11163, 1)])
+def test_city_completion_total_is_a_floor(completions: int, problems: int) -> None:
+    """The city's completion total is "11164以上": above is fine, below its share is a problem."""
+    city = CityTotals(15948, completions, 4676, 70)
+    assert len(check_targets_reconcile(city=city, units=[], unassigned_carryover=[]).problems) == (
+        problems
+    )
 
 
 def test_figures_over_the_city_total_are_a_problem() -> None:
