@@ -276,6 +276,14 @@ def _writable_wish_or_404(request: HttpRequest, pk: int) -> ResidentWish:
     return wish
 
 
+def _final_plan_refusal(request: HttpRequest, wish: ResidentWish) -> HttpResponse | None:
+    """A final plan's wishes are not edited: back to the plan page with the reason."""
+    if not wish.plan.final:
+        return None
+    messages.error(request, _("改造方案已定稿，如需修改居民意愿请先撤销定稿"))
+    return _wishes_page(wish.plan.project)
+
+
 def _wish_form_page(
     request: HttpRequest, form: wishes.ResidentWishForm, project: Project, title: str
 ) -> HttpResponse:
@@ -318,6 +326,8 @@ def wish_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def wish_edit(request: HttpRequest, pk: int) -> HttpResponse:
     wish = _writable_wish_or_404(request, pk)
+    if refused := _final_plan_refusal(request, wish):
+        return refused
     project = wish.plan.project
     form = wishes.ResidentWishForm(
         request.POST or None, initial={"facility": wish.facility, "households": wish.households}
@@ -342,6 +352,8 @@ def wish_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def wish_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first (a page of its own, no script needed); the POST removes the wish."""
     wish = _writable_wish_or_404(request, pk)
+    if refused := _final_plan_refusal(request, wish):
+        return refused
     project = wish.plan.project
     if request.method == "POST":
         try:

@@ -2,6 +2,7 @@
 clerk or leader through paperwork/wishes.py, with history; shown with the strong-wish warning on the
 renovation plan page and the project page."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from paperwork import plans, wishes
 from paperwork.models import RenovationPlan, ResidentWish
@@ -19,6 +21,13 @@ from tests.factories import ProjectFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 LIFT_WARNING = "居民意愿：50％以上住户提出的加装电梯未列入改造内容"
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    """The services' messages in Chinese, whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def as_client(user: User) -> Client:
