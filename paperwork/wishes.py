@@ -96,7 +96,11 @@ def _checked(
     errors: dict[str, str] = {}
     if not facility:
         errors["facility"] = _("请填写设施")
-    elif ResidentWish.objects.filter(plan=plan, facility=facility).exclude(pk=wish_id).exists():
+    elif (
+        ResidentWish.objects.filter(plan=plan, facility=facility)
+        .exclude(id__in=[wish_id] if wish_id is not None else [])
+        .exists()
+    ):
         errors["facility"] = _("已登记“%(facility)s”，请修改原记录") % {"facility": facility}
     problem = wish_households_problem(asked=households, households=project.households)
     if problem:

@@ -681,10 +681,7 @@ class RecordAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
 
     portal_hint = "此记录须在门户的“建设管理记录”页面填写（含日期校验和修改记录）。"
     unit_path = "project__unit"
-    list_filter = ("project__unit",)
-    list_select_related = ("project__unit",)
     search_fields = ("project__name",)
-    readonly_fields = ("portal_link",)
 
     def portal_url(self, obj: Any) -> str:
         if obj is None:
@@ -696,6 +693,7 @@ class FundReceiptAdmin(RecordAdmin):
     list_display = ("project", "source", "received_on", "amount", "recorded_by", "portal_link")
     list_filter = ("project__unit", "source")
     list_select_related = ("project__unit", "recorded_by")
+    readonly_fields = ("portal_link",)
 
 
 class ParticipantAdmin(RecordAdmin):
@@ -703,6 +701,7 @@ class ParticipantAdmin(RecordAdmin):
 
     list_display = ("project", "role", "organisation", "person", "masked_phone", "portal_link")
     list_filter = ("project__unit", "role")
+    list_select_related = ("project__unit",)
     fields = ("portal_link", "project", "role", "organisation", "person", "masked_phone")
     readonly_fields = ("portal_link", "masked_phone")
 
@@ -714,18 +713,23 @@ class ParticipantAdmin(RecordAdmin):
 class ApprovalAdmin(RecordAdmin):
     list_display = ("project", "kind", "approved_on", "document_no", "portal_link")
     list_filter = ("project__unit", "kind")
+    list_select_related = ("project__unit",)
+    readonly_fields = ("portal_link",)
 
 
 class CoordinatedConstructionPlanAdmin(RecordAdmin):
     list_display = ("project", "uploaded_at", "uploaded_by", "portal_link")
+    list_filter = ("project__unit",)
     list_select_related = ("project__unit", "uploaded_by")
     fields = ("portal_link", "project", "note", "uploaded_at", "uploaded_by")
+    readonly_fields = ("portal_link",)
 
 
 class AcceptanceRecordAdmin(RecordAdmin):
     list_display = ("project", "handed_to", "handed_to_name", "recorded_by", "portal_link")
     list_filter = ("project__unit", "handed_to")
     list_select_related = ("project__unit", "recorded_by")
+    readonly_fields = ("portal_link",)
     fields = ("portal_link", "project", "participants", "handed_to", "handed_to_name", "note",
               "recorded_by")  # fmt: skip
 

@@ -194,3 +194,15 @@ def test_city_reads_wishes_without_the_form(project: Project, clerk: User, city:
     assert LIFT_WARNING in page and 'data-facility="加装电梯"' in page
     assert 'id="wish-add-form"' not in page
     assert reverse("paperwork:wish_edit", args=[wish.pk]) not in page
+
+
+def test_a_final_plans_wish_pages_send_back_to_the_plan(project: Project, clerk: User) -> None:
+    """On a final plan the edit and delete pages return to the plan page with the reason."""
+    wish = wishes.resident_wish_add(project=project, user=clerk, facility="停车位", households=2)
+    plans.renovation_plan_finalize(project=project, user=clerk, today=date(2022, 3, 20))
+    client = as_client(clerk)
+    plan_url = reverse("paperwork:renovation_plan", args=[project.pk]) + "#resident-wishes"
+    for name in ("paperwork:wish_edit", "paperwork:wish_delete"):
+        response = client.get(reverse(name, args=[wish.pk]), follow=False)
+        assert response.status_code == 302 and response["Location"] == plan_url, name
+    assert ResidentWish.objects.filter(pk=wish.pk).exists()
