@@ -7,22 +7,25 @@ reads every unit's).
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
 from projects import selectors as facts
 from projects.choices import ProjectKind
 from projects.models import Project, Unit
+from projects.rules.records import STRONG_WISH_PERCENT
 from projects.uploads import stored_file_response
 from projects.views import plan_year_or_404, portal_user
 
-from . import plans
+from . import plans, wishes
+from .models import ResidentWish
 from .plans import ImplementationPlanForm, RenovationPlanForm
 
 
@@ -36,9 +39,7 @@ def _project_or_404(request: HttpRequest, pk: int) -> Project:
     return get_object_or_404(facts.projects_visible(user=portal_user(request)), pk=pk)
 
 
-def _apply_errors(
-    form: ImplementationPlanForm | RenovationPlanForm, error: ValidationError
-) -> None:
+def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """A service's refusal shown beside the fields it names (the rest above the form)."""
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -219,6 +220,7 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("paperwork:renovation_plan", pk=project.pk)
     missing = plans.project_missing_pipelines(project)
     applies = project.kind == ProjectKind.NEW
+    wish_rows = wishes.wish_rows(project)
     return render(
         request,
         "paperwork/renovation_plan.html",
@@ -233,6 +235,11 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "status": plans.renovation_status(
                 plan=plan, due=project.plan_year.renovation_plans_due, today=facts.today_local()
             ),
+            "wish_rows": wish_rows,
+            "wish_warning": wishes.wishes_warning(project, wish_rows),
+            "wish_form": wishes.ResidentWishForm(submit=_("登记")),
+            "strong_percent": STRONG_WISH_PERCENT,
+            "facility_suggestions": wishes.FACILITY_SUGGESTIONS,
         },
     )
 
@@ -248,6 +255,120 @@ def renovation_record(request: HttpRequest, pk: int) -> FileResponse:
     return _scan_response(request, plan.consultation_record, f"{project.name}-征求意见记录")
 
 
+# --- residents' wishes ----------------------------------------------------------------------------
+
+
+def _wishes_page(project: Project) -> HttpResponse:
+    return redirect(reverse("paperwork:renovation_plan", args=[project.pk]) + "#resident-wishes")
+
+
+def _writable_wish_or_404(request: HttpRequest, pk: int) -> ResidentWish:
+    """A wish of a project the user sees (another unit's is a 404), which the user may write."""
+    user = portal_user(request)
+    wish = get_object_or_404(
+        ResidentWish.objects.filter(
+            plan__project__in=facts.projects_visible(user=user)
+        ).select_related("plan__project__unit"),
+        pk=pk,
+    )
+    if not facts.user_may_write(user, wish.plan.project.unit_id):
+        raise PermissionDenied(_("只有本区县的填报员和审核人可以修改居民意愿"))
+    return wish
+
+
+def _final_plan_refusal(request: HttpRequest, wish: ResidentWish) -> HttpResponse | None:
+    """A final plan's wishes are not edited: back to the plan page with the reason."""
+    if not wish.plan.final:
+        return None
+    messages.error(request, _("改造方案已定稿，如需修改居民意愿请先撤销定稿"))
+    return _wishes_page(wish.plan.project)
+
+
+def _wish_form_page(
+    request: HttpRequest, form: wishes.ResidentWishForm, project: Project, title: str
+) -> HttpResponse:
+    return render(
+        request,
+        "paperwork/wish_form.html",
+        {
+            "form": form,
+            "project": project,
+            "title": title,
+            "facility_suggestions": wishes.FACILITY_SUGGESTIONS,
+        },
+    )
+
+
+@login_required
+def wish_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a facility the residents most want (the renovation plan page's form posts here)."""
+    project = _project_or_404(request, pk)
+    user = portal_user(request)
+    if not facts.user_may_write(user, project.unit_id):
+        raise PermissionDenied(_("只有本区县的填报员和审核人可以修改居民意愿"))
+    form = wishes.ResidentWishForm(request.POST or None, submit=_("登记"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            wishes.resident_wish_add(
+                project=project,
+                user=user,
+                facility=form.cleaned_data["facility"],
+                households=form.cleaned_data["households"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记居民意愿"))
+            return _wishes_page(project)
+    return _wish_form_page(request, form, project, _("登记居民意愿"))
+
+
+@login_required
+def wish_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    wish = _writable_wish_or_404(request, pk)
+    if refused := _final_plan_refusal(request, wish):
+        return refused
+    project = wish.plan.project
+    form = wishes.ResidentWishForm(
+        request.POST or None, initial={"facility": wish.facility, "households": wish.households}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            wishes.resident_wish_update(
+                wish=wish,
+                user=portal_user(request),
+                facility=form.cleaned_data["facility"],
+                households=form.cleaned_data["households"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已保存居民意愿"))
+            return _wishes_page(project)
+    return _wish_form_page(request, form, project, _("修改居民意愿"))
+
+
+@login_required
+def wish_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks first (a page of its own, no script needed); the POST removes the wish."""
+    wish = _writable_wish_or_404(request, pk)
+    if refused := _final_plan_refusal(request, wish):
+        return refused
+    project = wish.plan.project
+    if request.method == "POST":
+        try:
+            wishes.resident_wish_delete(wish=wish, user=portal_user(request))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("已删除居民意愿“%(facility)s”") % {"facility": wish.facility}
+            )
+        return _wishes_page(project)
+    return render(request, "paperwork/wish_confirm_delete.html", {"wish": wish, "project": project})
+
+
 urlpatterns: list[URLPattern] = [
     path("plans/", plan_list, name="plans"),
     path("plans/<int:unit_id>/", plan_table, name="plan_table"),
@@ -258,4 +379,7 @@ urlpatterns: list[URLPattern] = [
         renovation_record,
         name="renovation_record",
     ),
+    path("projects/<int:pk>/renovation-plan/wishes/new/", wish_create, name="wish_create"),
+    path("wishes/<int:pk>/", wish_edit, name="wish_edit"),
+    path("wishes/<int:pk>/delete/", wish_delete, name="wish_delete"),
 ]

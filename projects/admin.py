@@ -34,8 +34,13 @@ from reporting.exports.formats import SafeXLSX
 from . import selectors, services
 from .choices import MilestoneKey, ProjectKind
 from .models import (
+    AcceptanceRecord,
+    Approval,
+    CoordinatedConstructionPlan,
+    FundReceipt,
     Household,
     Milestone,
+    Participant,
     PersonalDataAccess,
     PlanYear,
     Project,
@@ -685,6 +690,69 @@ class HouseholdAdmin(
         return mask_phone(household.phone)
 
 
+# --- the source document's records (资金到位、参建单位、审批接入、统筹施工方案、验收移交) ------------
+
+
+class RecordAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+    """A project's record, read-only: entered on the project's records page, whose services check
+    the dates and the unit and keep the history. Documents are opened from the portal (which checks
+    who may see them), so they are not linked here."""
+
+    portal_hint = "此记录须在门户的“建设管理记录”页面填写（含日期校验和修改记录）。"
+    unit_path = "project__unit"
+    search_fields = ("project__name",)
+
+    def portal_url(self, obj: Any) -> str:
+        if obj is None:
+            return reverse("project_list")
+        return reverse("project_records", args=[obj.project_id])
+
+
+class FundReceiptAdmin(RecordAdmin):
+    list_display = ("project", "source", "received_on", "amount", "recorded_by", "portal_link")
+    list_filter = ("project__unit", "source")
+    list_select_related = ("project__unit", "recorded_by")
+    readonly_fields = ("portal_link",)
+
+
+class ParticipantAdmin(RecordAdmin):
+    """Who answers on site; the phone masked here as on the pages."""
+
+    list_display = ("project", "role", "organisation", "person", "masked_phone", "portal_link")
+    list_filter = ("project__unit", "role")
+    list_select_related = ("project__unit",)
+    fields = ("portal_link", "project", "role", "organisation", "person", "masked_phone")
+    readonly_fields = ("portal_link", "masked_phone")
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, participant: Participant) -> str:
+        return mask_phone(participant.phone)
+
+
+class ApprovalAdmin(RecordAdmin):
+    list_display = ("project", "kind", "approved_on", "document_no", "portal_link")
+    list_filter = ("project__unit", "kind")
+    list_select_related = ("project__unit",)
+    readonly_fields = ("portal_link",)
+
+
+class CoordinatedConstructionPlanAdmin(RecordAdmin):
+    list_display = ("project", "uploaded_at", "uploaded_by", "portal_link")
+    list_filter = ("project__unit",)
+    list_select_related = ("project__unit", "uploaded_by")
+    fields = ("portal_link", "project", "note", "uploaded_at", "uploaded_by")
+    readonly_fields = ("portal_link",)
+
+
+class AcceptanceRecordAdmin(RecordAdmin):
+    list_display = ("project", "handed_to", "handed_to_name", "recorded_by", "portal_link")
+    list_filter = ("project__unit", "handed_to")
+    list_select_related = ("project__unit", "recorded_by")
+    readonly_fields = ("portal_link",)
+    fields = ("portal_link", "project", "participants", "handed_to", "handed_to_name", "note",
+              "recorded_by")  # fmt: skip
+
+
 admin.site.register(Unit, UnitAdmin)
 admin.site.register(User, UserAdmin)
 admin.site.register(PlanYear, PlanYearAdmin)
@@ -693,6 +761,11 @@ admin.site.register(UnassignedCarryover, UnassignedCarryoverAdmin)
 admin.site.register(Project, ProjectAdmin)
 admin.site.register(StartCriterion, StartCriterionAdmin)
 admin.site.register(Household, HouseholdAdmin)
+admin.site.register(FundReceipt, FundReceiptAdmin)
+admin.site.register(Participant, ParticipantAdmin)
+admin.site.register(Approval, ApprovalAdmin)
+admin.site.register(CoordinatedConstructionPlan, CoordinatedConstructionPlanAdmin)
+admin.site.register(AcceptanceRecord, AcceptanceRecordAdmin)
 
 
 @admin.register(PersonalDataAccess)

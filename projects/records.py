@@ -306,6 +306,8 @@ class ProjectRecords:
     coordinated_plan: CoordinatedConstructionPlan | None
     acceptance: AcceptanceRecord | None
     warnings: tuple[RecordWarning, ...]
+    # The renovation plan's wishes (facility, households asking), most asked first.
+    wishes: tuple[tuple[str, int], ...] = ()
 
 
 def project_records(project: Project) -> ProjectRecords:
@@ -324,6 +326,7 @@ def project_records(project: Project) -> ProjectRecords:
         coordinated_plan=CoordinatedConstructionPlan.objects.filter(project=project).first(),
         acceptance=AcceptanceRecord.objects.filter(project=project).first(),
         warnings=record_warnings(project=project, received=funds.received, wishes=wishes),
+        wishes=tuple(sorted(wishes.items(), key=lambda item: (-item[1], item[0]))),
     )
 
 

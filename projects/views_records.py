@@ -77,10 +77,10 @@ def fund_receipt_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, title=_("登记资金到位"), project=project)
 
 
-@require_POST
 @login_required
 def fund_receipt_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Remove a receipt entered in error (kept in its history)."""
+    """Remove a receipt entered in error (kept in its history): a page asks first, so the delete
+    needs no script to be confirmed; its POST deletes."""
     user = portal_user(request)
     receipt = get_object_or_404(
         FundReceipt.objects.filter(
@@ -88,8 +88,16 @@ def fund_receipt_delete(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("project__unit"),
         pk=pk,
     )
-    records.fund_receipt_delete(receipt=receipt, user=user)
-    return _saved(request, _("已删除资金到位记录"), receipt.project)
+    if not selectors.user_may_write(user, receipt.project.unit_id):
+        raise PermissionDenied(_("只有本区县的填报员和审核人可以填报本区县项目的记录"))
+    if request.method == "POST":
+        records.fund_receipt_delete(receipt=receipt, user=user)
+        return _saved(request, _("已删除资金到位记录"), receipt.project)
+    return render(
+        request,
+        "projects/fund_receipt_confirm_delete.html",
+        {"receipt": receipt, "project": receipt.project},
+    )
 
 
 def _role_or_404(role: str) -> ParticipantRole:

@@ -19,10 +19,13 @@ from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# The source document's records (issue 18), entered on the project's records page.
+RECORDS = ("fundreceipt", "participant", "approval", "coordinatedconstructionplan",
+           "acceptancerecord")  # fmt: skip
 MODELS = ("unit", "user", "planyear", "unittarget", "unassignedcarryover", "project",
-          "household", "startcriterion", "personaldataaccess")  # fmt: skip
+          "household", "startcriterion", "personaldataaccess", *RECORDS)  # fmt: skip
 PORTAL_WRITTEN = ("planyear", "unittarget", "unassignedcarryover", "project", "household",
-                  "startcriterion")  # fmt: skip
+                  "startcriterion", *RECORDS)  # fmt: skip
 
 
 def staff(**fields: Any) -> User:

@@ -3,15 +3,30 @@ households around the services; those models are read-only there and point to th
 writes them (with its reason, version check, 情况说明, date checks and start-date refresh)."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
 from projects.choices import Criterion, Role
-from projects.models import Household, PlanYear, Project, StartCriterion, Unit, UnitTarget, User
+from projects.models import (
+    AcceptanceRecord,
+    Approval,
+    CoordinatedConstructionPlan,
+    FundReceipt,
+    Household,
+    Participant,
+    PlanYear,
+    Project,
+    StartCriterion,
+    Unit,
+    UnitTarget,
+    User,
+)
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +229,67 @@ def test_the_history_page_cannot_revert_a_project(
     assert client_admin.post(url, {"completions": 1}).status_code == 403
     target.refresh_from_db()
     assert target.completions == 3363
+
+
+def project_records_of(project: Project) -> dict[str, Any]:
+    """One of each record of the source document (issue 18) for ``project``, by admin model name."""
+    return {
+        "fundreceipt": FundReceipt.objects.create(
+            project=project, source="central", received_on=date(2022, 4, 1), amount=Decimal("10")
+        ),
+        "participant": Participant.objects.create(
+            project=project,
+            role="supervisor",
+            organisation="天中监理",
+            person="赵磊",
+            phone="13912345678",
+        ),
+        "approval": Approval.objects.create(
+            project=project, kind="project_approval", approved_on=date(2022, 3, 1)
+        ),
+        "coordinatedconstructionplan": CoordinatedConstructionPlan.objects.create(
+            project=project, document=ContentFile(b"%PDF-1.4", name="plan.pdf")
+        ),
+        "acceptancerecord": AcceptanceRecord.objects.create(
+            project=project, participants="建设、施工、监理单位", handed_to="community"
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["fundreceipt", "participant", "approval", "coordinatedconstructionplan", "acceptancerecord"],
+)
+def test_records_are_read_only_in_the_admin(
+    client_admin: Client, plan_year: PlanYear, model: str, settings: Any, tmp_path: Any
+) -> None:
+    """A project's records show in the admin (linking to the records page) but adding, changing
+    and deleting them there are refused and leave the record as it was."""
+    settings.MEDIA_ROOT = tmp_path
+    project = ProjectFactory()
+    record = project_records_of(project)[model]
+    before = type(record).objects.filter(pk=record.pk).values().get()
+    change = reverse(f"admin:projects_{model}_change", args=[record.pk])
+    html = client_admin.get(change).content.decode()
+    assert reverse("project_records", args=[project.pk]) in html
+    assert client_admin.post(change, {"project": project.pk, "note": "改"}).status_code == 403
+    assert client_admin.post(reverse(f"admin:projects_{model}_add"), {}).status_code == 403
+    delete = reverse(f"admin:projects_{model}_delete", args=[record.pk])
+    assert client_admin.post(delete, {"post": "yes"}).status_code == 403
+    assert type(record).objects.filter(pk=record.pk).values().get() == before
+
+
+def test_participant_phone_is_masked_in_the_admin(
+    client_admin: Client, plan_year: PlanYear
+) -> None:
+    """A participant's phone is masked in the admin's list and change page, as on the portal."""
+    project = ProjectFactory()
+    participant = Participant.objects.create(
+        project=project, role="supervisor", person="赵磊", phone="13912345678"
+    )
+    for url in (
+        reverse("admin:projects_participant_changelist"),
+        reverse("admin:projects_participant_change", args=[participant.pk]),
+    ):
+        html = client_admin.get(url).content.decode()
+        assert "139****5678" in html and "13912345678" not in html, url

@@ -54,6 +54,7 @@ SOURCES = [
     "paperwork/worklist.py",
     "paperwork/work_info.py",
     "paperwork/views_work_info.py",
+    "paperwork/wishes.py",
     "zmd_renovation/settings/base.py",
     "templates/base.html",
     "templates/404.html",

@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
+from paperwork import wishes
 from paperwork.models import (
     Complaint,
     Finding,
@@ -30,6 +31,7 @@ from paperwork.models import (
     InspectionKind,
     PlanAdjustment,
     RenovationPlan,
+    ResidentWish,
     WorkInfo,
     WorkInfoPhoto,
 )
@@ -163,6 +165,10 @@ EXPECTED: dict[str, Expect] = {
     "paperwork:plan_document": Expect("unit", READ_A),
     "paperwork:renovation_plan": Expect("project", READ_A),
     "paperwork:renovation_record": Expect("project", READ_A),
+    # the residents' wishes of A's renovation plan: A's clerk and leader enter them
+    "paperwork:wish_create": Expect("project", WRITE_A),
+    "paperwork:wish_edit": Expect("resident_wish", WRITE_A),
+    "paperwork:wish_delete": Expect("resident_wish", WRITE_A),
     "paperwork:inspection_list": Expect(None, SIGNED_IN),
     "paperwork:inspection_create": Expect(None, _codes(302, 200, 200, 200, 403)),
     "paperwork:inspection_detail": Expect("inspection", READ_A),
@@ -194,7 +200,8 @@ EXPECTED: dict[str, Expect] = {
     "funds": Expect(None, SIGNED_IN),
     "project_records": Expect("project", READ_A),
     "fund_receipt_create": Expect("project", WRITE_A),
-    "fund_receipt_delete": Expect("fund_receipt", POST_ONLY, post=_codes(302, 302, 404, 403, 403)),
+    # the delete asks first on a page of its own (GET), then deletes (POST)
+    "fund_receipt_delete": Expect("fund_receipt", WRITE_A),
     "participant_edit": Expect("project", WRITE_A),
     "approval_create": Expect("project", WRITE_A),
     "coordinated_plan_edit": Expect("project", WRITE_A),
@@ -284,6 +291,7 @@ class World:
     work_info_a: WorkInfo
     notification_a: int  # A's clerk's
     notice_a: Notice
+    resident_wish_a: ResidentWish
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -306,6 +314,8 @@ class World:
             return self.flag_a.pk
         if target == "fund_receipt":
             return self.fund_receipt_a.pk
+        if target == "resident_wish":
+            return self.resident_wish_a.pk
         if target == "work_info":
             return self.work_info_a.pk
         if target == "work_info_photo":
@@ -354,10 +364,13 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         submitted_on=date(2022, 2, 20),
         document=ContentFile(pdf, name="plan.pdf"),
     )
-    RenovationPlan.objects.create(
+    renovation_plan_a = RenovationPlan.objects.create(
         project=project_a,
         consultation_on=date(2022, 3, 5),
         consultation_record=ContentFile(pdf, name="record.pdf"),
+    )
+    resident_wish_a = ResidentWish.objects.create(
+        plan=renovation_plan_a, facility="加装电梯", households=1
     )
     inspection_a = Inspection.objects.create(
         plan_year=plan_year,
@@ -416,6 +429,7 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
     )
     notice_a.units.set([unit_a])
     return World(
+        resident_wish_a=resident_wish_a,
         fund_receipt_a=fund_receipt_a,
         work_info_a=work_info_a,
         notification_a=notification_a.pk,
@@ -478,6 +492,8 @@ def snapshot(world: World) -> tuple[Any, ...]:
         Project.history.count(),
         Household.history.count(),
         StartCriterion.history.count(),
+        list(ResidentWish.objects.order_by("pk").values()),
+        ResidentWish.history.count(),
         sorted(str(p.relative_to(world.media)) for p in world.media.rglob("*") if p.is_file()),
     )
 
@@ -733,6 +749,15 @@ SERVICE_CALLS: dict[str, Callable[[World, User], object]] = {
         met_on=date(2022, 4, 1),
         user=u,
         contractor="某建设公司",
+    ),
+    "resident_wish_add": lambda w, u: wishes.resident_wish_add(
+        project=w.project_a, user=u, facility="停车位", households=1
+    ),
+    "resident_wish_update": lambda w, u: wishes.resident_wish_update(
+        wish=w.resident_wish_a, user=u, facility="充电桩", households=1
+    ),
+    "resident_wish_delete": lambda w, u: wishes.resident_wish_delete(
+        wish=w.resident_wish_a, user=u
     ),
 }
 

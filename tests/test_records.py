@@ -117,6 +117,43 @@ def test_receipt_in_the_future_or_by_the_city_is_refused(
     assert not FundReceipt.objects.exists()
 
 
+def test_a_receipt_is_deleted_only_after_confirming(project: Project, clerk: User) -> None:
+    """The records page links to a confirmation page (no script needed); its GET deletes nothing,
+    its POST deletes the receipt and the history keeps it."""
+    receipt = records.fund_receipt_add(
+        project=project,
+        user=clerk,
+        data={"source": "central", "received_on": date(2022, 4, 2), "amount": Decimal("25")},
+        today=date(2022, 5, 1),
+    )
+    client = as_client(clerk)
+    delete = reverse("fund_receipt_delete", args=[receipt.pk])
+    page = client.get(reverse("project_records", args=[project.pk])).content.decode()
+    assert f'href="{delete}"' in page
+    html = client.get(delete).content.decode()
+    assert "确认删除" in html and "2022年4月2日" in html
+    assert FundReceipt.objects.filter(pk=receipt.pk).exists()
+    response = client.post(delete)
+    assert response["Location"] == reverse("project_records", args=[project.pk])
+    assert not FundReceipt.objects.exists()
+    assert FundReceipt.history.filter(history_type="-").count() == 1
+
+
+def test_the_city_gets_no_delete_confirmation(project: Project, clerk: User, city: User) -> None:
+    """The city office is refused the confirmation page and the delete (403), the receipt stays."""
+    receipt = records.fund_receipt_add(
+        project=project,
+        user=clerk,
+        data={"source": "central", "received_on": date(2022, 4, 2), "amount": Decimal("25")},
+        today=date(2022, 5, 1),
+    )
+    client = as_client(city)
+    delete = reverse("fund_receipt_delete", args=[receipt.pk])
+    assert client.get(delete).status_code == 403
+    assert client.post(delete).status_code == 403
+    assert FundReceipt.objects.filter(pk=receipt.pk).exists()
+
+
 def test_funds_by_unit_and_city(unit_a: Unit, plan_year: PlanYear) -> None:
     """Unit and city shares are the sums of receipts over the sums of estimates: (30 + 20) of
     (100 + 60) is 31.2 % for 驿城区; 西平县's 10 of (40 + 10) is 20.0 %; the city's 60 of 210 is
@@ -192,6 +229,24 @@ def test_participant_phone_is_masked_on_the_pages(
             html = client.get(url).content.decode()
             assert "139****5678" in html and "赵磊" in html, url
             assert PHONE not in html, url
+
+
+def test_responsible_phone_is_masked_on_the_pages(
+    unit_a: Unit, clerk: User, city: User, plan_year: PlanYear
+) -> None:
+    """The supervising unit's responsible person's phone is masked on the project page and in the
+    plan table, for the unit's clerk as for the city office, like every phone the pages show."""
+    project = ProjectFactory(unit=unit_a, responsible_person="王建国", responsible_phone=PHONE)
+    for client in (as_client(clerk), as_client(city)):
+        for url in (
+            reverse("project_detail", args=[project.pk]),
+            reverse("paperwork:plan_table", args=[project.unit_id]),
+        ):
+            html = client.get(url).content.decode()
+            assert "王建国" in html and "139****5678" in html, url
+            assert PHONE not in html, url
+    edit = as_client(clerk).get(reverse("project_edit", args=[project.pk])).content.decode()
+    assert PHONE in edit  # the form that edits it shows it whole
 
 
 def test_construction_and_builder_names_stay_the_projects(project: Project, clerk: User) -> None:

@@ -100,3 +100,19 @@ def wish_warning(missing: Collection[str], *, percent: int = STRONG_WISH_PERCENT
     if not missing:
         return None
     return f"居民意愿：{percent}％以上住户提出的" + "、".join(missing) + "未列入改造内容"
+
+
+def wish_households_problem(*, asked: int, households: int) -> str | None:
+    """Why a wish's household count cannot be right: at least one household asks, and no more than
+    the project holds (the count is of its households).
+
+    >>> wish_households_problem(asked=10, households=10) is None
+    True
+    >>> wish_households_problem(asked=11, households=10)
+    '提出户数 11 超过项目户数 10'
+    """
+    if asked < 1:
+        return "提出户数至少为 1"
+    if asked > households:
+        return f"提出户数 {asked} 超过项目户数 {households}"
+    return None

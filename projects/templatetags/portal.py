@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from projects.choices import MilestoneKey, MilestoneStatusChoice
+from projects.presenters import mask_phone
 from projects.rules.arithmetic import percent_tenths_down
 from projects.rules.milestones import MilestoneStatus
 
@@ -146,3 +147,10 @@ def tenths(value: int | None) -> str:
     if value is None:
         return ""
     return f"{value // 10}.{value % 10}"
+
+
+@register.filter
+def masked_phone(phone: str | None) -> str:
+    """A phone shown on a page, its middle hidden (13812341234 → 138****1234), as every list and
+    page of the portal shows phones; the full number only on the form that edits it."""
+    return mask_phone(phone or "")

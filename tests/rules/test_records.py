@@ -13,6 +13,7 @@ from projects.rules.records import (
     missing_participants,
     strongly_wanted,
     unmet_wishes,
+    wish_households_problem,
     wish_warning,
     yuan,
 )
@@ -144,3 +145,20 @@ def test_wish_warning_names_the_facilities() -> None:
         == "居民意愿：50％以上住户提出的加装电梯、停车位未列入改造内容"
     )
     assert wish_warning(()) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "households", "problem"),
+    [
+        (0, 10, "提出户数至少为 1"),
+        (1, 10, None),
+        (10, 10, None),  # every household asking is possible
+        (11, 10, "提出户数 11 超过项目户数 10"),
+        (1, 0, "提出户数 1 超过项目户数 0"),
+    ],
+)
+def test_wish_households_within_the_projects(
+    asked: int, households: int, problem: str | None
+) -> None:
+    """A wish is asked by 1 to all of the project's households, no more."""
+    assert wish_households_problem(asked=asked, households=households) == problem
