@@ -40,6 +40,7 @@ from .models import (
     FundReceipt,
     Household,
     Milestone,
+    Notification,
     Participant,
     PersonalDataAccess,
     PlanYear,
@@ -766,6 +767,18 @@ admin.site.register(Participant, ParticipantAdmin)
 admin.site.register(Approval, ApprovalAdmin)
 admin.site.register(CoordinatedConstructionPlan, CoordinatedConstructionPlanAdmin)
 admin.site.register(AcceptanceRecord, AcceptanceRecordAdmin)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly, admin.ModelAdmin):
+    """The portal notifications and reminders sent (站内通知), read-only: they are written by
+    ``projects.notifications.notify`` alone, so a reminder is never sent twice."""
+
+    list_display = ("created_at", "recipient", "kind", "text", "read_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(PersonalDataAccess)

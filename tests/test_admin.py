@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 RECORDS = ("fundreceipt", "participant", "approval", "coordinatedconstructionplan",
            "acceptancerecord")  # fmt: skip
 MODELS = ("unit", "user", "planyear", "unittarget", "unassignedcarryover", "project",
-          "household", "startcriterion", "personaldataaccess", *RECORDS)  # fmt: skip
+          "household", "startcriterion", "personaldataaccess", "notification", *RECORDS)  # fmt: skip
 PORTAL_WRITTEN = ("planyear", "unittarget", "unassignedcarryover", "project", "household",
                   "startcriterion", *RECORDS)  # fmt: skip
 
@@ -107,7 +107,7 @@ def test_changelist_and_add_pages_render(client_admin: Client, model: str) -> No
     project = started_project("驿城区", 10, date(2022, 5, 1))
     HouseholdFactory(project=project, head_name="赵六", room="901")
     # The audit is never written by hand; the programme's records are written on the portal pages.
-    read_only = model in ("personaldataaccess", *PORTAL_WRITTEN)
+    read_only = model in ("personaldataaccess", "notification", *PORTAL_WRITTEN)
     for page in ("changelist", "add"):
         response = client_admin.get(reverse(f"admin:projects_{model}_{page}"))
         expected = 403 if read_only and page == "add" else 200
