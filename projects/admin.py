@@ -31,7 +31,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from reporting.exports.formats import SafeXLSX
 
-from . import selectors, services
+from . import permissions, selectors
 from .choices import MilestoneKey, ProjectKind
 from .models import (
     AcceptanceRecord,
@@ -83,7 +83,7 @@ def acting_user(request: HttpRequest) -> User | None:
 
 def unit_scope(request: HttpRequest) -> int | None:
     """The unit a clerk or leader is confined to (SPEC §6), or None for the city office and admins."""
-    return services.writable_unit_id(acting_user(request))
+    return permissions.unit_scope(acting_user(request))
 
 
 class UnitScopedAdmin(admin.ModelAdmin):
