@@ -218,8 +218,14 @@ class RestrictedQuerySet(models.QuerySet[_M]):
         return self.none() if q is None else self.filter(q)
 
 
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
+class RestrictedManager(models.Manager[_M]):
     """The default manager of a model with a rule: ``Model.objects.restrict(user, action)``."""
+
+    def get_queryset(self) -> RestrictedQuerySet[_M]:
+        return RestrictedQuerySet(self.model, using=self._db)
+
+    def restrict(self, user: "User | None", action: Action = VIEW) -> RestrictedQuerySet[_M]:
+        return self.get_queryset().restrict(user, action)
 
 
 def may(user: "User | None", action: Action, obj: models.Model) -> bool:
