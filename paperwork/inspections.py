@@ -77,7 +77,9 @@ def user_may_close(user: User | None, *, unit_id: int) -> bool:
     return user is None or permissions.may_change_unit(user, unit_id)
 
 
-AFTERCARE_WRITERS_ONLY = _("只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修")
+AFTERCARE_WRITERS_ONLY = gettext_lazy(
+    "只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修"
+)
 
 
 # --- selectors ------------------------------------------------------------------------------------
