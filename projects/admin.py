@@ -89,7 +89,6 @@ def unit_scope(request: HttpRequest) -> int | None:
 class UnitScopedAdmin(admin.ModelAdmin):
     """A clerk or leader who reaches the admin sees and picks only its own unit's records."""
 
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
         allowed = permissions.restrict_q(qs.model, acting_user(request), permissions.VIEW)
