@@ -17,15 +17,15 @@ from typing import Any, cast
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects import selectors
-from projects.choices import ProjectKind, Role
+from projects import permissions, services
+from projects.choices import ProjectKind
 from projects.models import Household, PlanYear, Project, StartCriterion, Unit, User
 from projects.rules.paperwork import TOTAL_LABELS, PlanItem, PlanTotals, adjustment_problems
 from projects.uploads import EvidenceField
@@ -99,9 +99,9 @@ class AdjustmentInput:
 def adjustments_visible(*, user: User) -> QuerySet[PlanAdjustment]:
     """The adjustments ``user`` may read: their unit's, or every unit's for the city office and
     administrators."""
-    qs = PlanAdjustment.objects.select_related("unit", "plan_year", "created_by", "decided_by")
-    scope = selectors.unit_scope(user)
-    return qs if scope is None else qs.filter(unit_id=scope)
+    return PlanAdjustment.objects.restrict(user, "view").select_related(
+        "unit", "plan_year", "created_by", "decided_by"
+    )
 
 
 def plan_projects(*, plan_year: PlanYear, unit: Unit) -> QuerySet[Project]:
@@ -401,16 +401,8 @@ def adjustment_page(adjustment: PlanAdjustment, *, today: date) -> AdjustmentPag
 # --- writes ------------------------------------------------------------------------------------
 
 
-def _require_writable(user: User, unit_id: int) -> None:
-    """Only the unit's clerk or leader prepares and submits its adjustments (SPEC §6)."""
-    if not selectors.user_may_write(user, unit_id):
-        raise PermissionDenied("只有本区县的填报员和审核人可以填报本区县的计划调整")
-
-
-def _require_city(user: User) -> None:
-    """Only the city office accepts or returns an adjustment (administrators configure)."""
-    if user.is_superuser or user.role != Role.CITY:
-        raise PermissionDenied("只有市老旧办可以审核计划调整")
+ADJUSTMENT_WRITERS_ONLY = "只有本区县的填报员和审核人可以填报本区县的计划调整"
+ADJUSTMENT_DECIDERS_ONLY = "只有市老旧办可以审核计划调整"
 
 
 def _locked(adjustment: PlanAdjustment, state: str) -> PlanAdjustment:
@@ -486,7 +478,7 @@ def adjustment_create(
     *, plan_year: PlanYear, unit: Unit, user: User, data: AdjustmentInput
 ) -> PlanAdjustment:
     """A draft adjustment of the user's own unit's plan."""
-    _require_writable(user, unit.id)
+    permissions.require_unit_writer(user, unit.id, ADJUSTMENT_WRITERS_ONLY)
     adjustment = PlanAdjustment(plan_year=plan_year, unit=unit, created_by=user)
     _write(adjustment, data, user, "新建计划调整")
     return adjustment
@@ -497,7 +489,7 @@ def adjustment_update(
     *, adjustment: PlanAdjustment, user: User, data: AdjustmentInput
 ) -> PlanAdjustment:
     """Change a draft; once submitted it is no longer the unit's to change."""
-    _require_writable(user, adjustment.unit_id)
+    permissions.require_unit_writer(user, adjustment.unit_id, ADJUSTMENT_WRITERS_ONLY)
     adjustment = _locked(adjustment, AdjustmentState.DRAFT)
     _write(adjustment, data, user, "修改计划调整")
     return adjustment
@@ -508,7 +500,7 @@ def adjustment_submit(*, adjustment: PlanAdjustment, user: User, today: date) ->
     """Submit a draft to the city office on ``today``: refused after the plan year's cut-off, when any
     of the five totals would fall below the original plan, or without both documents. The plan as
     it stands and the totals are kept on the adjustment."""
-    _require_writable(user, adjustment.unit_id)
+    permissions.require_unit_writer(user, adjustment.unit_id, ADJUSTMENT_WRITERS_ONLY)
     adjustment = _locked(adjustment, AdjustmentState.DRAFT)
     check = adjustment_check(adjustment, today=today)
     if not check.ok:
@@ -531,7 +523,7 @@ def adjustment_accept(
     """The city office accepts: the projects swapped out are deleted (their history keeps them) and
     the communities brought in become new projects of the unit, all or nothing. Refused when the
     unit's plan changed since submission so that the adjustment no longer holds."""
-    _require_city(user)
+    permissions.require_city_office(user, ADJUSTMENT_DECIDERS_ONLY)
     adjustment = _locked(adjustment, AdjustmentState.SUBMITTED)
     # The projects swapped out are held too, so nobody records households on them meanwhile.
     removed_ids = list(adjustment.removed.values_list("id", flat=True))
@@ -559,27 +551,18 @@ def adjustment_accept(
         raise ValidationError(
             ["报送后本区县的项目已发生变化，本次调整已不能成立，请退回：", *problems]
         )
-    change = f"计划调整 #{adjustment.pk}"
-    for project in removed:
-        project._history_user = user  # type: ignore[attr-defined]
-        project._change_reason = f"{change} 调出"  # type: ignore[attr-defined]
-        project.delete()
-    for community in added:
-        project = Project(
-            plan_year=adjustment.plan_year,
-            unit=adjustment.unit,
-            kind=ProjectKind.NEW,
-            name=community.name,
-            address=community.address,
-            buildings=community.buildings,
-            households=community.households,
-            floor_area=community.floor_area,
-            investment=community.investment,
-        )
-        project.full_clean()
-        project._history_user = user  # type: ignore[attr-defined]
-        project._change_reason = f"{change} 调入"  # type: ignore[attr-defined]
-        project.save()
+    created = services.plan_projects_swap(
+        plan_year=adjustment.plan_year,
+        unit=adjustment.unit,
+        removed=removed,
+        added=[
+            {name: getattr(community, name) for name in services.SWAPPED_IN_FIELDS}
+            for community in added
+        ],
+        user=user,
+        reason=f"计划调整 #{adjustment.pk}",
+    )
+    for community, project in zip(added, created, strict=True):
         community.project = project
         community.save(update_fields=["project"])
     adjustment.state = AdjustmentState.ACCEPTED
@@ -593,7 +576,7 @@ def adjustment_return(
     *, adjustment: PlanAdjustment, reason: str, user: User, at: datetime | None = None
 ) -> PlanAdjustment:
     """The city office returns a submitted adjustment with its reason; the plan stays as it was."""
-    _require_city(user)
+    permissions.require_city_office(user, ADJUSTMENT_DECIDERS_ONLY)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["退回须填写原因"]})

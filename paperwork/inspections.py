@@ -15,15 +15,15 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects import permissions
 from projects import selectors as facts
-from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.paperwork import (
     inspection_month_problem,
@@ -50,17 +50,12 @@ SELF_KINDS: tuple[InspectionKind, ...] = tuple(k for k in InspectionKind if k no
 # --- who may do what ------------------------------------------------------------------------------
 
 
-def is_city_office(user: User) -> bool:
-    """The city office (市老旧办) runs city inspections; administrators only read (SPEC §6)."""
-    return not user.is_superuser and user.role == Role.CITY
-
-
 def inspection_kinds_for(user: User) -> tuple[InspectionKind, ...]:
     """The kinds of inspection ``user`` may record: the city's kinds for the city office, the
     self-inspection and self-evaluation for a unit's clerk or leader, none for anyone else."""
-    if is_city_office(user):
+    if permissions.is_city_office(user):
         return tuple(CITY_KINDS)
-    if user.unit_id is not None and facts.user_may_write(user, user.unit_id):
+    if user.unit_id is not None and permissions.may_change_unit(user, user.unit_id):
         return SELF_KINDS
     return ()
 
@@ -72,26 +67,19 @@ def user_may_author(user: User | None, *, kind: str, unit_id: int) -> bool:
     if user is None:
         return True
     if kind in CITY_KINDS:
-        return is_city_office(user)
-    return facts.user_may_write(user, unit_id)
+        return permissions.is_city_office(user)
+    return permissions.may_change_unit(user, unit_id)
 
 
 def user_may_close(user: User | None, *, unit_id: int) -> bool:
     """The rectification of a finding is closed by the inspected unit's clerk or leader, whoever
     inspected."""
-    return user is None or facts.user_may_write(user, unit_id)
+    return user is None or permissions.may_change_unit(user, unit_id)
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _require_unit_writer(user: User | None, unit_id: int) -> None:
-    _require(
-        user is None or facts.user_may_write(user, unit_id),
-        _("只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修"),
-    )
+AFTERCARE_WRITERS_ONLY = gettext_lazy(
+    "只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修"
+)
 
 
 # --- selectors ------------------------------------------------------------------------------------
@@ -108,25 +96,23 @@ def _overdue(today: date, prefix: str = "") -> Q:
 def inspections_visible(*, user: User) -> QuerySet[Inspection]:
     """The inspections ``user`` may read: of their unit, or of every unit for the city office and
     administrators."""
-    qs = Inspection.objects.select_related("unit", "plan_year", "created_by")
-    scope = facts.unit_scope(user)
-    return qs if scope is None else qs.filter(unit_id=scope)
+    return Inspection.objects.restrict(user, "view").select_related(
+        "unit", "plan_year", "created_by"
+    )
 
 
 def findings_visible(*, user: User) -> QuerySet[Finding]:
     """The findings ``user`` may read (those of the inspections they may read)."""
-    qs = Finding.objects.select_related(
+    return Finding.objects.restrict(user, "view").select_related(
         "inspection__unit", "inspection__plan_year", "project__unit"
     )
-    scope = facts.unit_scope(user)
-    return qs if scope is None else qs.filter(inspection__unit_id=scope)
 
 
 def complaints_visible(*, user: User) -> QuerySet[Complaint]:
     """The complaints and disputes ``user`` may read (those of the projects they may read)."""
-    qs = Complaint.objects.select_related("project__unit", "project__plan_year")
-    scope = facts.unit_scope(user)
-    return qs if scope is None else qs.filter(project__unit_id=scope)
+    return Complaint.objects.restrict(user, "view").select_related(
+        "project__unit", "project__plan_year"
+    )
 
 
 def finding_projects(inspection: Inspection) -> QuerySet[Project]:
@@ -288,7 +274,7 @@ def inspection_create(
     """Record an inspection of ``unit``'s projects by the side that held it (see user_may_author);
     every project named must be the unit's, of the plan year."""
     kind = data["kind"]
-    _require(
+    permissions.require(
         user_may_author(user, kind=kind, unit_id=unit.id),
         _("市级检查验收、抽检和巡检由市老旧办记录；区县自查自评由本区县记录"),
     )
@@ -327,7 +313,7 @@ def finding_create(*, inspection: Inspection, user: User | None, data: dict[str,
     """Add a finding and the rectification it needs by its deadline (not before the inspection);
     recorded by the side that inspected. Its project, if named, is one the inspection covered (or
     any of the unit's when it named none)."""
-    _require(
+    permissions.require(
         user_may_author(user, kind=inspection.kind, unit_id=inspection.unit_id),
         _("检查发现的问题由组织检查的一方记录"),
     )
@@ -365,7 +351,7 @@ def finding_close(
     finding = (
         Finding.objects.select_for_update().select_related("inspection__unit").get(pk=finding.pk)
     )
-    _require(
+    permissions.require(
         user_may_close(user, unit_id=finding.inspection.unit_id),
         _("只有被检查区县的填报员和审核人可以填报整改情况"),
     )
@@ -398,7 +384,7 @@ def _check_complaint_dates(complaint: Complaint) -> None:
 def complaint_create(*, project: Project, user: User | None, data: dict[str, Any]) -> Complaint:
     """Record a complaint or dispute about one of the unit's projects (handled and closed at once,
     or later)."""
-    _require_unit_writer(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id, AFTERCARE_WRITERS_ONLY)
     complaint = Complaint(
         project=project,
         kind=data["kind"],
@@ -421,7 +407,7 @@ def complaint_handle(
     """Record how a complaint or dispute was handled and, when done, the day it was closed (not
     before it was received)."""
     complaint = Complaint.objects.select_for_update().select_related("project").get(pk=complaint.pk)
-    _require_unit_writer(user, complaint.project.unit_id)
+    permissions.require_unit_writer(user, complaint.project.unit_id, AFTERCARE_WRITERS_ONLY)
     complaint.handling = handling
     complaint.closed_on = closed_on
     _check_complaint_dates(complaint)
@@ -434,7 +420,7 @@ def complaint_handle(
 @transaction.atomic
 def visit_create(*, project: Project, user: User | None, data: dict[str, Any]) -> FollowUpVisit:
     """Record a follow-up visit (回访) to one of the unit's projects."""
-    _require_unit_writer(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id, AFTERCARE_WRITERS_ONLY)
     visit = FollowUpVisit(
         project=project,
         visited_on=data["visited_on"],
@@ -450,7 +436,7 @@ def visit_create(*, project: Project, user: User | None, data: dict[str, Any]) -
 @transaction.atomic
 def warranty_save(*, project: Project, user: User | None, data: dict[str, Any]) -> Warranty:
     """Set (or change) a project's warranty period: its end not before its start."""
-    _require_unit_writer(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id, AFTERCARE_WRITERS_ONLY)
     warranty = Warranty.objects.select_for_update().filter(project=project).first() or Warranty(
         project=project
     )

@@ -11,6 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models import PlanYear, Project, Unit, User
+from projects.permissions import (
+    ChangeRule,
+    RestrictedManager,
+    is_city_office,
+    register,
+    unit_writers,
+)
 
 
 def document_upload_to(instance: Any, filename: str) -> str:
@@ -40,6 +47,8 @@ class ImplementationPlan(models.Model):
         User, verbose_name=_("报送人"), on_delete=models.PROTECT, null=True, blank=True
     )
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("年度工作实施方案")
@@ -78,6 +87,8 @@ class RenovationPlan(models.Model):
         User, verbose_name=_("定稿人"), on_delete=models.PROTECT, null=True, blank=True
     )
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("改造方案")
@@ -144,6 +155,8 @@ class PlanAdjustment(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("计划调整")
         verbose_name_plural = _("计划调整")
@@ -174,6 +187,8 @@ class AdjustmentCommunity(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("生成的项目"), on_delete=models.SET_NULL, null=True, blank=True
     )
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("调入小区")
@@ -232,6 +247,8 @@ class Inspection(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("检查")
         verbose_name_plural = _("检查")
@@ -264,6 +281,8 @@ class Finding(models.Model):
     closing_note = models.TextField(_("整改情况"), blank=True)
     closing_evidence = _file("整改证明材料")
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("检查发现的问题")
@@ -298,6 +317,8 @@ class Complaint(models.Model):
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("投诉纠纷")
         verbose_name_plural = _("投诉纠纷")
@@ -324,6 +345,8 @@ class FollowUpVisit(models.Model):
     note = models.TextField(_("回访情况"), blank=True)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("回访")
         verbose_name_plural = _("回访")
@@ -344,6 +367,8 @@ class Warranty(models.Model):
     warrantor = models.CharField(_("保修单位"), max_length=200, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("保修")
@@ -368,6 +393,8 @@ class ResidentWish(models.Model):
     facility = models.CharField(_("设施"), max_length=50)
     households = models.PositiveIntegerField(_("提出户数"))
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("居民意愿")
@@ -415,6 +442,8 @@ class WorkInfo(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("工作信息")
         verbose_name_plural = _("工作信息")
@@ -433,6 +462,8 @@ class WorkInfoPhoto(models.Model):
     image = models.FileField(_("照片"), upload_to=document_upload_to)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("工作信息照片")
         verbose_name_plural = _("工作信息照片")
@@ -440,3 +471,30 @@ class WorkInfoPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} 照片"
+
+
+def inspection_authors(kind_path: str) -> ChangeRule:
+    """An inspection and its findings are recorded by the side that inspected: the city office for
+    its kinds (any unit), the unit's own clerk or leader for its self-inspection and evaluation."""
+
+    def rule(user: User, unit_path: str) -> Q | None:
+        if is_city_office(user):
+            return Q(**{f"{kind_path}__in": CITY_KINDS})
+        own = unit_writers(user, unit_path)
+        return None if own is None else own & ~Q(**{f"{kind_path}__in": CITY_KINDS})
+
+    return rule
+
+
+# The door's rules (projects.permissions): the path to each row's unit and who changes it.
+register(ImplementationPlan, unit="unit_id")
+register(RenovationPlan, unit="project__unit_id")
+register(PlanAdjustment, unit="unit_id")
+register(AdjustmentCommunity, unit="adjustment__unit_id")
+register(Inspection, unit="unit_id", change=inspection_authors("kind"))
+register(Finding, unit="inspection__unit_id", change=inspection_authors("inspection__kind"))
+for model in (Complaint, FollowUpVisit, Warranty):
+    register(model, unit="project__unit_id")
+register(ResidentWish, unit="plan__project__unit_id")
+register(WorkInfo, unit="unit_id")
+register(WorkInfoPhoto, unit="item__unit_id")

@@ -14,11 +14,12 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from projects import permissions
 from projects import selectors as facts
 from projects.choices import ProjectKind
 from projects.models import PlanYear, Project, Unit, UnitTarget, User
@@ -313,12 +314,6 @@ def project_missing_pipelines(project: Project) -> tuple[str, ...]:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _require_writable(user: User | None, unit_id: int) -> None:
-    """Only a clerk or leader of the unit writes its plans (SPEC §6); commands pass no user."""
-    if user is not None and not facts.user_may_write(user, unit_id):
-        raise PermissionDenied("只能修改本区县的数据")
-
-
 @transaction.atomic
 def implementation_plan_submit(
     *,
@@ -335,7 +330,7 @@ def implementation_plan_submit(
     one, whose name stays in the history with who submitted it and when. The submission date is
     the day it is first submitted here (``today``), whatever is typed; a later re-submission
     corrects the plan without moving it. ``document_date`` is the signed document's own date."""
-    _require_writable(user, unit.id)
+    permissions.require_unit_writer(user, unit.id)
     today = today or facts.today_local()
     plan, _created = ImplementationPlan.objects.select_for_update().get_or_create(
         plan_year=plan_year, unit=unit
@@ -384,7 +379,7 @@ def renovation_plan_save(
     """Save a renovation plan's survey and the residents' consultation (a new record replaces the
     old one; the history keeps it). A final plan is not edited: reopen it first."""
     project = _lock_project(project)
-    _require_writable(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id)
     today = today or facts.today_local()
     plan, _created = RenovationPlan.objects.get_or_create(project=project)
     if plan.final:
@@ -413,7 +408,7 @@ def renovation_plan_finalize(
     """Mark the plan final (定稿) today; refused while a pipeline hazard found in the survey is not
     in the renovation contents (应改尽改)."""
     project = _lock_project(project)
-    _require_writable(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id)
     plan, _created = RenovationPlan.objects.get_or_create(project=project)
     if plan.final:
         raise ValidationError("改造方案已定稿")
@@ -433,7 +428,7 @@ def renovation_plan_finalize(
 def renovation_plan_reopen(*, project: Project, user: User | None) -> RenovationPlan:
     """Withdraw the final mark so the plan can be corrected; the history keeps the earlier date."""
     project = _lock_project(project)
-    _require_writable(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id)
     plan = RenovationPlan.objects.select_for_update().filter(project=project).first()
     if plan is None or not plan.final:
         raise ValidationError("改造方案尚未定稿")

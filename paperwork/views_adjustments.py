@@ -16,8 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import selectors
-from projects.choices import Role
+from projects import permissions, selectors
 from projects.models import PlanYear
 from projects.uploads import stored_file_response
 from projects.views import plan_year_or_404, portal_user
@@ -33,7 +32,7 @@ def _adjustment_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
 
 def _writable_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
     adjustment = _adjustment_or_404(request, pk)
-    if not selectors.user_may_write(portal_user(request), adjustment.unit_id):
+    if not permissions.may_change_unit(portal_user(request), adjustment.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以填报本区县的计划调整"))
     return adjustment
 
@@ -78,7 +77,8 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
         "paperwork/adjustment_list.html",
         {
             "rows": rows,
-            "may_create": user.unit_id is not None and selectors.user_may_write(user, user.unit_id),
+            "may_create": user.unit_id is not None
+            and permissions.may_change_unit(user, user.unit_id),
             "plan_year": selectors.plan_year_latest(),
         },
     )
@@ -141,7 +141,7 @@ def _form_page(
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     """A new draft of the clerk's or leader's own unit (the unit is never taken from the form)."""
     user = portal_user(request)
-    if user.unit_id is None or not selectors.user_may_write(user, user.unit_id):
+    if user.unit_id is None or not permissions.may_change_unit(user, user.unit_id):
         raise PermissionDenied(_("只有区县填报员和审核人可以提出计划调整"))
     return _form_page(request, plan_year=plan_year_or_404(), adjustment=None)
 
@@ -163,8 +163,8 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = portal_user(request)
     adjustment = _adjustment_or_404(request, pk)
     page = adjustments.adjustment_page(adjustment, today=selectors.today_local())
-    may_write = selectors.user_may_write(user, adjustment.unit_id)
-    is_city = user.role == Role.CITY and not user.is_superuser
+    may_write = permissions.may_change_unit(user, adjustment.unit_id)
+    is_city = permissions.is_city_office(user)
     pending = adjustment.state == AdjustmentState.SUBMITTED
     return render(
         request,

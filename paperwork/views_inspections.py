@@ -20,6 +20,7 @@ from django.urls import URLPattern, path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from projects import permissions
 from projects import selectors as facts
 from projects.models import Project
 from projects.uploads import stored_file_response
@@ -73,7 +74,7 @@ def _project_or_404(request: HttpRequest, pk: int) -> Project:
 
 def _writable_project_or_404(request: HttpRequest, pk: int) -> Project:
     project = _project_or_404(request, pk)
-    if not facts.user_may_write(portal_user(request), project.unit_id):
+    if not permissions.may_change_unit(portal_user(request), project.unit_id):
         raise PermissionDenied(
             _("只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修")
         )
@@ -103,7 +104,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     a page; the overdue rectifications on top (the unit's own, or every unit's with counts)."""
     user = portal_user(request)
     plan_year = plan_year_or_404()
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     filters = InspectionFilterForm(request.GET or None, show_unit=scope is None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     today = chosen.get("as_of") or facts.today_local()
@@ -146,7 +147,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有市老旧办和区县填报员、审核人可以记录检查"))
     plan_year = plan_year_or_404()
     picker = None
-    if inspections.is_city_office(user):
+    if permissions.is_city_office(user):
         picker = UnitPickForm(request.GET or None)
         unit = picker.cleaned_data["unit"] if picker.is_valid() else None
         if unit is None:
@@ -294,7 +295,7 @@ def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "care": inspections.aftercare(project=project, today=today),
             "today": today,
-            "may_write": facts.user_may_write(portal_user(request), project.unit_id),
+            "may_write": permissions.may_change_unit(portal_user(request), project.unit_id),
         },
     )
 
@@ -328,7 +329,7 @@ def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
     user = portal_user(request)
     complaint = get_object_or_404(inspections.complaints_visible(user=user), pk=pk)
     project = complaint.project
-    if not facts.user_may_write(user, project.unit_id):
+    if not permissions.may_change_unit(user, project.unit_id):
         raise PermissionDenied(
             _("只有本区县的填报员和审核人可以记录本区县项目的投诉纠纷、回访和保修")
         )

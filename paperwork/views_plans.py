@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
+from projects import permissions
 from projects import selectors as facts
 from projects.choices import ProjectKind
 from projects.models import Project, Unit
@@ -30,7 +31,7 @@ from .plans import ImplementationPlanForm, RenovationPlanForm
 
 
 def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
-    scope = facts.unit_scope(portal_user(request))
+    scope = permissions.unit_scope(portal_user(request))
     units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
     return get_object_or_404(units, pk=unit_id)
 
@@ -63,7 +64,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     plan_year = plan_year_or_404()
     today = facts.today_local()
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     if scope is None:
         if request.method == "POST":
             raise PermissionDenied(_("只有本区县的填报员和审核人可以报送实施方案"))
@@ -80,7 +81,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     if unit is None:
         raise PermissionDenied(_("账号未指定所属区县"))
     plan = plans.implementation_plan_get(plan_year=plan_year, unit=unit)
-    may_write = facts.user_may_write(user, unit.id)
+    may_write = permissions.may_change_unit(user, unit.id)
     initial: dict[str, Any] = {}
     if plan is not None:
         initial.update(safeguards=plan.safeguards, note=plan.note, document_date=plan.document_date)
@@ -152,7 +153,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
                 due=plan_year.implementation_plan_due,
                 today=facts.today_local(),
             ),
-            "may_write": facts.user_may_write(portal_user(request), unit.id),
+            "may_write": permissions.may_change_unit(portal_user(request), unit.id),
         },
     )
 
@@ -178,7 +179,7 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
     (from the project), the residents' consultation, and the final mark (定稿) that 应改尽改 guards."""
     project = _project_or_404(request, pk)
     user = portal_user(request)
-    may_write = facts.user_may_write(user, project.unit_id)
+    may_write = permissions.may_change_unit(user, project.unit_id)
     plan = plans.renovation_plan_of(project)
     form = RenovationPlanForm(
         request.POST if "save" in request.POST else None,
@@ -271,7 +272,7 @@ def _writable_wish_or_404(request: HttpRequest, pk: int) -> ResidentWish:
         ).select_related("plan__project__unit"),
         pk=pk,
     )
-    if not facts.user_may_write(user, wish.plan.project.unit_id):
+    if not permissions.may_change_unit(user, wish.plan.project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改居民意愿"))
     return wish
 
@@ -304,7 +305,7 @@ def wish_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a facility the residents most want (the renovation plan page's form posts here)."""
     project = _project_or_404(request, pk)
     user = portal_user(request)
-    if not facts.user_may_write(user, project.unit_id):
+    if not permissions.may_change_unit(user, project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改居民意愿"))
     form = wishes.ResidentWishForm(request.POST or None, submit=_("登记"))
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import selectors as facts
+from projects import permissions
 from projects.models import Project, Unit
 from projects.uploads import stored_file_response
 from projects.views import _apply_errors, plan_year_or_404, portal_user
@@ -28,7 +28,7 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
     counts per unit on top."""
     user = portal_user(request)
     plan_year = plan_year_or_404()
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     items = work_info.work_info_visible(user=user).filter(plan_year=plan_year)
     unit_id = request.GET.get("unit") if scope is None else None
     if unit_id and unit_id.isdigit():
@@ -43,8 +43,9 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counts": work_info.work_info_counts(plan_year=plan_year, units=units),
             "show_unit": scope is None,
-            "may_submit": user.unit_id is not None and facts.user_may_write(user, user.unit_id),
-            "may_adopt": work_info.is_city_office(user),
+            "may_submit": user.unit_id is not None
+            and permissions.may_change_unit(user, user.unit_id),
+            "may_adopt": permissions.is_city_office(user),
             "query": f"unit={unit_id}" if unit_id and unit_id.isdigit() else "",
         },
     )
@@ -53,7 +54,7 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def work_info_create(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
-    if user.unit is None or not facts.user_may_write(user, user.unit.id):
+    if user.unit is None or not permissions.may_change_unit(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以报送本区县的工作信息"))
     plan_year = plan_year_or_404()
     projects = Project.objects.filter(plan_year=plan_year, unit=user.unit).order_by("name")
@@ -85,7 +86,7 @@ def work_info_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "photos": list(item.photos.all()),
-            "may_adopt": work_info.is_city_office(user),
+            "may_adopt": permissions.is_city_office(user),
         },
     )
 

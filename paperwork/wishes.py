@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects import permissions
 from projects.choices import LIST_FIELDS
 from projects.models import Project, User
 from projects.rules.arithmetic import percent_tenths_down
@@ -26,7 +27,7 @@ from projects.rules.records import (
 )
 
 from .models import RenovationPlan, ResidentWish
-from .plans import _lock_project, _require_writable
+from .plans import _lock_project
 
 # The facilities offered as suggestions: the renovation contents, so a wish and the contents that
 # meet it are spelled alike (the check compares the names).
@@ -82,7 +83,7 @@ def wishes_warning(project: Project, rows: tuple[WishRow, ...]) -> str | None:
 def _writable_plan(project: Project, user: User | None) -> tuple[Project, RenovationPlan]:
     """The project held and its renovation plan (created if none yet), refused on a final plan."""
     project = _lock_project(project)
-    _require_writable(user, project.unit_id)
+    permissions.require_unit_writer(user, project.unit_id)
     plan, _created = RenovationPlan.objects.get_or_create(project=project)
     if plan.final:
         raise ValidationError(_("改造方案已定稿，如需修改居民意愿请先撤销定稿"))

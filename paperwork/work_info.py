@@ -10,15 +10,15 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects import permissions
 from projects import selectors as facts
-from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
 from projects.uploads import EvidenceField
 
@@ -29,9 +29,7 @@ MAX_PHOTOS = 3
 
 def work_info_visible(*, user: User) -> QuerySet[WorkInfo]:
     """The items ``user`` may read: their unit's, or every unit's for the city office."""
-    qs = WorkInfo.objects.select_related("unit", "project", "submitted_by")
-    scope = facts.unit_scope(user)
-    return qs if scope is None else qs.filter(unit_id=scope)
+    return WorkInfo.objects.restrict(user, "view").select_related("unit", "project", "submitted_by")
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,6 @@ def work_info_counts(*, plan_year: PlanYear, units: Sequence[Unit]) -> list[Unit
     return [UnitCount(u, *by_unit.get(u.id, (0, 0))) for u in units]
 
 
-def is_city_office(user: User | None) -> bool:
-    return user is not None and not user.is_superuser and user.role == Role.CITY
-
-
 @transaction.atomic
 def work_info_submit(
     *,
@@ -71,8 +65,9 @@ def work_info_submit(
     photos: Sequence[File] = (),
 ) -> WorkInfo:
     """Submit an item of the unit's work information; a project named must be the unit's."""
-    if user is not None and not facts.user_may_write(user, unit.id):
-        raise PermissionDenied(_("只有区县填报员和审核人可以报送本区县的工作信息"))
+    permissions.require_unit_writer(
+        user, unit.id, _("只有区县填报员和审核人可以报送本区县的工作信息")
+    )
     project: Project | None = data.get("project")
     if project is not None and (project.unit_id != unit.id or project.plan_year_id != plan_year.id):
         raise ValidationError({"project": [_("只能选择本区县本年度的项目")]})
@@ -101,8 +96,7 @@ def work_info_adopt(
     *, item: WorkInfo, user: User | None, adopted: bool, today: date | None = None
 ) -> WorkInfo:
     """Mark an item adopted by the city office (采用), on today's date, or take the mark back."""
-    if user is not None and not is_city_office(user):
-        raise PermissionDenied(_("工作信息由市老旧办采用"))
+    permissions.require_city_office(user, _("工作信息由市老旧办采用"))
     item = WorkInfo.objects.select_for_update().get(pk=item.pk)
     if adopted and item.adopted_on is None:
         item.adopted_on = today or facts.today_local()

@@ -31,7 +31,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from reporting.exports.formats import SafeXLSX
 
-from . import selectors, services
+from . import permissions, selectors
 from .choices import MilestoneKey, ProjectKind
 from .models import (
     AcceptanceRecord,
@@ -83,18 +83,16 @@ def acting_user(request: HttpRequest) -> User | None:
 
 def unit_scope(request: HttpRequest) -> int | None:
     """The unit a clerk or leader is confined to (SPEC §6), or None for the city office and admins."""
-    return services.writable_unit_id(acting_user(request))
+    return permissions.unit_scope(acting_user(request))
 
 
 class UnitScopedAdmin(admin.ModelAdmin):
     """A clerk or leader who reaches the admin sees and picks only its own unit's records."""
 
-    unit_path = "unit"
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
-        unit_id = unit_scope(request)
-        return qs if unit_id is None else qs.filter(**{f"{self.unit_path}_id": unit_id})
+        allowed = permissions.restrict_q(qs.model, acting_user(request), permissions.VIEW)
+        return qs.none() if allowed is None else qs.filter(allowed)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         unit_id = unit_scope(request)
@@ -143,6 +141,17 @@ class PortalWritesAdmin(ReadOnly, admin.ModelAdmin):
         return super().history_form_view(  # type: ignore[misc]
             request, object_id, version_id, extra_context
         )
+
+    # Were a write permission ever granted to a subclass, the admin's own write hooks still refuse:
+    # nothing is written around the services (their reason, version check and history).
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        raise PermissionDenied
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        raise PermissionDenied
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        raise PermissionDenied
 
     @admin.display(description="修改入口")
     def portal_link(self, obj: Any) -> str:
@@ -621,7 +630,6 @@ class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
     dates' order refused, evidence checked, the project's start date recomputed)."""
 
     portal_hint = "开工条件须在门户的项目页面逐项填写（含日期校验和开工日期重算）。"
-    unit_path = "project__unit"
     list_display = ("project", "criterion", "met_on", "no_structures", "confirmed_by",
                     "recorded_by", "recorded_at", "portal_link")  # fmt: skip
     list_filter = ("criterion", "project__unit")
@@ -661,7 +669,6 @@ class HouseholdAdmin(
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     export_resource_class = HouseholdExportResource
     template_kind = "households"
-    unit_path = "project__unit"
     list_display = ("project", "building", "entrance", "room", "masked_head_name", "masked_phone",
                     "plan_opinion", "management_opinion", "answered_on")  # fmt: skip
     list_filter = ("project__unit", "plan_opinion", "management_opinion")
@@ -700,7 +707,6 @@ class RecordAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
     who may see them), so they are not linked here."""
 
     portal_hint = "此记录须在门户的“建设管理记录”页面填写（含日期校验和修改记录）。"
-    unit_path = "project__unit"
     search_fields = ("project__name",)
 
     def portal_url(self, obj: Any) -> str:

@@ -5,7 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from . import notifications
+from . import notifications, permissions
+from .models import User
 
 
 def notifications_unread(request: HttpRequest) -> dict[str, Any]:
@@ -15,3 +16,12 @@ def notifications_unread(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {"unread_notifications": SimpleLazyObject(lambda: notifications.unread_count(user=user))}
+
+
+def portal_permissions(request: HttpRequest) -> dict[str, Any]:
+    """What the signed-in user may do, as flags from the permission door (``perms_portal.is_city``,
+    ``perms_portal.may_write`` …), so templates never compare role strings."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {}
+    return {"perms_portal": permissions.portal_flags(user)}

@@ -25,6 +25,7 @@ from .choices import (
     Role,
     TargetBasis,
 )
+from .permissions import RestrictedManager, register, target_setters
 from .rules.start import agrees
 from .rules.text import normalized
 
@@ -184,6 +185,8 @@ class UnitTarget(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("区县目标")
         verbose_name_plural = _("区县目标")
@@ -335,6 +338,8 @@ class Project(NormalizedNames):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("改造项目")
         verbose_name_plural = _("改造项目")
@@ -410,6 +415,8 @@ class Household(NormalizedNames):
     answered_on = models.DateField(_("表态日期"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("住户")
         verbose_name_plural = _("住户")
@@ -467,6 +474,8 @@ class StartCriterion(models.Model):
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("开工条件记录")
@@ -549,6 +558,8 @@ class FundReceipt(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("资金到位记录")
         verbose_name_plural = _("资金到位记录")
@@ -577,6 +588,8 @@ class Participant(models.Model):
     person = models.CharField(_("负责人"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("参建单位")
@@ -607,6 +620,8 @@ class Approval(models.Model):
     note = models.CharField(_("说明"), max_length=200, blank=True)
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("审批和接入")
         verbose_name_plural = _("审批和接入")
@@ -634,6 +649,8 @@ class CoordinatedConstructionPlan(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RestrictedManager()
+
     class Meta:
         verbose_name = _("统筹施工方案")
         verbose_name_plural = _("统筹施工方案")
@@ -658,6 +675,8 @@ class AcceptanceRecord(models.Model):
         User, verbose_name=_("记录人"), on_delete=models.PROTECT, null=True, blank=True
     )
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("验收移交记录")
@@ -712,3 +731,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}：{self.text}"
+
+
+# The door's rules for this app's models (projects.permissions): the path to each row's unit.
+register(UnitTarget, unit="unit_id", change=target_setters)
+register(Project, unit="unit_id")
+register(Household, unit="project__unit_id")
+register(StartCriterion, unit="project__unit_id")
+for record in (FundReceipt, Participant, Approval, CoordinatedConstructionPlan, AcceptanceRecord):
+    register(record, unit="project__unit_id")

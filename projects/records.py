@@ -17,7 +17,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import MinValueValidator
 from django.db import transaction
@@ -25,8 +25,8 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import selectors
-from .choices import FundSource, ParticipantRole, Role
+from . import permissions, selectors
+from .choices import FundSource, ParticipantRole
 from .models import (
     AcceptanceRecord,
     Approval,
@@ -330,12 +330,10 @@ def project_records(project: Project) -> ProjectRecords:
     )
 
 
+WRITERS_ONLY = gettext_lazy("只有本区县的填报员和审核人可以填报本区县项目的记录")
+
+
 # --- services ---------------------------------------------------------------------------------------
-
-
-def _require_writer(user: User | None, project: Project) -> None:
-    if user is not None and not selectors.user_may_write(user, project.unit_id):
-        raise PermissionDenied(_("只有本区县的填报员和审核人可以填报本区县项目的记录"))
 
 
 def _refuse_future(field: str, label: str, on: date | None, today: date | None) -> None:
@@ -349,7 +347,7 @@ def fund_receipt_add(
     *, project: Project, user: User | None, data: dict[str, Any], today: date | None = None
 ) -> FundReceipt:
     """Record an amount of one source that arrived for the project, on a day that has happened."""
-    _require_writer(user, project)
+    permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     _refuse_future("received_on", "资金到位", data.get("received_on"), today)
     receipt = FundReceipt(
         project=project,
@@ -368,7 +366,7 @@ def fund_receipt_add(
 @transaction.atomic
 def fund_receipt_delete(*, receipt: FundReceipt, user: User | None) -> None:
     """Remove a receipt entered in error (its history keeps it)."""
-    _require_writer(user, receipt.project)
+    permissions.require_unit_writer(user, receipt.project.unit_id, WRITERS_ONLY)
     receipt._history_user = user  # type: ignore[attr-defined]
     receipt.delete()
 
@@ -379,7 +377,7 @@ def participant_save(
 ) -> Participant:
     """Name (or rename) who answers for one role of the project on site. The construction unit's and
     the builder's names stay the project's fields, so they are not taken here."""
-    _require_writer(user, project)
+    permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     role = ParticipantRole(role).value
     participant = Participant.objects.select_for_update().filter(
         project=project, role=role
@@ -399,7 +397,7 @@ def approval_add(
     *, project: Project, user: User | None, data: dict[str, Any], today: date | None = None
 ) -> Approval:
     """Record an approval or a utility hook-up of the project, on a day that has happened."""
-    _require_writer(user, project)
+    permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     _refuse_future("approved_on", "办理", data.get("approved_on"), today)
     approval = Approval(
         project=project,
@@ -419,7 +417,7 @@ def coordinated_plan_save(
     *, project: Project, user: User | None, document: File | None, note: str
 ) -> CoordinatedConstructionPlan:
     """Upload (or replace) the project's coordinated construction plan; the history keeps the old."""
-    _require_writer(user, project)
+    permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     plan = CoordinatedConstructionPlan.objects.select_for_update().filter(
         project=project
     ).first() or CoordinatedConstructionPlan(project=project)
@@ -448,7 +446,7 @@ def acceptance_save(
     """Record the acceptance and hand-over. Its date is the project's accepted_on, written here with
     the project's own date rules (after completion, not in the future), so the two never differ."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require_writer(user, project)
+    permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     _refuse_future("accepted_on", "验收移交", accepted_on, today)
     problems = date_order_problems(
         started_on=project.started_on, completed_on=project.completed_on, accepted_on=accepted_on
@@ -480,8 +478,7 @@ def acceptance_save(
 @transaction.atomic
 def project_contact_point_set(*, project: Project, user: User | None, value: bool) -> Project:
     """Mark (or unmark) a project as a provincial contact point (省级联系点): the city office's call."""
-    if user is not None and (user.is_superuser or user.role != Role.CITY):
-        raise PermissionDenied(_("省级联系点由市老旧办设定"))
+    permissions.require_city_office(user, _("省级联系点由市老旧办设定"))
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.contact_point != value:
         project.contact_point = value

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .choices import Criterion, Measure, Opinion, ProjectKind, Role, TargetBasis
+from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
 from .models import (
     Household,
     Milestone,
@@ -655,31 +655,7 @@ def project_list(
     return qs.order_by("unit__sort_order", "name", "id")
 
 
-# --- what a user may see ----------------------------------------------------------------------
-
-
-def unit_scope(user: User | None) -> int | None:
-    """The one unit a clerk or leader is confined to (SPEC §6); None for the city office and
-    administrators, who read every unit. A clerk without a unit sees nothing (-1 matches none)."""
-    if user is None or user.is_superuser or user.role not in (Role.CLERK, Role.LEADER):
-        return None
-    return user.unit_id or -1
-
-
-def user_may_write(user: User, unit_id: int) -> bool:
-    """Clerks and leaders write their own unit's projects, households and evidence; nobody else
-    writes them in the portal (the city office reads, administrators configure)."""
-    return (
-        not user.is_superuser
-        and user.role in (Role.CLERK, Role.LEADER)
-        and unit_scope(user) == unit_id
-    )
-
-
-def user_sees_residents_in_full(user: User, unit_id: int) -> bool:
-    """Residents' full names and phones in a downloaded roster: only for the unit's own clerk and
-    leader, who collect them (SPEC §6); everyone else gets them masked."""
-    return user_may_write(user, unit_id)
+# --- what a user may see (through the door, projects.permissions) ---------------------------
 
 
 def roster_households(*, projects: QuerySet[Project]) -> QuerySet[Household]:
@@ -695,16 +671,14 @@ def roster_households(*, projects: QuerySet[Project]) -> QuerySet[Household]:
 
 def projects_visible(*, user: User) -> QuerySet[Project]:
     """The projects ``user`` may read: their unit's, or every unit's for the city office."""
-    qs = Project.objects.select_related("unit", "plan_year")
-    scope = unit_scope(user)
-    return qs if scope is None else qs.filter(unit_id=scope)
+    return Project.objects.restrict(user, "view").select_related("unit", "plan_year")
 
 
 def households_visible(*, user: User) -> QuerySet[Household]:
     """The household records ``user`` may read (they hold residents' personal data)."""
-    qs = Household.objects.select_related("project__unit", "project__plan_year")
-    scope = unit_scope(user)
-    return qs if scope is None else qs.filter(project__unit_id=scope)
+    return Household.objects.restrict(user, "view").select_related(
+        "project__unit", "project__plan_year"
+    )
 
 
 # --- the project list -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import previews, selectors, services
+from . import permissions, previews, services
 from .consequences import StatusChangesNeedConfirmation
 from .forms import ProjectImportForm
 from .models import Project, Unit, User
@@ -48,7 +48,7 @@ def project_list_download(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     listed = listed_projects(request, plan_year)
     user = portal_user(request)
-    scope = user.unit.name if selectors.unit_scope(user) is not None and user.unit else ""
+    scope = user.unit.name if permissions.unit_scope(user) is not None and user.unit else ""
     return xlsx_response(
         projects_file(projects=listed.projects), f"{scope}{plan_year.year}年度改造项目.xlsx"
     )
@@ -75,7 +75,7 @@ IMPORT_KEY = "project-import"
 
 def _importing_unit(request: HttpRequest) -> tuple[User, Unit]:
     user = portal_user(request)
-    if user.unit is None or not selectors.user_may_write(user, user.unit.id):
+    if user.unit is None or not permissions.may_change_unit(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以导入本区县的项目"))
     return user, user.unit
 

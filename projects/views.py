@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import previews, selectors, services
-from .choices import Criterion, Opinion, ProjectKind, Role
+from . import permissions, previews, selectors, services
+from .choices import Criterion, Opinion, ProjectKind
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES
@@ -57,7 +57,7 @@ def _project_or_404(request: HttpRequest, pk: int) -> Project:
 
 def _writable_project_or_404(request: HttpRequest, pk: int) -> Project:
     project = _project_or_404(request, pk)
-    if not selectors.user_may_write(portal_user(request), project.unit_id):
+    if not permissions.may_change_unit(portal_user(request), project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改本区县的数据"))
     return project
 
@@ -109,7 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
     as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
     user = portal_user(request)
     plan_year = selectors.plan_year_latest()
-    scope = selectors.unit_scope(user)
+    scope = permissions.unit_scope(user)
     if scope is not None and plan_year is not None and user.unit is not None:
         day = selectors.page_date(plan_year=plan_year, asked=as_of)
         page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
@@ -135,7 +135,7 @@ def home(request: HttpRequest) -> HttpResponse:
                         page.blockers.lacking_one.items(), key=lambda kv: CRITERIA.index(kv[0])
                     )
                 ],
-                "may_write": selectors.user_may_write(user, user.unit.id),
+                "may_write": permissions.may_change_unit(user, user.unit.id),
                 "worklist": worklist(user=user, plan_year=plan_year, day=day),
                 "paperwork": paperwork,
                 "overdue_findings": overdue_rectifications(
@@ -227,7 +227,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "only": request.GET.get("only") == "1" and bool(criteria.get("missing")),
             "evidence_missing": criteria.get("evidence") == "missing",
             "query_today": urlencode({k: v for k, v in query.items() if k != "as_of"}),
-            "may_create": user.role in (Role.CLERK, Role.LEADER) and user.unit_id is not None,
+            "may_create": permissions.own_unit(user) is not None,
             "short_labels": CRITERION_SHORT_LABELS,
             "consultation": consultation,
         },
@@ -238,7 +238,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_create(request: HttpRequest) -> HttpResponse:
     """A new project of the clerk's or leader's own unit (the unit is never taken from the form)."""
     user = portal_user(request)
-    if user.unit is None or not selectors.user_may_write(user, user.unit.id):
+    if user.unit is None or not permissions.may_change_unit(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以新建项目"))
     plan_year = plan_year_or_404()
     form = ProjectForm(request.POST or None, instance=Project(plan_year=plan_year, unit=user.unit))
@@ -299,7 +299,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "check": check,
             "site_records": project_records(project),
-            "may_mark_contact_point": user.role == Role.CITY and not user.is_superuser,
+            "may_mark_contact_point": permissions.is_city_office(user),
             "rows": rows,
             "records": counts["records"],
             "agreed": counts["agreed"],
@@ -307,7 +307,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if project.households
             else 0,
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
-            "may_write": selectors.user_may_write(user, project.unit_id),
+            "may_write": permissions.may_change_unit(user, project.unit_id),
             "start_applies": project.kind == ProjectKind.NEW,
             "consultation": selectors.consultation_checks(projects=[project])[project.id],
         },
@@ -571,8 +571,8 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
             "q": q,
             "status": check.status,
             "records": Household.objects.filter(project=project).count(),
-            "may_write": selectors.user_may_write(portal_user(request), project.unit_id),
-            "in_full": selectors.user_sees_residents_in_full(portal_user(request), project.unit_id),
+            "may_write": permissions.may_change_unit(portal_user(request), project.unit_id),
+            "in_full": permissions.sees_residents_in_full(portal_user(request), project.unit_id),
         },
     )
 
@@ -635,14 +635,16 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "project": household.project,
-            "may_write": selectors.user_may_write(portal_user(request), household.project.unit_id),
+            "may_write": permissions.may_change_unit(
+                portal_user(request), household.project.unit_id
+            ),
         },
     )
 
 
 def _writable_household_or_404(request: HttpRequest, pk: int) -> Household:
     household = _household_or_404(request, pk)
-    if not selectors.user_may_write(portal_user(request), household.project.unit_id):
+    if not permissions.may_change_unit(portal_user(request), household.project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改住户记录"))
     return household
 

@@ -16,8 +16,8 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import records, selectors
-from .choices import ParticipantRole, Role
+from . import permissions, records, selectors
+from .choices import ParticipantRole
 from .models import AcceptanceRecord, CoordinatedConstructionPlan, FundReceipt, Project, Unit
 from .uploads import stored_file_response
 from .views import (
@@ -56,7 +56,7 @@ def project_records(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "records": records.project_records(project),
-            "may_write": selectors.user_may_write(user, project.unit_id),
+            "may_write": permissions.may_change_unit(user, project.unit_id),
         },
     )
 
@@ -88,7 +88,7 @@ def fund_receipt_delete(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("project__unit"),
         pk=pk,
     )
-    if not selectors.user_may_write(user, receipt.project.unit_id):
+    if not permissions.may_change_unit(user, receipt.project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以填报本区县项目的记录"))
     if request.method == "POST":
         records.fund_receipt_delete(receipt=receipt, user=user)
@@ -232,8 +232,7 @@ def contact_point_set(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office marks or unmarks a provincial contact-point project."""
     project = _project_or_404(request, pk)
     user = portal_user(request)
-    if user.is_superuser or user.role != Role.CITY:
-        raise PermissionDenied(_("省级联系点由市老旧办设定"))
+    permissions.require_city_office(user, _("省级联系点由市老旧办设定"))
     value = request.POST.get("value") == "1"
     records.project_contact_point_set(project=project, user=user, value=value)
     messages.success(request, _("已设为省级联系点") if value else _("已取消省级联系点"))
@@ -246,7 +245,7 @@ def funds(request: HttpRequest) -> HttpResponse:
     own for its clerk and leader."""
     user = portal_user(request)
     plan_year = plan_year_or_404()
-    scope = selectors.unit_scope(user)
+    scope = permissions.unit_scope(user)
     units = list(Unit.objects.all() if scope is None else Unit.objects.filter(id=scope))
     rows, city = records.funds_by_unit(plan_year=plan_year, units=units)
     return render(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from . import permissions
 from .choices import Role
 from .models import PlanYear, Project, Unit, User
 
@@ -84,9 +85,7 @@ def register_worklist_provider(provider: WorklistProvider) -> None:
 
 def role_for_worklist(user: User) -> str:
     """The user's role as the worklists name it: administrators have no worklist ("admin")."""
-    if user.is_superuser or user.role == Role.ADMIN:
-        return "admin"
-    return str(user.role)
+    return permissions.role_of(user)
 
 
 def by_due(items: Iterable[WorkItem]) -> tuple[WorkItem, ...]:

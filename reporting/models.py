@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models import PlanYear, Unit, User
+from projects.permissions import RestrictedManager, city_office, either, register, unit_writers
 from projects.rules.periods import PeriodKind, ReportPeriod
 from projects.rules.reports import ReportState
 
@@ -98,6 +99,8 @@ class MonthlyReport(models.Model):
     withdraw_reason = models.TextField(_("撤回审核原因"), blank=True)
     send_back_reason = models.TextField(_("退回修改原因"), blank=True)
     history = HistoricalRecords()
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("信息月报")
@@ -263,3 +266,8 @@ class Notice(models.Model):
             self.period_start.month,
             self.period_end.month,
         )
+
+
+# The door's rule (projects.permissions): a report is written by its unit's clerk and leader and
+# received or returned by the city office; which of them may take which step is the workflow's table.
+register(MonthlyReport, unit="unit_id", change=either(unit_writers, city_office))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from projects import permissions
 from projects import selectors as facts
 from projects.models import PlanYear, Unit, User
 from projects.rules.periods import PeriodKind, ReportPeriod, report_period
@@ -23,7 +24,7 @@ from projects.rules.reports import report_due
 from projects.uploads import EvidenceField, stored_file_response
 from projects.views import plan_year_or_404, portal_user
 
-from . import notices, reports
+from . import notices
 from .exports.notice import notice_docx
 from .models import Notice, PeriodKindChoice
 
@@ -141,7 +142,7 @@ def default_period(plan_year: PlanYear, today: date) -> dict[str, Any]:
 
 
 def _is_city(user: User) -> bool:
-    return reports.role_of(user) == "city"
+    return permissions.is_city_office(user)
 
 
 def _page(
@@ -189,7 +190,7 @@ def _page(
 def _draft_form(request: HttpRequest) -> DraftForm | None:
     """The draft form for the city office and administrators: bound to the query when it names a
     period, else filled with the default period."""
-    if facts.unit_scope(portal_user(request)) is not None:
+    if permissions.unit_scope(portal_user(request)) is not None:
         return None
     if "kind" in request.GET:
         return DraftForm(request.GET)

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 
+from projects import permissions
 from projects import selectors as facts
-from projects.choices import MilestoneKey, Role
+from projects.choices import MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.presenters import milestone_cell
 from projects.rules.milestones import MilestoneSpec
@@ -174,8 +175,7 @@ def notice_record(
 ) -> Notice:
     """The city office records a notice it issued: its number (文号), issue date, the scan of the
     signed copy, and the units it names; kept with its history."""
-    if reports.role_of(user) != Role.CITY:
-        raise PermissionDenied("只有市老旧办可以登记通报")
+    permissions.require_city_office(user, "只有市老旧办可以登记通报")
     errors: dict[str, str] = {}
     number = (number or "").strip()
     if not number:
@@ -217,7 +217,7 @@ def notices_for(*, user: User, unit: Unit | None = None) -> QuerySet[Notice]:
     office and administrators: all), optionally only those naming ``unit``; newest first, with
     their units. Two queries."""
     notices = Notice.objects.select_related("plan_year").prefetch_related("units")
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     if scope is not None:
         notices = notices.filter(units__id=scope)
     if unit is not None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from projects import permissions
 from projects import selectors as facts
 from projects.models import PlanYear, Unit, User
 from projects.rules.reports import (
@@ -37,7 +38,7 @@ from .worklist import report_worklist
 
 
 def _units(user: User) -> Any:
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     return Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
 
 
@@ -123,9 +124,11 @@ def report_index(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "plan_year": plan_year,
             "months": range(1, 13),
-            "city": facts.unit_scope(user) is None,
+            "city": permissions.unit_scope(user) is None,
             # A unit sees the notices naming it under its months; the city office has their page.
-            "notices": None if facts.unit_scope(user) is None else notices.notices_for(user=user),
+            "notices": None
+            if permissions.unit_scope(user) is None
+            else notices.notices_for(user=user),
         },
     )
 
@@ -164,12 +167,8 @@ def report_month(request: HttpRequest, unit_id: int, month: int) -> HttpResponse
             raise PermissionDenied(str(denied)) from denied
         return redirect("reporting:report_month", unit_id=unit.id, month=month)
     report = versions[0] if versions else None
-    actions = allowed_actions(state=report.state, role=reports.role_of(user)) if report else ()
-    if (
-        report is not None
-        and reports.role_of(user) in ("clerk", "leader")
-        and user.unit_id != unit.id
-    ):
+    actions = allowed_actions(state=report.state, role=permissions.role_of(user)) if report else ()
+    if report is not None and permissions.is_unit_user(user) and user.unit_id != unit.id:
         actions = ()
     forms_ = _forms_for(actions)
     if forms_["notes"] is not None and report is not None:
@@ -199,9 +198,7 @@ def _render_month(
         version.digest_intact = intact  # type: ignore[attr-defined]
         if not intact:
             altered.append(version.version)
-    may_prepare = (
-        not versions and reports.role_of(user) in ("clerk", "leader") and user.unit_id == unit.id
-    )
+    may_prepare = not versions and permissions.may_change_unit(user, unit.id)
     return render(
         request,
         "reporting/report_month.html",
@@ -336,7 +333,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         "reporting/flags.html",
         {
             "flags": flags,
-            "may_rule": reports.role_of(user) == "city",
+            "may_rule": permissions.is_city_office(user),
             "open": Ruling.OPEN,
             "lapsed": Ruling.LAPSED,
         },
@@ -355,8 +352,7 @@ RULING_DONE = {
 def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office's ruling on one flag (认定瞒报, 认定错报 or 不予认定, with a reason)."""
     user = portal_user(request)
-    if reports.role_of(user) != "city":
-        raise PermissionDenied(_("只有市老旧办可以认定疑点"))
+    permissions.require_city_office(user, _("只有市老旧办可以认定疑点"))
     flag = get_object_or_404(ReportFlag, pk=pk)
     ruling = request.POST.get("ruling", "")
     if ruling not in CITY_RULINGS:
@@ -379,8 +375,7 @@ def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def flags_check(request: HttpRequest) -> HttpResponse:
     """The city office checks every month's valid report against the records now."""
-    if reports.role_of(portal_user(request)) != "city":
-        raise PermissionDenied
+    permissions.require_city_office(portal_user(request))
     check = reports.flags_check(plan_year=plan_year_or_404())
     messages.info(
         request,
@@ -399,7 +394,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     """The annual assessment (年度考核评价) as of the date asked for, else today; its milestones
     are judged within the plan year, and the headers say on which day."""
     user = portal_user(request)
-    if facts.unit_scope(user) is not None:
+    if permissions.unit_scope(user) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
     from projects.views import AsOfForm
@@ -456,7 +451,7 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
 @login_required
 def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
     """The city's monthly report for ``month`` as a workbook (the city office and administrators)."""
-    if facts.unit_scope(portal_user(request)) is not None:
+    if permissions.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     if not 1 <= month <= 12:
         raise Http404
@@ -480,7 +475,7 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
 @login_required
 def assessment_export(request: HttpRequest) -> HttpResponse:
     """The annual assessment table as a workbook, on the same day as the page."""
-    if facts.unit_scope(portal_user(request)) is not None:
+    if permissions.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
     from projects.views import AsOfForm

@@ -13,12 +13,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
+from projects import permissions
 from projects import selectors as facts
 from projects.choices import ProjectKind, Role
 from projects.models import PlanYear, Project, Unit, User
@@ -47,11 +48,6 @@ VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED
 
 class ReportConflict(Exception):
     """The report is no longer in the state the action starts from (someone acted first)."""
-
-
-def role_of(user: User) -> str:
-    """The user's role as the workflow rules name it (administrators are "admin")."""
-    return "admin" if user.is_superuser else str(user.role)
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -177,12 +173,14 @@ def report_digest_intact(report: MonthlyReport) -> bool:
 
 
 def _require(user: User, report: MonthlyReport, action: Action) -> None:
-    transition = TRANSITIONS[action]
-    role = role_of(user)
-    if role not in transition.roles:
-        raise PermissionDenied("无权执行此操作")
-    if role in ("clerk", "leader") and user.unit_id != report.unit_id:
-        raise PermissionDenied("只能处理本区县的月报")
+    """The workflow's table says which roles take ``action``; a unit's people act on their own
+    unit's reports only."""
+    role = permissions.role_of(user)
+    permissions.require(role in TRANSITIONS[action].roles)
+    permissions.require(
+        role not in (Role.CLERK, Role.LEADER) or permissions.may_change_unit(user, report.unit_id),
+        "只能处理本区县的月报",
+    )
 
 
 def _locked(report: MonthlyReport, action: Action) -> MonthlyReport:
@@ -238,8 +236,7 @@ def _required(text: str, field: str, message: str) -> str:
 def report_open(*, plan_year: PlanYear, unit: Unit, month: int, user: User) -> MonthlyReport:
     """The unit's report for ``month``: its latest version, or a new draft prepared from the
     records. Only the unit's clerk or leader opens one."""
-    if role_of(user) not in ("clerk", "leader") or user.unit_id != unit.id:
-        raise PermissionDenied("只能填报本区县的月报")
+    permissions.require_unit_writer(user, unit.id, "只能填报本区县的月报")
     if not 1 <= month <= 12:
         raise ValidationError("月份须为 1—12")
     latest = (
@@ -624,8 +621,7 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
 def flag_rule(*, flag: ReportFlag, ruling: str, reason: str, user: User) -> ReportFlag:
     """The city office rules on an open flag: 认定瞒报 (counts as 瞒报), 认定错报 (counts as 错报)
     or 不予认定, always with a reason. Only a flag on the month's valid version is ruled on."""
-    if role_of(user) != Role.CITY:
-        raise PermissionDenied("只有市老旧办可以认定疑点")
+    permissions.require_city_office(user, "只有市老旧办可以认定疑点")
     if ruling not in CITY_RULINGS:
         raise ValidationError({"ruling": "认定结果须为认定瞒报、认定错报或不予认定"})
     reason = _required(reason, "reason", "请填写认定理由")

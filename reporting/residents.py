@@ -6,15 +6,13 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from tablib import Dataset
 
-from projects import services
-from projects.choices import Role
+from projects import permissions, services
 from projects.models import Household, PersonalDataAccess, Unit, User
 
 from .exports.formats import SafeXLSX
@@ -37,8 +35,7 @@ class ResidentsExportForm(forms.Form):
 def _city_only(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
-    if user.is_superuser or user.role != Role.CITY:
-        raise PermissionDenied(_("只有市老旧办可以导出住户完整信息"))
+    permissions.require_city_office(user, _("只有市老旧办可以导出住户完整信息"))
     return user
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from projects import selectors
+from projects import permissions, selectors
 from projects.models import UnassignedCarryover, Unit, UnitTarget, User
 from projects.views import plan_year_or_404
 
@@ -25,7 +25,7 @@ from .targets import CarryoverAssignForm, TrialMonthsForm, UnitTargetForm
 def _target_setter(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
-    if not targets.user_may_set_targets(user):
+    if not permissions.may_set_targets(user):
         raise PermissionDenied(_("只有市老旧办和系统管理员可以维护目标"))
     return user
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from paperwork.selectors import paperwork_rows
+from projects import permissions
 from projects import selectors as facts
 from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
@@ -36,7 +37,7 @@ def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
 
 
 def _reads_city(user: User) -> bool:
-    return facts.unit_scope(user) is None
+    return permissions.unit_scope(user) is None
 
 
 def _charts(
@@ -183,7 +184,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """One unit: its figures, each milestone with the projects that block it (and the criteria they
     lack), the forecast at the last 30 days' pace, and its charts."""
     user = portal_user(request)
-    scope = facts.unit_scope(user)
+    scope = permissions.unit_scope(user)
     units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
     unit = get_object_or_404(units, pk=pk)
     plan_year = plan_year_or_404()

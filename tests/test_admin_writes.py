@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from projects import services
 from projects.choices import Criterion, Role
 from projects.models import (
     AcceptanceRecord,
@@ -27,6 +30,7 @@ from projects.models import (
     UnitTarget,
     User,
 )
+from projects.services import StaleEdit
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +297,63 @@ def test_participant_phone_is_masked_in_the_admin(
     ):
         html = client_admin.get(url).content.decode()
         assert "139****5678" in html and "13912345678" not in html, url
+
+
+# --- issue 15: the admin's own write hooks go nowhere but the services ----------------------------
+
+
+@pytest.mark.parametrize("model", [UnitTarget, Project, Household, StartCriterion, FundReceipt])
+def test_the_admins_write_hooks_refuse_even_with_permission(
+    superuser: User, plan_year: PlanYear, model: type[Any]
+) -> None:
+    """Were change permission ever granted, save_model, delete_model and delete_queryset of a model
+    written by the services still refuse, and 驿城区's target keeps its 3363."""
+    request = RequestFactory().post("/")
+    request.user = superuser
+    model_admin = site._registry[model]
+    obj = yicheng_target(plan_year) if model is UnitTarget else model()
+    with pytest.raises(PermissionDenied):
+        model_admin.save_model(request, obj, None, True)
+    with pytest.raises(PermissionDenied):
+        model_admin.delete_model(request, obj)
+    with pytest.raises(PermissionDenied):
+        model_admin.delete_queryset(request, model.objects.all())
+    assert yicheng_target(plan_year).completions == 3363
+
+
+def test_the_admin_cannot_save_a_target_without_a_reason(
+    client_admin: Client, superuser: User, plan_year: PlanYear
+) -> None:
+    """The admin's POST of 驿城区's completions (1, no reason) is a 403, and the one write path the
+    target page uses refuses the same change without a reason: the target stays 3363."""
+    target = yicheng_target(plan_year)
+    change = reverse("admin:projects_unittarget_change", args=[target.pk])
+    data = {"plan_year": plan_year.pk, "unit": target.unit_id, "new_starts": 4804, "completions": 1}
+    assert client_admin.post(change, data).status_code == 403
+    with pytest.raises(ValidationError, match="修改原因"):
+        services.unit_target_set(
+            plan_year=plan_year,
+            unit=target.unit,
+            new_starts=4804,
+            completions=4000,
+            carryover=target.carryover,
+            reason="  ",
+            user=superuser,
+        )
+    assert yicheng_target(plan_year).completions == 3363
+
+
+def test_the_admin_cannot_save_a_project_without_the_version_check(
+    client_admin: Client, superuser: User, plan_year: PlanYear
+) -> None:
+    """An admin POST of a project's change page is a 403 (version 1 kept); the service it would have
+    to use refuses a save from a stale version 0 and writes nothing."""
+    project = ProjectFactory()
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    assert client_admin.post(url, project_post(project, households="12")).status_code == 403
+    with pytest.raises(StaleEdit):
+        services.project_update(
+            project_id=project.pk, expected_version=0, user=None, data={"households": 12}
+        )
+    project.refresh_from_db()
+    assert (project.version, project.households) == (1, 10)

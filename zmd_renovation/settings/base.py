@@ -72,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The unread count in the navigation bar (one query, only where a page shows it).
                 "projects.context_processors.notifications_unread",
+                # What the user may do, from the permission door (projects.permissions).
+                "projects.context_processors.portal_permissions",
             ],
         },
     },
