@@ -74,7 +74,11 @@ def floor_agrees(*, plan_year: PlanYear, as_of: date) -> bool:
             mine.targets.carryover,
         ):
             return False
-        if (row.projects_total, row.figures) != (mine.projects_total, mine.figures):
+        if (row.projects_total, row.carryover_projects_total, row.figures) != (
+            mine.projects_total,
+            mine.carryover_projects_total,
+            mine.figures,
+        ):
             return False
     return [r.unit_id for r in floor] == list(portal) and len(floor) == Unit.objects.count()
 

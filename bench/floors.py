@@ -38,13 +38,15 @@ from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT, unlisted_un
 
 @dataclass(frozen=True)
 class UnitFigures:
-    """What the floor returns for one unit: its targets, its new projects and its figures by date."""
+    """What the floor returns for one unit: its targets, its new and carry-over projects and its
+    figures by date."""
 
     unit_id: int
     new_starts: int | None
     completions: int | None
     carryover: int | None
     projects_total: int
+    carryover_projects_total: int
     figures: dict[date, Figures]
 
 
@@ -62,21 +64,22 @@ def _count(condition: str) -> str:
 
 def overview_floor_sql(*, dates: Sequence[date]) -> str:
     """The statement: units left-joined with their targets and the grouped conditional sums over the
-    projects' stored dates (``%s`` placeholders: the plan year, then each date four times, then the
+    projects' stored dates (``%s`` placeholders: the plan year, then each date five times, then the
     plan year again)."""
     new, carry = f"kind = '{ProjectKind.NEW.value}'", f"kind = '{ProjectKind.CARRYOVER.value}'"
-    columns = [f"{_count(new)} AS projects_total"]
+    columns = [f"{_count(new)} AS projects_total", f"{_count(carry)} AS carryover_total"]
     for i, _ in enumerate(dates):
         columns += [
             f"{_sum(f'{carry} AND completed_on <= %s')} AS cc_{i}",
             f"{_sum(f'{new} AND started_on <= %s')} AS ns_{i}",
             f"{_sum(f'{new} AND completed_on <= %s')} AS nc_{i}",
             f"{_count(f'{new} AND started_on <= %s')} AS ps_{i}",
+            f"{_count(f'{carry} AND completed_on <= %s')} AS cp_{i}",
         ]
     outer = ", ".join(
         f"COALESCE(f.{name}, 0)"
-        for name in ["projects_total"]
-        + [f"{k}_{i}" for i, _ in enumerate(dates) for k in ("cc", "ns", "nc", "ps")]
+        for name in ["projects_total", "carryover_total"]
+        + [f"{k}_{i}" for i, _ in enumerate(dates) for k in ("cc", "ns", "nc", "ps", "cp")]
     )
     # Only constants and generated aliases go into the text; the values are parameters.
     return (
@@ -93,25 +96,34 @@ def overview_floor(*, plan_year_id: int, dates: Sequence[date]) -> list[UnitFigu
     """Every unit's targets and figures on ``dates``, in the overview's order, in one statement."""
     params: list[Any] = [plan_year_id]
     for day in dates:
-        params += [day, day, day, day]
+        params += [day, day, day, day, day]
     params.append(plan_year_id)
     with connection.cursor() as cursor:
         cursor.execute(overview_floor_sql(dates=dates), params)
         rows = cursor.fetchall()
     result = []
     for row in rows:
-        unit_id, new_starts, completions, carryover, projects_total, *sums = row
+        unit_id, new_starts, completions, carryover, projects_total, carryover_total, *sums = row
         figures = {
             day: Figures(
-                carryover_completed=int(sums[4 * i]),
-                new_started=int(sums[4 * i + 1]),
-                new_completed=int(sums[4 * i + 2]),
-                projects_started=int(sums[4 * i + 3]),
+                carryover_completed=int(sums[5 * i]),
+                new_started=int(sums[5 * i + 1]),
+                new_completed=int(sums[5 * i + 2]),
+                projects_started=int(sums[5 * i + 3]),
+                carryover_projects_completed=int(sums[5 * i + 4]),
             )
             for i, day in enumerate(dates)
         }
         result.append(
-            UnitFigures(unit_id, new_starts, completions, carryover, int(projects_total), figures)
+            UnitFigures(
+                unit_id,
+                new_starts,
+                completions,
+                carryover,
+                int(projects_total),
+                int(carryover_total),
+                figures,
+            )
         )
     return result
 
