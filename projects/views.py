@@ -34,10 +34,9 @@ from .importing import TEMPLATES
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
-from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
+from .rules.start import CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .template_files import template_workbook_bytes
 from .uploads import stored_file_response
-from .worklist import worklist
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -98,55 +97,7 @@ def plan_year_or_404() -> PlanYear:
     return plan_year
 
 
-# --- home pages ---------------------------------------------------------------------------------
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
-    the city office and administrators go to the city overview."""
-    form = AsOfForm(request.GET or None)
-    as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
-    user = portal_user(request)
-    plan_year = selectors.plan_year_latest()
-    scope = selectors.unit_scope(user)
-    if scope is not None and plan_year is not None and user.unit is not None:
-        day = selectors.page_date(plan_year=plan_year, asked=as_of)
-        page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
-        from paperwork.inspections import overdue_rectifications
-        from paperwork.selectors import paperwork_rows
-
-        # Every panel is judged on the page's date, as its heading says.
-        paperwork = next(
-            row
-            for row in paperwork_rows(plan_year=plan_year, today=day, units=[user.unit])
-            if row.unit.id == user.unit.id
-        )
-        return render(
-            request,
-            "projects/unit_home.html",
-            {
-                "page": page,
-                "unit": user.unit,
-                "plan_year": plan_year,
-                "lacking_one": [
-                    (key, CRITERION_SHORT_LABELS[key], count)
-                    for key, count in sorted(
-                        page.blockers.lacking_one.items(), key=lambda kv: CRITERIA.index(kv[0])
-                    )
-                ],
-                "may_write": selectors.user_may_write(user, user.unit.id),
-                "worklist": worklist(user=user, plan_year=plan_year, day=day),
-                "paperwork": paperwork,
-                "overdue_findings": overdue_rectifications(
-                    plan_year=plan_year, today=day, unit=user.unit
-                ),
-            },
-        )
-    if plan_year is None:
-        return render(request, "projects/no_plan_year.html")
-    target = reverse("reporting:overview")
-    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+# --- downloads -----------------------------------------------------------------------------------
 
 
 @login_required
