@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,23 +30,15 @@ from .choices import Criterion, Opinion, ProjectKind, Role
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES
-from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
+from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
 from .rules.start import CRITERION_LABELS, CRITERION_SHORT_LABELS
-from .template_files import template_workbook_bytes
+from .template_files import XLSX_CONTENT_TYPE, template_workbook_bytes
 from .uploads import stored_file_response
+from .view_helpers import AsOfForm, apply_errors, error_messages, plan_year_or_404, portal_user
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
-
-
-class AsOfForm(forms.Form):
-    """The date the milestone table is judged on (截至日期)."""
-
-    as_of = forms.DateField(
-        label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
@@ -65,36 +56,12 @@ def _household_or_404(request: HttpRequest, pk: int) -> Household:
     return get_object_or_404(selectors.households_visible(user=portal_user(request)), pk=pk)
 
 
-def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal shown beside the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # The checkbox with which a user confirms a change's consequences (projects/_status_changes.html).
 CONFIRM_STATUS_CHANGES = "confirm_status_changes"
 
 
 def _status_changes_confirmed(request: HttpRequest) -> bool:
     return request.POST.get(CONFIRM_STATUS_CHANGES) == "1"
-
-
-def portal_user(request: HttpRequest) -> User:
-    """The signed-in portal user of a request (views behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def plan_year_or_404() -> PlanYear:
-    """The latest plan year; 404 while none is loaded."""
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
 
 
 # --- downloads -----------------------------------------------------------------------------------
@@ -105,7 +72,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An empty import template (headers and one example row) as an Excel download."""
     if kind not in TEMPLATES:
         raise Http404
-    response = HttpResponse(template_workbook_bytes(kind), content_type=XLSX)
+    response = HttpResponse(template_workbook_bytes(kind), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
     return response
 
@@ -200,7 +167,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 plan_year=plan_year, unit=user.unit, user=user, data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             warnings = _pending_warnings(form)
         else:
             messages.success(request, _("已新建项目“%(name)s”") % {"name": project.name})
@@ -302,7 +269,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             clashes = asked.clashes
             form.add_error(None, _("您和对方修改了同一字段，请逐项选择保留哪个值后再保存"))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             warnings = _pending_warnings(form)
         else:
             messages.success(request, _("已保存项目“%(name)s”") % {"name": saved.name})
@@ -464,7 +431,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
             if data.get("evidence"):
                 form.add_error("evidence", _("请重新选择证明材料文件后再勾选确认保存"))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存“%(label)s”") % {"label": key.label})
             return redirect("project_detail", pk=project.pk)
@@ -545,7 +512,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已添加住户"))
             if "save_add" in request.POST:
@@ -615,7 +582,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存住户记录"))
             return redirect("household_detail", pk=household.pk)
@@ -656,8 +623,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 {"household": household, "project": project, "consequences": consequences},
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            error_messages(request, error)
             return redirect("household_detail", pk=household.pk)
         messages.success(request, _("已删除住户 %(dwelling)s") % {"dwelling": household})
         return redirect("household_list", pk=project.pk)

@@ -22,7 +22,7 @@ from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
-from projects.views import AsOfForm, plan_year_or_404, portal_user
+from projects.view_helpers import AsOfForm, plan_year_or_404, portal_user
 from projects.worklist import role_for_worklist, worklist
 
 from . import charts, notices, selectors
