@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from projects import permissions, selectors
 from projects.models import PlanYear
 from projects.uploads import stored_file_response
-from projects.views import plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
 from . import adjustments
 from .adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
@@ -37,19 +37,9 @@ def _writable_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
     return adjustment
 
 
-def _apply_errors(form: AdjustmentForm, error: ValidationError) -> None:
-    """A service's refusal beside the field it names (the communities' problems above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _report(request: HttpRequest, error: Exception) -> None:
     if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
+        error_messages(request, error)
     else:
         messages.error(request, str(error))
 
@@ -115,7 +105,7 @@ def _form_page(
             else:
                 saved = adjustments.adjustment_update(adjustment=adjustment, user=user, data=given)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         except adjustments.AdjustmentConflict as conflict:
             messages.error(request, str(conflict))
             assert adjustment is not None

@@ -24,7 +24,7 @@ from projects import permissions
 from projects import selectors as facts
 from projects.models import Project
 from projects.uploads import stored_file_response
-from projects.views import plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
 
 from . import inspections
 from .inspections import (
@@ -49,15 +49,6 @@ def _as_of(request: HttpRequest) -> date:
     form.fields["as_of"] = forms.DateField(required=False)
     asked: date | None = form.cleaned_data.get("as_of") if form.is_valid() else None
     return asked or facts.today_local()
-
-
-def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal shown beside the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _inspection_or_404(request: HttpRequest, pk: int) -> Inspection:
@@ -170,7 +161,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
                 plan_year=plan_year, unit=unit, user=user, data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已记录检查：%(name)s") % {"name": inspection})
             return redirect("paperwork:inspection_detail", pk=inspection.pk)
@@ -218,7 +209,7 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             inspections.finding_create(inspection=inspection, user=user, data=form.service_data())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已添加检查发现的问题"))
             if "save_add" in request.POST:
@@ -257,7 +248,7 @@ def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
                 evidence=data.get("evidence") or None,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已填报整改完成情况"))
             return redirect("paperwork:inspection_detail", pk=finding.inspection_id)
@@ -315,7 +306,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已登记投诉纠纷"), project)
     return _form_page(
@@ -346,7 +337,7 @@ def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
                 closed_on=form.cleaned_data.get("closed_on"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已保存投诉纠纷的处理情况"), project)
     return _form_page(
@@ -369,7 +360,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已记录回访"), project)
     return _form_page(
@@ -389,7 +380,7 @@ def warranty_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已保存保修期"), project)
     return _form_page(

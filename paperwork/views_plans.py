@@ -7,7 +7,6 @@ reads every unit's).
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +22,7 @@ from projects.choices import ProjectKind
 from projects.models import Project, Unit
 from projects.rules.records import STRONG_WISH_PERCENT
 from projects.uploads import stored_file_response
-from projects.views import plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
 from . import plans, wishes
 from .models import ResidentWish
@@ -38,15 +37,6 @@ def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
     return get_object_or_404(facts.projects_visible(user=portal_user(request)), pk=pk)
-
-
-def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal shown beside the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _scan_response(request: HttpRequest, scan: FieldFile, name: str) -> FileResponse:
@@ -108,7 +98,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                     today=today,
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("已报送年度工作实施方案"))
                 return redirect("paperwork:plans")
@@ -214,10 +204,9 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("paperwork:renovation_plan", pk=project.pk)
         except ValidationError as error:
             if "save" in request.POST:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
-                for message in error.messages:
-                    messages.error(request, message)
+                error_messages(request, error)
                 return redirect("paperwork:renovation_plan", pk=project.pk)
     missing = plans.project_missing_pipelines(project)
     applies = project.kind == ProjectKind.NEW
@@ -317,7 +306,7 @@ def wish_create(request: HttpRequest, pk: int) -> HttpResponse:
                 households=form.cleaned_data["households"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已登记居民意愿"))
             return _wishes_page(project)
@@ -342,7 +331,7 @@ def wish_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 households=form.cleaned_data["households"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存居民意愿"))
             return _wishes_page(project)
@@ -360,8 +349,7 @@ def wish_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             wishes.resident_wish_delete(wish=wish, user=portal_user(request))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            error_messages(request, error)
         else:
             messages.success(
                 request, _("已删除居民意愿“%(facility)s”") % {"facility": wish.facility}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from projects import permissions
 from projects.models import Project, Unit
 from projects.uploads import stored_file_response
-from projects.views import _apply_errors, plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
 
 from . import work_info
 from .models import WorkInfoPhoto
@@ -69,7 +69,7 @@ def work_info_create(request: HttpRequest) -> HttpResponse:
                 photos=form.photos(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已报送工作信息"))
             return redirect("paperwork:work_info_detail", pk=item.pk)

@@ -29,8 +29,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from reporting.exports.formats import SafeXLSX
-
 from . import permissions, selectors
 from .choices import MilestoneKey, ProjectKind
 from .models import (
@@ -61,6 +59,7 @@ from .resources import (
 )
 from .rules.milestones import STATUS_LABELS, MilestoneResult
 from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
+from .xlsx import SafeXLSX
 
 
 def status_badge(result: MilestoneResult) -> str:

@@ -2,11 +2,9 @@
 and the project template imported back by the unit's clerk or leader (upload, preview, confirm).
 
 Who may do what is asked where the other views ask it: ``selectors.projects_visible`` (through
-``listed_projects`` and ``_project_or_404``), ``selectors.user_may_write`` and
-``selectors.user_sees_residents_in_full``.
+``listed_projects`` and ``_project_or_404``), ``permissions.may_change_unit`` and
+``permissions.sees_residents_in_full``.
 """
-
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,22 +21,9 @@ from . import permissions, previews, services
 from .consequences import StatusChangesNeedConfirmation
 from .forms import ProjectImportForm
 from .models import Project, Unit, User
-from .template_files import XLSX_CONTENT_TYPE, projects_file
-from .views import (
-    _project_or_404,
-    _status_changes_confirmed,
-    listed_projects,
-    plan_year_or_404,
-    portal_user,
-)
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """An .xlsx download named ``filename`` (Chinese names quoted as RFC 5987 asks), never cached."""
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+from .template_files import projects_file
+from .view_helpers import plan_year_or_404, portal_user, xlsx_response
+from .views import _project_or_404, _status_changes_confirmed, listed_projects
 
 
 @login_required

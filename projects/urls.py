@@ -1,11 +1,11 @@
-"""URLs of the portal's pages for units and the city office (the admin has its own)."""
+"""URLs of the portal's pages for units and the city office (the admin has its own). The home page,
+a dashboard, is routed in zmd_renovation/urls.py: the core app imports nothing from reporting."""
 
 from django.urls import path
 
 from . import spreadsheet_views, views, views_notifications, views_records
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/new/", views.project_create, name="project_create"),

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,24 +30,15 @@ from .choices import Criterion, Opinion, ProjectKind
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES
-from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
+from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
-from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
-from .template_files import template_workbook_bytes
+from .rules.start import CRITERION_LABELS, CRITERION_SHORT_LABELS
+from .template_files import XLSX_CONTENT_TYPE, template_workbook_bytes
 from .uploads import stored_file_response
-from .worklist import worklist
+from .view_helpers import AsOfForm, apply_errors, error_messages, plan_year_or_404, portal_user
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
-
-
-class AsOfForm(forms.Form):
-    """The date the milestone table is judged on (截至日期)."""
-
-    as_of = forms.DateField(
-        label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
@@ -66,15 +56,6 @@ def _household_or_404(request: HttpRequest, pk: int) -> Household:
     return get_object_or_404(selectors.households_visible(user=portal_user(request)), pk=pk)
 
 
-def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal shown beside the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # The checkbox with which a user confirms a change's consequences (projects/_status_changes.html).
 CONFIRM_STATUS_CHANGES = "confirm_status_changes"
 
@@ -83,70 +64,7 @@ def _status_changes_confirmed(request: HttpRequest) -> bool:
     return request.POST.get(CONFIRM_STATUS_CHANGES) == "1"
 
 
-def portal_user(request: HttpRequest) -> User:
-    """The signed-in portal user of a request (views behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def plan_year_or_404() -> PlanYear:
-    """The latest plan year; 404 while none is loaded."""
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
-
-
-# --- home pages ---------------------------------------------------------------------------------
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
-    the city office and administrators go to the city overview."""
-    form = AsOfForm(request.GET or None)
-    as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
-    user = portal_user(request)
-    plan_year = selectors.plan_year_latest()
-    scope = permissions.unit_scope(user)
-    if scope is not None and plan_year is not None and user.unit is not None:
-        day = selectors.page_date(plan_year=plan_year, asked=as_of)
-        page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
-        from paperwork.inspections import overdue_rectifications
-        from paperwork.selectors import paperwork_rows
-
-        # Every panel is judged on the page's date, as its heading says.
-        paperwork = next(
-            row
-            for row in paperwork_rows(plan_year=plan_year, today=day, units=[user.unit])
-            if row.unit.id == user.unit.id
-        )
-        return render(
-            request,
-            "projects/unit_home.html",
-            {
-                "page": page,
-                "unit": user.unit,
-                "plan_year": plan_year,
-                "lacking_one": [
-                    (key, CRITERION_SHORT_LABELS[key], count)
-                    for key, count in sorted(
-                        page.blockers.lacking_one.items(), key=lambda kv: CRITERIA.index(kv[0])
-                    )
-                ],
-                "may_write": permissions.may_change_unit(user, user.unit.id),
-                "worklist": worklist(user=user, plan_year=plan_year, day=day),
-                "paperwork": paperwork,
-                "overdue_findings": overdue_rectifications(
-                    plan_year=plan_year, today=day, unit=user.unit
-                ),
-            },
-        )
-    if plan_year is None:
-        return render(request, "projects/no_plan_year.html")
-    target = reverse("reporting:overview")
-    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+# --- downloads -----------------------------------------------------------------------------------
 
 
 @login_required
@@ -154,7 +72,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An empty import template (headers and one example row) as an Excel download."""
     if kind not in TEMPLATES:
         raise Http404
-    response = HttpResponse(template_workbook_bytes(kind), content_type=XLSX)
+    response = HttpResponse(template_workbook_bytes(kind), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
     return response
 
@@ -249,7 +167,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 plan_year=plan_year, unit=user.unit, user=user, data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             warnings = _pending_warnings(form)
         else:
             messages.success(request, _("已新建项目“%(name)s”") % {"name": project.name})
@@ -351,7 +269,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             clashes = asked.clashes
             form.add_error(None, _("您和对方修改了同一字段，请逐项选择保留哪个值后再保存"))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             warnings = _pending_warnings(form)
         else:
             messages.success(request, _("已保存项目“%(name)s”") % {"name": saved.name})
@@ -513,7 +431,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
             if data.get("evidence"):
                 form.add_error("evidence", _("请重新选择证明材料文件后再勾选确认保存"))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存“%(label)s”") % {"label": key.label})
             return redirect("project_detail", pk=project.pk)
@@ -594,7 +512,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已添加住户"))
             if "save_add" in request.POST:
@@ -666,7 +584,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StatusChangesNeedConfirmation as refused:
             consequences = refused.consequences
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存住户记录"))
             return redirect("household_detail", pk=household.pk)
@@ -707,8 +625,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 {"household": household, "project": project, "consequences": consequences},
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            error_messages(request, error)
             return redirect("household_detail", pk=household.pk)
         messages.success(request, _("已删除住户 %(dwelling)s") % {"dwelling": household})
         return redirect("household_list", pk=project.pk)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from . import notifications
 from .models import Notification
-from .views import portal_user
+from .view_helpers import portal_user
 
 PAGE_SIZE = 25
 

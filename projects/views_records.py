@@ -20,13 +20,8 @@ from . import permissions, records, selectors
 from .choices import ParticipantRole
 from .models import AcceptanceRecord, CoordinatedConstructionPlan, FundReceipt, Project, Unit
 from .uploads import stored_file_response
-from .views import (
-    _apply_errors,
-    _project_or_404,
-    _writable_project_or_404,
-    plan_year_or_404,
-    portal_user,
-)
+from .view_helpers import apply_errors, plan_year_or_404, portal_user
+from .views import _project_or_404, _writable_project_or_404
 
 
 def _saved(request: HttpRequest, message: str, project: Project) -> HttpResponse:
@@ -71,7 +66,7 @@ def fund_receipt_create(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已登记资金到位"), project)
     return _form_page(request, form, title=_("登记资金到位"), project=project)
@@ -127,7 +122,7 @@ def participant_edit(request: HttpRequest, pk: int, role: str) -> HttpResponse:
                 project=project, role=key, user=portal_user(request), data=form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已保存“%(role)s”") % {"role": key.label}, project)
     own_name = (
@@ -152,7 +147,7 @@ def approval_create(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已登记审批或接入事项"), project)
     return _form_page(request, form, title=_("登记审批和市政接入"), project=project)
@@ -176,7 +171,7 @@ def coordinated_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data.get("note") or "",
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已保存统筹施工方案"), project)
     return _form_page(
@@ -211,7 +206,7 @@ def acceptance_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 document=form.cleaned_data.get("document") or None,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _saved(request, _("已保存验收移交记录"), project)
     return _form_page(

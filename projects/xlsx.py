@@ -6,8 +6,12 @@ Text is never a formula: a text that a spreadsheet would run (it starts with = +
 carriage return) is stored as a string cell with the quote-prefix style, so Excel and LibreOffice
 show it as typed and keep it text when the cell is edited. Households, counts and money stay numbers
 with a number format; shares (tenths of a percent) become fractions shown as percentages.
+
+``SafeXLSX``, the admin's and the residents' export format (django-import-export), writes the same
+cells.
 """
 
+import io
 import re
 import weakref
 from collections.abc import Iterable
@@ -16,9 +20,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from import_export.formats.base_formats import XLSX
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import NamedStyle
 from openpyxl.styles.cell_style import StyleArray
+from tablib import Dataset
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -173,3 +180,37 @@ def register_styles(wb: Any, styles: Iterable[CellStyle]) -> None:
         if style.name not in known:
             wb.add_named_style(style.named_style())
             known.add(style.name)
+
+
+# --- django-import-export's xlsx format ---------------------------------------------------------
+
+
+def _export_cell(value: Any) -> CellValue:
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return safe_text("是" if value else "否")
+    if isinstance(value, int):
+        return number(value, COUNT)
+    if isinstance(value, Decimal):
+        return number(value, "#,##0.00##")
+    if isinstance(value, date):
+        return when(value)
+    return safe_text(str(value))
+
+
+class SafeXLSX(XLSX):
+    """xlsx export (django-import-export's admin exports) whose cells are never run by a
+    spreadsheet: text that looks like a formula stays text, numbers stay numbers, in constant
+    memory (write-only)."""
+
+    def export_data(self, dataset: Dataset, **kwargs: Any) -> bytes:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=(dataset.title or "导出")[:31])
+        sheet.freeze_panes = "A2"
+        sheet.append([write_only_cell(sheet, safe_text(str(h))) for h in dataset.headers or []])
+        for row in dataset:
+            sheet.append([write_only_cell(sheet, _export_cell(value)) for value in row])
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()

@@ -22,7 +22,7 @@ from projects.models import PlanYear, Unit, User
 from projects.rules.periods import PeriodKind, ReportPeriod, report_period
 from projects.rules.reports import report_due
 from projects.uploads import EvidenceField, stored_file_response
-from projects.views import plan_year_or_404, portal_user
+from projects.view_helpers import plan_year_or_404, portal_user
 
 from . import notices
 from .exports.notice import notice_docx

@@ -2,7 +2,6 @@
 and the actions the user may take, the stamped scan, the flags and the annual assessment."""
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -27,7 +26,13 @@ from projects.rules.reports import (
 )
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EvidenceField, stored_file_response
-from projects.views import plan_year_or_404, portal_user
+from projects.view_helpers import (
+    AsOfForm,
+    error_messages,
+    plan_year_or_404,
+    portal_user,
+    xlsx_response,
+)
 from projects.worklist import worklist
 
 from . import notices, reports
@@ -276,8 +281,7 @@ def report_act(request: HttpRequest, pk: int) -> HttpResponse:
     except reports.ReportConflict as conflict:
         messages.error(request, str(conflict))
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        error_messages(request, error)
     else:
         messages.success(request, _("已完成：%(action)s") % {"action": ACTION_LABELS[action]})
     return _back(report)
@@ -397,8 +401,6 @@ def assessment(request: HttpRequest) -> HttpResponse:
     if permissions.unit_scope(user) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    from projects.views import AsOfForm
-
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
     today = reports.assessment_day(plan_year=plan_year, asked=asked)
@@ -415,16 +417,6 @@ def assessment(request: HttpRequest) -> HttpResponse:
             "specs": [s for s, _ in specs],
         },
     )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -445,7 +437,7 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
     name = f"{unit.name}{plan_year.year}年{month}月信息月报"
     if data.record is None:
         name += f"-{workbooks.WORKING_COPY}"
-    return _xlsx(workbooks.unit_monthly_workbook(data), f"{name}.xlsx")
+    return xlsx_response(workbooks.unit_monthly_workbook(data), f"{name}.xlsx")
 
 
 @login_required
@@ -466,7 +458,7 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
             units=list(Unit.objects.all()),
         ),
     )
-    return _xlsx(
+    return xlsx_response(
         workbooks.city_monthly_workbook(data),
         f"驻马店市城镇老旧小区改造进展情况月报（{plan_year.year}年{month}月）.xlsx",
     )
@@ -478,8 +470,6 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
     if permissions.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    from projects.views import AsOfForm
-
     form = AsOfForm(request.GET or None)
     asked = form.cleaned_data.get("as_of") if form.is_valid() else None
     today = reports.assessment_day(plan_year=plan_year, asked=asked)
@@ -489,4 +479,6 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
         as_of=today,
         reports=assessment_counts(plan_year=plan_year, today=today),
     )
-    return _xlsx(workbooks.assessment_workbook(data), f"{plan_year.year}年度考核评价表.xlsx")
+    return xlsx_response(
+        workbooks.assessment_workbook(data), f"{plan_year.year}年度考核评价表.xlsx"
+    )

@@ -14,8 +14,7 @@ from tablib import Dataset
 
 from projects import permissions, services
 from projects.models import Household, PersonalDataAccess, Unit, User
-
-from .exports.formats import SafeXLSX
+from projects.xlsx import SafeXLSX
 
 logger = logging.getLogger("zmd.personal_data")
 HEADERS = (

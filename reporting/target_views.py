@@ -6,7 +6,6 @@ the writes go through the services of reporting.targets.
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from projects import permissions, selectors
 from projects.models import UnassignedCarryover, Unit, UnitTarget, User
-from projects.views import plan_year_or_404
+from projects.view_helpers import apply_errors, plan_year_or_404
 
 from . import targets
 from .targets import CarryoverAssignForm, TrialMonthsForm, UnitTargetForm
@@ -28,15 +27,6 @@ def _target_setter(request: HttpRequest) -> User:
     if not permissions.may_set_targets(user):
         raise PermissionDenied(_("只有市老旧办和系统管理员可以维护目标"))
     return user
-
-
-def _apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """A service's refusal shown beside the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -93,7 +83,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 completions_reason=data["completions_reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存%(unit)s的目标") % {"unit": unit.name})
             if data["completions"] is None and saved.completions is not None:
@@ -136,7 +126,7 @@ def carryover_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 item=item, unit=unit, reason=form.cleaned_data["reason"], user=user
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -166,7 +156,7 @@ def trial_months(request: HttpRequest) -> HttpResponse:
                 user=user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("已保存试填报月份"))
             return redirect("reporting:targets")

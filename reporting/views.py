@@ -1,4 +1,5 @@
-"""The city office's dashboards: the overview of every unit on a date, and one unit's drill-down."""
+"""The dashboards: the city office's overview of every unit on a date and one unit's drill-down, and
+the clerk's or leader's home page of their own unit (the portal's home, ``/``)."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -10,17 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from paperwork.inspections import overdue_rectifications
 from paperwork.selectors import paperwork_rows
 from projects import permissions
 from projects import selectors as facts
 from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.rules.milestones import MilestoneSpec
-from projects.rules.start import CRITERION_SHORT_LABELS
-from projects.views import AsOfForm, plan_year_or_404, portal_user
+from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
+from projects.view_helpers import AsOfForm, plan_year_or_404, portal_user
 from projects.worklist import role_for_worklist, worklist
 
 from . import charts, notices, selectors
@@ -207,6 +210,48 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                 series=page.cumulative,
                 results=page.row.row.milestones,
                 title=unit.name,
+            ),
+        },
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
+    the city office and administrators go to the city overview."""
+    user = portal_user(request)
+    plan_year = facts.plan_year_latest()
+    if plan_year is None:
+        return render(request, "projects/no_plan_year.html")
+    if permissions.unit_scope(user) is None or user.unit is None:
+        target = reverse("reporting:overview")
+        return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+    day = _as_of(request, plan_year)
+    page = facts.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
+    # Every panel is judged on the page's date, as its heading says.
+    paperwork = next(
+        row
+        for row in paperwork_rows(plan_year=plan_year, today=day, units=[user.unit])
+        if row.unit.id == user.unit.id
+    )
+    return render(
+        request,
+        "reporting/unit_home.html",
+        {
+            "page": page,
+            "unit": user.unit,
+            "plan_year": plan_year,
+            "lacking_one": [
+                (key, CRITERION_SHORT_LABELS[key], count)
+                for key, count in sorted(
+                    page.blockers.lacking_one.items(), key=lambda kv: CRITERIA.index(kv[0])
+                )
+            ],
+            "may_write": permissions.may_change_unit(user, user.unit.id),
+            "worklist": worklist(user=user, plan_year=plan_year, day=day),
+            "paperwork": paperwork,
+            "overdue_findings": overdue_rectifications(
+                plan_year=plan_year, today=day, unit=user.unit
             ),
         },
     )

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reporting.views import home
+
 from .health import healthz
 
 admin.site.site_header = "驻马店市城镇老旧小区改造信息平台"
@@ -30,5 +32,7 @@ urlpatterns = [
     ),
     path("city/", include("reporting.urls")),
     path("paperwork/", include("paperwork.urls")),
+    # The clerk's or leader's unit page, or the city overview: a dashboard, kept with the others.
+    path("", home, name="home"),
     path("", include("projects.urls")),
 ]

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from projects.models import Household, Project, User
 from projects.resources import HouseholdExportResource, ProjectExportResource
-from reporting.exports.formats import SafeXLSX
+from projects.xlsx import SafeXLSX
 from tests.factories import HouseholdFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
