@@ -463,3 +463,17 @@ def test_huge_or_too_precise_amounts_get_a_chinese_message(
     assert page.status_code == 200
     assert message in page.content.decode()
     assert not FundReceipt.objects.exists()
+
+
+def test_amounts_in_place_show_two_decimals_on_the_pages(
+    project: Project, clerk: User, city: User
+) -> None:
+    """A receipt of 12.3456 万元 reads 12.35 on the project's records and on /funds/, next to the
+    estimate's 100.00 (storage keeps the four decimals)."""
+    _post_receipt(as_client(clerk), project, "12.3456")
+    assert FundReceipt.objects.get().amount == Decimal("12.3456")
+    records_page = as_client(clerk).get(reverse("project_records", args=[project.pk]))
+    assert "12.35" in records_page.content.decode()
+    assert "12.3456" not in records_page.content.decode()
+    funds_page = as_client(city).get(reverse("funds")).content.decode()
+    assert "12.35" in funds_page and "12.3456" not in funds_page
