@@ -36,6 +36,7 @@ from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .template_files import template_workbook_bytes
+from .templatetags.portal import cn_date
 from .uploads import stored_file_response
 from .worklist import worklist
 
@@ -49,6 +50,38 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(
         label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+def asked_date(request: HttpRequest) -> tuple[date | None, str | None]:
+    """The date of ``?as_of=`` (None without one), and the text asked for when it is no date."""
+    form = AsOfForm(request.GET or None)
+    if form.is_valid():
+        return form.cleaned_data.get("as_of"), None
+    return None, str(request.GET.get("as_of", ""))[:20]
+
+
+def warn_unreadable_date(request: HttpRequest, *, asked: str, day: date) -> None:
+    """Say that ``asked`` is no date and the page shows ``day`` instead (never silently)."""
+    messages.warning(
+        request, _("日期 %(asked)s 无效，已按 %(day)s 显示") % {"asked": asked, "day": cn_date(day)}
+    )
+
+
+def page_date_of(request: HttpRequest, *, plan_year: PlanYear, latest: date | None = None) -> date:
+    """The page's date (截至) from ``?as_of=``, through selectors.page_date like every dashboard: a
+    date that is none, or lies outside the plan year (or after ``latest``), is replaced with a
+    warning naming both days."""
+    asked, unreadable = asked_date(request)
+    day = selectors.page_date(plan_year=plan_year, asked=asked, latest=latest)
+    if unreadable is not None:
+        warn_unreadable_date(request, asked=unreadable, day=day)
+    elif asked is not None and asked != day:
+        messages.warning(
+            request,
+            _("日期 %(asked)s 不在 %(year)s 年度内，已按 %(day)s 显示")
+            % {"asked": asked.isoformat(), "year": plan_year.year, "day": cn_date(day)},
+        )
+    return day
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
@@ -105,13 +138,11 @@ def plan_year_or_404() -> PlanYear:
 def home(request: HttpRequest) -> HttpResponse:
     """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
     the city office and administrators go to the city overview."""
-    form = AsOfForm(request.GET or None)
-    as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
     user = portal_user(request)
     plan_year = selectors.plan_year_latest()
     scope = selectors.unit_scope(user)
     if scope is not None and plan_year is not None and user.unit is not None:
-        day = selectors.page_date(plan_year=plan_year, asked=as_of)
+        day = page_date_of(request, plan_year=plan_year)
         page = selectors.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
         from paperwork.inspections import overdue_rectifications
         from paperwork.selectors import paperwork_rows
@@ -178,9 +209,12 @@ def listed_projects(request: HttpRequest, plan_year: PlanYear) -> ListedProjects
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     # A dashboard's link carries its date: progress and criteria are then those of that day.
-    day_form = AsOfForm(request.GET or None)
-    asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
-    as_of = None if asked is None else selectors.page_date(plan_year=plan_year, asked=asked)
+    asked, unreadable = asked_date(request)
+    as_of = None if asked is None else page_date_of(request, plan_year=plan_year)
+    if unreadable is not None:
+        messages.warning(
+            request, _("日期 %(asked)s 无效，已按当前进度显示") % {"asked": unreadable}
+        )
     projects = selectors.project_search(
         projects=selectors.projects_visible(user=portal_user(request)).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),

@@ -402,11 +402,9 @@ def assessment(request: HttpRequest) -> HttpResponse:
     if facts.unit_scope(user) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    from projects.views import AsOfForm
+    from projects.views import page_date_of
 
-    form = AsOfForm(request.GET or None)
-    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    today = reports.assessment_day(plan_year=plan_year, asked=asked)
+    today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
     rows = reports.assessment(plan_year=plan_year, today=today)
     specs = facts.milestone_specs(plan_year=plan_year)
     return render(
@@ -483,11 +481,9 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
     if facts.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    from projects.views import AsOfForm
+    from projects.views import page_date_of
 
-    form = AsOfForm(request.GET or None)
-    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    today = reports.assessment_day(plan_year=plan_year, asked=asked)
+    today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
     # Headed with the day the counts are judged on; the milestones are clipped to the plan year.
     data = build.build_assessment(
         plan_year=plan_year,

@@ -443,7 +443,10 @@ def test_receipt_beyond_the_sources_estimate_is_refused_with_the_figures(
     refused = _post_receipt(client, project, "0.0001")
     assert "已到位 100.00 万元" in refused.content.decode()
     # no provincial estimate on this project: nothing of it may arrive
-    assert "省级补助概算 0.00 万元" in _post_receipt(client, project, "1", "provincial").content.decode()
+    assert (
+        "省级补助概算 0.00 万元"
+        in _post_receipt(client, project, "1", "provincial").content.decode()
+    )
     assert FundReceipt.objects.count() == 2
 
 

@@ -15,9 +15,9 @@ from projects.rules.records import (
     receipt_over_estimate,
     strongly_wanted,
     unmet_wishes,
+    wan_text,
     wish_households_problem,
     wish_warning,
-    wan_text,
     yuan,
 )
 
