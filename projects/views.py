@@ -54,7 +54,9 @@ class AsOfForm(forms.Form):
 
 def asked_date(request: HttpRequest) -> tuple[date | None, str | None]:
     """The date of ``?as_of=`` (None without one), and the text asked for when it is no date."""
-    form = AsOfForm(request.GET or None)
+    if not request.GET.get("as_of"):
+        return None, None
+    form = AsOfForm(request.GET)
     if form.is_valid():
         return form.cleaned_data.get("as_of"), None
     return None, str(request.GET.get("as_of", ""))[:20]

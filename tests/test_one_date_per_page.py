@@ -238,9 +238,13 @@ def test_a_typed_date_out_of_the_year_or_invalid_is_replaced_visibly(
 
 
 def test_a_date_in_the_year_gives_no_warning(clerk: User, plan_year: PlanYear) -> None:
-    """A date inside the plan year is shown as asked, with no warning."""
-    text = page(client_of(clerk), reverse("home"), as_of="2022-06-30")
-    assert "不在 2022 年度内" not in text and "无效" not in text
+    """A date inside the plan year, or none asked for, is shown with no warning."""
+    for query in ({"as_of": "2022-06-30"}, {}, {"as_of": ""}):
+        text = page(client_of(clerk), reverse("home"), **query)
+        assert "不在 2022 年度内" not in text and "无效" not in text
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    assert "无效" not in page(city, reverse("reporting:overview"))
+    assert "无效" not in page(city, reverse("project_list"))
 
 
 def test_assessment_clips_a_typed_date_like_the_other_pages(
