@@ -480,3 +480,16 @@ def test_amounts_in_place_show_two_decimals_on_the_pages(
     assert "12.3456" not in records_page.content.decode()
     funds_page = as_client(city).get(reverse("funds")).content.decode()
     assert "12.35" in funds_page and "12.3456" not in funds_page
+
+
+def test_participants_names_and_phones_keep_one_line(project: Project, clerk: User) -> None:
+    """On the records page the person and phone cells do not wrap (a phone scrolls the table)."""
+    records.participant_save(
+        project=project,
+        role="supervisor",
+        user=clerk,
+        data={"organisation": "天中监理", "person": "赵磊", "phone": PHONE},
+    )
+    html = as_client(clerk).get(reverse("project_records", args=[project.pk])).content.decode()
+    assert '<td class="text-nowrap">赵磊</td><td class="text-nowrap">139****5678</td>' in html
+    assert 'class="table-responsive"' in html.split('id="participants"')[1][:400]
