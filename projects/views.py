@@ -34,6 +34,7 @@ from .importing import TEMPLATES
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion, User
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
+from .rules.dwellings import dwelling_order
 from .rules.start import CRITERIA, CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .template_files import template_workbook_bytes
 from .templatetags.portal import cn_date
@@ -592,10 +593,16 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
         households = households.filter(
             Q(building__icontains=q) | Q(entrance__icontains=q) | Q(room__icontains=q)
         )
-    page = Paginator(households.order_by("building", "entrance", "room", "id"), 50).get_page(
-        request.GET.get("page")
+    # 楼栋 1, 2, …, 10 as people number them (a text sort gives 1, 10, 11, 2): the dwellings are
+    # ordered in Python, then only the page's households are read.
+    ordered = sorted(
+        households.values_list("id", "building", "entrance", "room"),
+        key=lambda r: (dwelling_order(r[1], r[2], r[3]), r[0]),
     )
-    rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in page.object_list]
+    page = Paginator([r[0] for r in ordered], 50).get_page(request.GET.get("page"))
+    by_id = Household.objects.in_bulk(list(page.object_list))
+    listed = [by_id[i] for i in page.object_list]
+    rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in listed]
     check = services.project_check(project)
     return render(
         request,
