@@ -24,7 +24,13 @@ from projects import permissions
 from projects import selectors as facts
 from projects.models import Project
 from projects.uploads import stored_file_response
-from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
+from projects.view_helpers import (
+    apply_errors,
+    asked_date,
+    plan_year_or_404,
+    portal_user,
+    warn_unreadable_date,
+)
 
 from . import inspections
 from .inspections import (
@@ -44,11 +50,13 @@ PAGE_SIZE = 25
 
 
 def _as_of(request: HttpRequest) -> date:
-    """The day overdue and warranty are judged on: ?as_of=YYYY-MM-DD, else today."""
-    form = forms.Form(request.GET)
-    form.fields["as_of"] = forms.DateField(required=False)
-    asked: date | None = form.cleaned_data.get("as_of") if form.is_valid() else None
-    return asked or facts.today_local()
+    """The day overdue and warranty are judged on: ?as_of=YYYY-MM-DD, else today (said so when the
+    date asked for is none)."""
+    asked, unreadable = asked_date(request)
+    day = asked or facts.today_local()
+    if unreadable is not None:
+        warn_unreadable_date(request, asked=unreadable, day=day)
+    return day
 
 
 def _inspection_or_404(request: HttpRequest, pk: int) -> Inspection:
@@ -97,8 +105,19 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     plan_year = plan_year_or_404()
     scope = permissions.unit_scope(user)
     filters = InspectionFilterForm(request.GET or None, show_unit=scope is None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    # Each filter that can be read is honoured, whatever another holds; the others are named.
+    chosen: dict[str, Any] = {}
+    if filters.is_bound:
+        filters.is_valid()
+        chosen = filters.cleaned_data
     today = chosen.get("as_of") or facts.today_local()
+    if "as_of" in filters.errors:
+        warn_unreadable_date(request, asked=str(request.GET.get("as_of", ""))[:20], day=today)
+    if "unit" in filters.errors:
+        messages.warning(
+            request,
+            _("区县 %(unit)s 不存在，已显示全部区县") % {"unit": str(request.GET.get("unit"))[:20]},
+        )
     unit = chosen.get("unit")
     qs = inspections.inspection_list(
         user=user, plan_year=plan_year, today=today, kind=chosen.get("kind") or "", unit=unit

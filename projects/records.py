@@ -19,7 +19,6 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
@@ -44,6 +43,8 @@ from .rules.records import (
     fund_warnings,
     funds_share_tenths,
     missing_participants,
+    receipt_amount_problem,
+    receipt_over_estimate,
     unmet_wishes,
     wish_warning,
 )
@@ -349,6 +350,23 @@ def fund_receipt_add(
     """Record an amount of one source that arrived for the project, on a day that has happened."""
     permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
     _refuse_future("received_on", "资金到位", data.get("received_on"), today)
+    amount: Decimal = data["amount"]
+    problem = receipt_amount_problem(amount)
+    if problem is None and data["source"] in FundSource.values:
+        # The project's row is locked so two receipts entered at once cannot pass the estimate.
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        source = FundSource(data["source"])
+        received = FundReceipt.objects.filter(project=locked, source=source).aggregate(
+            total=Sum("amount")
+        )["total"]
+        problem = receipt_over_estimate(
+            source=str(source.label),
+            estimate=getattr(locked, f"fund_{source.value}"),
+            received=received or ZERO,
+            amount=amount,
+        )
+    if problem:
+        raise ValidationError({"amount": [problem]})
     receipt = FundReceipt(
         project=project,
         source=data["source"],
@@ -510,7 +528,9 @@ class FundReceiptForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         amount = self.fields["amount"]
         assert isinstance(amount, forms.DecimalField)
-        amount.validators.append(MinValueValidator(Decimal("0.0001")))
+        # The rule checks the size and the decimals with messages of its own (Django's would say
+        # "digits"); the database never sees an amount it cannot hold.
+        amount.validators = []
         amount.widget.attrs["min"] = "0.0001"
         self.helper = _helper(
             Row(
@@ -520,6 +540,13 @@ class FundReceiptForm(forms.ModelForm):
             ),
             "note",
         )
+
+    def clean_amount(self) -> Decimal:
+        amount: Decimal = self.cleaned_data["amount"]
+        problem = receipt_amount_problem(amount)
+        if problem:
+            raise ValidationError(problem)
+        return amount
 
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}

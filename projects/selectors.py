@@ -53,10 +53,14 @@ def clip_to_year(*, plan_year: PlanYear, day: date) -> date:
     return min(max(day, plan_year.year_start), plan_year.year_end)
 
 
-def page_date(*, plan_year: PlanYear, asked: date | None = None) -> date:
+def page_date(
+    *, plan_year: PlanYear, asked: date | None = None, latest: date | None = None
+) -> date:
     """The one day a dashboard page is judged on (its 截至 heading): the day asked for, else today,
-    clipped to the plan year — so a past year's pages default to its last day."""
-    return clip_to_year(plan_year=plan_year, day=asked or today_local())
+    clipped to the plan year — so a past year's pages default to its last day. ``latest`` moves the
+    upper bound past the year's end for a page whose counts settle after it (the assessment)."""
+    last = plan_year.year_end if latest is None else max(plan_year.year_end, latest)
+    return min(max(asked or today_local(), plan_year.year_start), last)
 
 
 # --- milestones -------------------------------------------------------------------------------

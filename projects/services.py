@@ -51,6 +51,7 @@ from .models import (
     User,
 )
 from .presenters import mask_name, mask_phone
+from .rules.dwellings import dwelling_order
 from .rules.project_checks import (
     Problem,
     date_order_problems,
@@ -1736,7 +1737,16 @@ def roster_download(
 
     Names and phones are in full only for the unit's own clerk and leader; a command run without a
     user gets them masked and leaves no record (it shows nobody's personal data)."""
-    households = list(selectors.roster_households(projects=projects))
+    # 楼栋 1, 2, …, 10 as people number them, not 1, 10, 11, 2 as the database sorts text.
+    households = sorted(
+        selectors.roster_households(projects=projects),
+        key=lambda h: (
+            h.project.unit.sort_order,
+            h.project.name,
+            dwelling_order(h.building, h.entrance, h.room),
+            h.id,
+        ),
+    )
     in_full = user is not None and permissions.sees_residents_in_full(user, unit.id)
     content = roster_file(households=households, in_full=in_full)
     if user is not None:

@@ -185,7 +185,8 @@ def template_workbook_bytes(kind: str, rows: Iterable[Sequence[Any]] | None = No
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.shown_width
     sheet.freeze_panes = "A2"
-    _print_landscape(sheet, fit_to_width=False)
+    # Printed on landscape A4, every column on one page's width, the header row on every page.
+    _print_landscape(sheet, fit_to_width=True)
     sheet.print_title_rows = "1:1"
     for index, column in enumerate(columns, start=1):
         if column.choices:

@@ -2,16 +2,19 @@
 form, a service's refusal shown on a form or as messages, and an .xlsx download. Kept in the core
 app so the views of projects, reporting and paperwork write each of these once."""
 
+from datetime import date
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import PlanYear, User
 from .template_files import XLSX_CONTENT_TYPE
+from .templatetags.portal import cn_date
 
 
 class AsOfForm(forms.Form):
@@ -20,6 +23,40 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(
         label="截至日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+def asked_date(request: HttpRequest) -> tuple[date | None, str | None]:
+    """The date of ``?as_of=`` (None without one), and the text asked for when it is no date."""
+    if not request.GET.get("as_of"):
+        return None, None
+    form = AsOfForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data.get("as_of"), None
+    return None, str(request.GET.get("as_of", ""))[:20]
+
+
+def warn_unreadable_date(request: HttpRequest, *, asked: str, day: date) -> None:
+    """Say that ``asked`` is no date and the page shows ``day`` instead (never silently)."""
+    messages.warning(
+        request, _("日期 %(asked)s 无效，已按 %(day)s 显示") % {"asked": asked, "day": cn_date(day)}
+    )
+
+
+def page_date_of(request: HttpRequest, *, plan_year: PlanYear, latest: date | None = None) -> date:
+    """The page's date (截至) from ``?as_of=``, through selectors.page_date like every dashboard: a
+    date that is none, or lies outside the plan year (or after ``latest``), is replaced with a
+    warning naming both days."""
+    asked, unreadable = asked_date(request)
+    day = selectors.page_date(plan_year=plan_year, asked=asked, latest=latest)
+    if unreadable is not None:
+        warn_unreadable_date(request, asked=unreadable, day=day)
+    elif asked is not None and asked != day:
+        messages.warning(
+            request,
+            _("日期 %(asked)s 不在 %(year)s 年度内，已按 %(day)s 显示")
+            % {"asked": asked.isoformat(), "year": plan_year.year, "day": cn_date(day)},
+        )
+    return day
 
 
 def portal_user(request: HttpRequest) -> User:

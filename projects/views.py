@@ -33,10 +33,18 @@ from .importing import TEMPLATES
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
+from .rules.dwellings import dwelling_order
 from .rules.start import CRITERION_LABELS, CRITERION_SHORT_LABELS
 from .template_files import XLSX_CONTENT_TYPE, template_workbook_bytes
 from .uploads import stored_file_response
-from .view_helpers import AsOfForm, apply_errors, error_messages, plan_year_or_404, portal_user
+from .view_helpers import (
+    apply_errors,
+    asked_date,
+    error_messages,
+    page_date_of,
+    plan_year_or_404,
+    portal_user,
+)
 
 PAGE_SIZE = 25
 
@@ -96,9 +104,12 @@ def listed_projects(request: HttpRequest, plan_year: PlanYear) -> ListedProjects
     filters = ProjectFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     # A dashboard's link carries its date: progress and criteria are then those of that day.
-    day_form = AsOfForm(request.GET or None)
-    asked = day_form.cleaned_data.get("as_of") if day_form.is_valid() else None
-    as_of = None if asked is None else selectors.page_date(plan_year=plan_year, asked=asked)
+    asked, unreadable = asked_date(request)
+    as_of = None if asked is None else page_date_of(request, plan_year=plan_year)
+    if unreadable is not None:
+        messages.warning(
+            request, _("日期 %(asked)s 无效，已按当前进度显示") % {"asked": unreadable}
+        )
     projects = selectors.project_search(
         projects=selectors.projects_visible(user=portal_user(request)).filter(plan_year=plan_year),
         q=(criteria.get("q") or "").strip(),
@@ -474,10 +485,16 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
         households = households.filter(
             Q(building__icontains=q) | Q(entrance__icontains=q) | Q(room__icontains=q)
         )
-    page = Paginator(households.order_by("building", "entrance", "room", "id"), 50).get_page(
-        request.GET.get("page")
+    # 楼栋 1, 2, …, 10 as people number them (a text sort gives 1, 10, 11, 2): the dwellings are
+    # ordered in Python, then only the page's households are read.
+    ordered = sorted(
+        households.values_list("id", "building", "entrance", "room"),
+        key=lambda r: (dwelling_order(r[1], r[2], r[3]), r[0]),
     )
-    rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in page.object_list]
+    page = Paginator([r[0] for r in ordered], 50).get_page(request.GET.get("page"))
+    by_id = Household.objects.in_bulk(list(page.object_list))
+    listed = [by_id[i] for i in page.object_list]
+    rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in listed]
     check = services.project_check(project)
     return render(
         request,

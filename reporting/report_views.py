@@ -27,8 +27,8 @@ from projects.rules.reports import (
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.uploads import EvidenceField, stored_file_response
 from projects.view_helpers import (
-    AsOfForm,
     error_messages,
+    page_date_of,
     plan_year_or_404,
     portal_user,
     xlsx_response,
@@ -401,9 +401,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     if permissions.unit_scope(user) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    form = AsOfForm(request.GET or None)
-    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    today = reports.assessment_day(plan_year=plan_year, asked=asked)
+    today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
     rows = reports.assessment(plan_year=plan_year, today=today)
     specs = facts.milestone_specs(plan_year=plan_year)
     return render(
@@ -470,9 +468,7 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
     if permissions.unit_scope(portal_user(request)) is not None:
         raise PermissionDenied
     plan_year = plan_year_or_404()
-    form = AsOfForm(request.GET or None)
-    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    today = reports.assessment_day(plan_year=plan_year, asked=asked)
+    today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
     # Headed with the day the counts are judged on; the milestones are clipped to the plan year.
     data = build.build_assessment(
         plan_year=plan_year,

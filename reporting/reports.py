@@ -719,11 +719,18 @@ class AssessmentRow:
 
 
 def assessment_day(*, plan_year: PlanYear, asked: date | None = None) -> date:
-    """The day the annual assessment is judged on: the day asked for, else today. Its report counts
+    """The day the annual assessment is judged on: the day asked for, else today, from the plan
+    year's start to ``assessment_latest`` (as every page clips its date). Its report counts
     (迟报, 漏报, returns and rulings) stand on that day, since reports are settled and ruled after
     the year ends; its milestones are judged on the earlier of that day and the plan year's end,
     the same results as the dashboards' default (``milestone_day``)."""
-    return asked or facts.today_local()
+    return facts.page_date(plan_year=plan_year, asked=asked, latest=assessment_latest(plan_year))
+
+
+def assessment_latest(plan_year: PlanYear) -> date:
+    """The latest day the assessment may be asked for: today, or the plan year's end while the year
+    runs — its counts settle after the year ends, but no day to come can be judged yet."""
+    return max(facts.today_local(), plan_year.year_end)
 
 
 def milestone_day(*, plan_year: PlanYear, day: date, period: ReportPeriod | None = None) -> date:

@@ -23,7 +23,7 @@ from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
-from projects.view_helpers import AsOfForm, plan_year_or_404, portal_user
+from projects.view_helpers import page_date_of, plan_year_or_404, portal_user
 from projects.worklist import role_for_worklist, worklist
 
 from . import charts, notices, selectors
@@ -34,9 +34,7 @@ OVERVIEW_UNITS_PER_PAGE = 200
 
 def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
     """The date asked for (截至日期), else today, clipped to the plan year."""
-    form = AsOfForm(request.GET or None)
-    asked = form.cleaned_data.get("as_of") if form.is_valid() else None
-    return facts.page_date(plan_year=plan_year, asked=asked)
+    return page_date_of(request, plan_year=plan_year)
 
 
 def _reads_city(user: User) -> bool:

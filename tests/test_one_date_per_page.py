@@ -215,3 +215,72 @@ def test_lacking_only_one_criterion_lists_the_projects_the_home_counts(
     assert ">甲</a>" in listed and ">戊</a>" not in listed
     both = page(client, reverse("project_list"), missing=Criterion.ON_SITE, as_of="2022-06-30")
     assert ">甲</a>" in both and ">戊</a>" in both
+
+
+@pytest.mark.parametrize(
+    ("asked", "warning"),
+    [
+        ("2202-06-30", "日期 2202-06-30 不在 2022 年度内，已按 2022年12月31日 显示"),
+        ("2021-06-30", "日期 2021-06-30 不在 2022 年度内，已按 2022年1月1日 显示"),
+        ("2022-02-30", "日期 2022-02-30 无效，已按 2022年12月31日 显示"),
+    ],
+)
+def test_a_typed_date_out_of_the_year_or_invalid_is_replaced_visibly(
+    clerk: User, plan_year: PlanYear, monkeypatch: pytest.MonkeyPatch, asked: str, warning: str
+) -> None:
+    """A date outside the plan year or no date at all is not silently replaced: the unit's page and
+    the city overview say which day they show instead (today being 2023-03-01, the default is
+    2022-12-31)."""
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    assert warning in page(client_of(clerk), reverse("home"), as_of=asked)
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    assert warning in page(city, reverse("reporting:overview"), as_of=asked)
+
+
+def test_a_date_in_the_year_gives_no_warning(clerk: User, plan_year: PlanYear) -> None:
+    """A date inside the plan year, or none asked for, is shown with no warning."""
+    for query in ({"as_of": "2022-06-30"}, {}, {"as_of": ""}):
+        text = page(client_of(clerk), reverse("home"), **query)
+        assert "不在 2022 年度内" not in text and "无效" not in text
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    assert "无效" not in page(city, reverse("reporting:overview"))
+    assert "无效" not in page(city, reverse("project_list"))
+
+
+def test_assessment_clips_a_typed_date_like_the_other_pages(
+    plan_year: PlanYear, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2202-06-30 on the assessment is clipped to today (its counts may stand after the year ends,
+    never on a day to come) with the warning; 2021-06-30 to the year's first day."""
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    text = page(city, reverse("reporting:assessment"), as_of="2202-06-30")
+    assert "截至2202年6月30日" not in text
+    assert "2022年度考核评价（截至2023年3月1日）" in text
+    assert "日期 2202-06-30 不在 2022 年度内，已按 2023年3月1日 显示" in text
+    early = page(city, reverse("reporting:assessment"), as_of="2021-06-30")
+    assert "2022年度考核评价（截至2022年1月1日）" in early
+    assert reports_day(plan_year, date(2023, 1, 15)) == date(2023, 1, 15)
+
+
+def reports_day(plan_year: PlanYear, asked: date) -> date:
+    from reporting import reports
+
+    return reports.assessment_day(plan_year=plan_year, asked=asked)
+
+
+def test_project_list_says_an_invalid_date_is_ignored(clerk: User, plan_year: PlanYear) -> None:
+    """The project list with ?as_of=2022-02-30 shows current progress and says so."""
+    text = page(client_of(clerk), reverse("project_list"), as_of="2022-02-30")
+    assert "日期 2022-02-30 无效，已按当前进度显示" in text
+
+
+def test_inspections_keep_the_date_when_the_unit_is_unknown(plan_year: PlanYear) -> None:
+    """An unknown unit on the inspection list is named and left out; the date is still honoured."""
+    city = client_of(UserFactory(role=Role.CITY, unit=None))
+    response = city.get(
+        reverse("paperwork:inspection_list"), {"unit": "999", "as_of": "2022-12-31"}
+    )
+    assert response.status_code == 200
+    assert response.context["today"] == date(2022, 12, 31)
+    assert "区县 999 不存在，已显示全部区县" in response.content.decode()

@@ -416,3 +416,80 @@ def test_work_info_list_in_constant_queries(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("paperwork:work_info_list"))
     assert response.content.decode().count("work-info-row") == 15
+
+
+def _post_receipt(client: Client, project: Project, amount: str, source: str = "central") -> Any:
+    return client.post(
+        reverse("fund_receipt_create", args=[project.pk]),
+        {"source": source, "received_on": "2022-04-02", "amount": amount, "note": ""},
+    )
+
+
+def test_receipt_beyond_the_sources_estimate_is_refused_with_the_figures(
+    project: Project, clerk: User
+) -> None:
+    """With 35.8 of a 100 万元 central estimate in place, 10000 more is refused naming both;
+    64.2 (reaching the estimate exactly) is recorded."""
+    client = as_client(clerk)
+    assert _post_receipt(client, project, "35.8").status_code == 302
+    page = _post_receipt(client, project, "10000")
+    assert page.status_code == 200
+    assert (
+        "中央补助概算 100.00 万元，已到位 35.80 万元，本次 10000.00 万元将超出概算；"
+        "如概算有变化，请先修改项目的资金概算"
+    ) in page.content.decode()
+    assert _post_receipt(client, project, "64.2").status_code == 302
+    assert FundReceipt.objects.count() == 2
+    refused = _post_receipt(client, project, "0.0001")
+    assert "已到位 100.00 万元" in refused.content.decode()
+    # no provincial estimate on this project: nothing of it may arrive
+    assert (
+        "省级补助概算 0.00 万元"
+        in _post_receipt(client, project, "1", "provincial").content.decode()
+    )
+    assert FundReceipt.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("99999999999999999999", "到位金额不能超过 9999999999.9999 万元"),
+        ("1e30", "到位金额不能超过 9999999999.9999 万元"),
+        ("1.00001", "到位金额最多保留 4 位小数（精确到元）"),
+    ],
+)
+def test_huge_or_too_precise_amounts_get_a_chinese_message(
+    project: Project, clerk: User, amount: str, message: str
+) -> None:
+    """An amount beyond the model's digits is a message on the form, not a server error."""
+    page = _post_receipt(as_client(clerk), project, amount)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not FundReceipt.objects.exists()
+
+
+def test_amounts_in_place_show_two_decimals_on_the_pages(
+    project: Project, clerk: User, city: User
+) -> None:
+    """A receipt of 12.3456 万元 reads 12.35 on the project's records and on /funds/, next to the
+    estimate's 100.00 (storage keeps the four decimals)."""
+    _post_receipt(as_client(clerk), project, "12.3456")
+    assert FundReceipt.objects.get().amount == Decimal("12.3456")
+    records_page = as_client(clerk).get(reverse("project_records", args=[project.pk]))
+    assert "12.35" in records_page.content.decode()
+    assert "12.3456" not in records_page.content.decode()
+    funds_page = as_client(city).get(reverse("funds")).content.decode()
+    assert "12.35" in funds_page and "12.3456" not in funds_page
+
+
+def test_participants_names_and_phones_keep_one_line(project: Project, clerk: User) -> None:
+    """On the records page the person and phone cells do not wrap (a phone scrolls the table)."""
+    records.participant_save(
+        project=project,
+        role="supervisor",
+        user=clerk,
+        data={"organisation": "天中监理", "person": "赵磊", "phone": PHONE},
+    )
+    html = as_client(clerk).get(reverse("project_records", args=[project.pk])).content.decode()
+    assert '<td class="text-nowrap">赵磊</td><td class="text-nowrap">139****5678</td>' in html
+    assert 'class="table-responsive"' in html.split('id="participants"')[1][:400]

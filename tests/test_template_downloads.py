@@ -466,3 +466,36 @@ def test_the_empty_template_is_written_as_before() -> None:
     book = load_workbook(io.BytesIO(template_workbook_bytes("projects")))
     assert tuple(c.value for c in book.worksheets[0][1]) == PROJECT_HEADERS
     assert book.worksheets[0]["C2"].value == "示例小区"
+
+
+def test_roster_download_and_page_sort_buildings_as_numbers(
+    world: PlanYear, users: dict[str, User]
+) -> None:
+    """楼栋 1 … 10 come in that order in the download and on the roster page, not 1, 10, 2 as text
+    sorts them."""
+    households = list(Household.objects.filter(project__name=STARTED).order_by("pk"))
+    for number, household in enumerate(reversed(households), start=1):
+        Household.objects.filter(pk=household.pk).update(building=str(number))
+    buildings = [
+        str(row[HOUSEHOLD_HEADERS.index("楼栋")])
+        for row in data_rows(download_roster(users["clerk"]))
+    ]
+    assert buildings == [str(n) for n in range(1, 11)]
+    project = Project.objects.get(name=STARTED)
+    page = client_for(users["clerk"]).get(reverse("household_list", args=[project.pk]))
+    shown = [h.building for h, _name, _phone in page.context["rows"]]
+    assert shown == [str(n) for n in range(1, 11)]
+
+
+@pytest.mark.parametrize("kind", ["projects", "households"])
+def test_downloads_print_on_landscape_a4_one_page_wide_with_the_header_on_each_page(
+    kind: str,
+) -> None:
+    """The data sheet prints landscape on A4, fitted to one page's width (any number of pages
+    down), the header row repeated on every page."""
+    sheet = load_workbook(io.BytesIO(template_workbook_bytes(kind, []))).worksheets[0]
+    setup = sheet.page_setup
+    assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"

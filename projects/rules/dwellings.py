@@ -65,3 +65,28 @@ def room_problem(text: str) -> str | None:
     if text.isascii() and text.isdigit() and int(text) == 0:
         return "房号不能为0"
     return None
+
+
+_NUMBER_PARTS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that reads the digits in a 楼栋, 单元 or 房号 as numbers, so 2 comes before 10
+    and 3号楼 before 12号楼 (a text sort puts 10 and 11 between 1 and 2).
+
+    >>> sorted(["10", "2", "1", "11"], key=natural_key)
+    ['1', '2', '10', '11']
+    >>> sorted(["12号楼", "3号楼", "A座"], key=natural_key)
+    ['3号楼', '12号楼', 'A座']
+    """
+    # Each part is (0, number, "") for digits and (1, 0, text) otherwise, so parts always compare.
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in _NUMBER_PARTS.split(text)
+        if part
+    )
+
+
+def dwelling_order(building: str, entrance: str, room: str) -> tuple[object, ...]:
+    """A household's place in a roster: 楼栋, then 单元, then 房号, each read naturally."""
+    return (natural_key(building), natural_key(entrance), natural_key(room))

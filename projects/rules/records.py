@@ -5,7 +5,7 @@ Pure: amounts are Decimal 万元 turned into whole 元 before any share is taken
 percent in integers (rules/arithmetic)."""
 
 from collections.abc import Collection, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from .arithmetic import percent_tenths_down, share_reached
 
@@ -59,6 +59,66 @@ def fund_warnings(*, started: bool, received: Decimal, estimate: Decimal) -> tup
     if estimate > 0 and received > estimate:
         warnings.append(f"资金到位：到位资金 {received} 万元超过资金概算 {estimate} 万元")
     return tuple(warnings)
+
+
+# A receipt's amount fits the model's DecimalField(max_digits=14, decimal_places=4): at most ten
+# digits of 万元 and four decimals (the yuan).
+AMOUNT_DECIMALS = 4
+AMOUNT_MAX = Decimal("9999999999.9999")
+CENT = Decimal("0.01")
+
+
+def wan_text(amount: Decimal) -> str:
+    """An amount in 万元 as shown to people: two decimals, rounded half up (storage keeps four).
+
+    >>> wan_text(Decimal("1488.008"))
+    '1488.01'
+    >>> wan_text(Decimal("100"))
+    '100.00'
+    """
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP)}"
+
+
+def receipt_amount_problem(amount: Decimal) -> str | None:
+    """Why an amount cannot be recorded as in place: more than zero, at most AMOUNT_MAX 万元 and
+    four decimals (so a slip of the keyboard is a message, not a database error).
+
+    >>> receipt_amount_problem(Decimal("0.0001")) is None
+    True
+    >>> receipt_amount_problem(Decimal("0.00001"))
+    '到位金额最多保留 4 位小数（精确到元）'
+    """
+    if not amount.is_finite():
+        return "到位金额无效"
+    if amount <= 0:
+        return "到位金额须大于 0"
+    if amount > AMOUNT_MAX:
+        return f"到位金额不能超过 {AMOUNT_MAX} 万元"
+    if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS), rounding=ROUND_HALF_UP):
+        return f"到位金额最多保留 {AMOUNT_DECIMALS} 位小数（精确到元）"
+    return None
+
+
+def receipt_over_estimate(
+    *, source: str, estimate: Decimal, received: Decimal, amount: Decimal
+) -> str | None:
+    """Why a receipt of ``amount`` for one source cannot be recorded: with what is ``received``
+    already it would pass the source's ``estimate`` on the project (reaching it exactly is allowed).
+    A changed estimate is edited on the project first, so a typo (10000 for 100) is caught here.
+
+    >>> receipt_over_estimate(source="中央补助", estimate=Decimal(100), received=Decimal(60),
+    ...                       amount=Decimal(40)) is None
+    True
+    >>> receipt_over_estimate(source="中央补助", estimate=Decimal(100), received=Decimal(60),
+    ...                       amount=Decimal("40.0001")).split("，")[1]
+    '已到位 60.00 万元'
+    """
+    if received + amount <= estimate:
+        return None
+    return (
+        f"{source}概算 {wan_text(estimate)} 万元，已到位 {wan_text(received)} 万元，"
+        f"本次 {wan_text(amount)} 万元将超出概算；如概算有变化，请先修改项目的资金概算"
+    )
 
 
 def missing_participants(recorded: Collection[str]) -> tuple[str, ...]:

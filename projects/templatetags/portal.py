@@ -14,6 +14,7 @@ from projects.choices import MilestoneKey, MilestoneStatusChoice
 from projects.presenters import mask_phone
 from projects.rules.arithmetic import percent_tenths_down
 from projects.rules.milestones import MilestoneStatus
+from projects.rules.records import wan_text
 
 register = template.Library()
 
@@ -121,12 +122,11 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 @register.filter
 def money(value: Decimal | None) -> str:
-    """An amount or area with two decimals, or up to four when the yuan need them (100.00, 12.3456)."""
+    """An amount or area with two decimals, rounded half up (100.00, 12.3456 → 12.35), so a column
+    never mixes two and three decimals; storage keeps the yuan (four decimals)."""
     if value is None:
         return ""
-    text = f"{value:.4f}".rstrip("0")
-    whole, _, fraction = text.partition(".")
-    return f"{whole}.{fraction.ljust(2, '0')}"
+    return wan_text(Decimal(value))
 
 
 NO_SHARE = mark_safe('<span class="text-body-secondary">—</span>')

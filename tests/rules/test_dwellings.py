@@ -2,7 +2,7 @@
 
 import pytest
 
-from projects.rules.dwellings import building_problem, entrance_problem, room_problem
+from projects.rules.dwellings import building_problem, entrance_problem, natural_key, room_problem
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,19 @@ def test_entrance(text: str, ok: bool) -> None:
 def test_room(text: str, ok: bool) -> None:
     """房号: digits, or letters and digits joined by single hyphens."""
     assert (room_problem(text) is None) is ok
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["10", "2", "1", "11"], ["1", "2", "10", "11"]),
+        (["12号楼", "3号楼", "A座"], ["3号楼", "12号楼", "A座"]),
+        (["1-1002", "1-502", "2-101"], ["1-502", "1-1002", "2-101"]),
+        (["B2", "B10", "A10"], ["A10", "B2", "B10"]),
+    ],
+)
+def test_dwellings_sort_with_their_numbers_read_as_numbers(
+    texts: list[str], expected: list[str]
+) -> None:
+    """楼栋, 单元 and 房号 sort as people number them: 2 before 10, 3号楼 before 12号楼."""
+    assert sorted(texts, key=natural_key) == expected

@@ -11,8 +11,11 @@ from projects.rules.records import (
     fund_warnings,
     funds_share_tenths,
     missing_participants,
+    receipt_amount_problem,
+    receipt_over_estimate,
     strongly_wanted,
     unmet_wishes,
+    wan_text,
     wish_households_problem,
     wish_warning,
     yuan,
@@ -162,3 +165,69 @@ def test_wish_households_within_the_projects(
 ) -> None:
     """A wish is asked by 1 to all of the project's households, no more."""
     assert wish_households_problem(asked=asked, households=households) == problem
+
+
+@pytest.mark.parametrize(
+    ("estimate", "received", "amount", "refused"),
+    [
+        (D("100"), D("0"), D("100"), False),  # exactly the estimate at once
+        (D("100"), D("60"), D("40"), False),  # reaching the estimate exactly
+        (D("100"), D("60"), D("40.0001"), True),  # one yuan beyond
+        (D("100"), D("100"), D("0.0001"), True),  # already all in place
+        (D("100"), D("0"), D("10000"), True),  # the tester's typo: 10000 for 100
+        (D("0"), D("0"), D("0.0001"), True),  # no estimate for this source: nothing may arrive
+        (D("475.02"), D("442.719"), D("32.301"), False),  # the demo's 育才小区 to the yuan
+    ],
+)
+def test_receipt_over_the_sources_estimate_is_refused(
+    estimate: Decimal, received: Decimal, amount: Decimal, refused: bool
+) -> None:
+    """A receipt is refused when, with what is in place, it passes the source's estimate."""
+    problem = receipt_over_estimate(
+        source="中央补助", estimate=estimate, received=received, amount=amount
+    )
+    assert (problem is not None) == refused
+
+
+def test_over_estimate_message_names_the_estimate_and_what_is_in_place() -> None:
+    """The message names the source's estimate, the amount in place and this amount, 2 decimals."""
+    assert receipt_over_estimate(
+        source="中央补助", estimate=D("100"), received=D("35.8"), amount=D("10000")
+    ) == (
+        "中央补助概算 100.00 万元，已到位 35.80 万元，本次 10000.00 万元将超出概算；"
+        "如概算有变化，请先修改项目的资金概算"
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        (D("0.0001"), None),
+        (D("9999999999.9999"), None),  # the largest the model holds
+        (D("10000000000"), "到位金额不能超过 9999999999.9999 万元"),
+        (D("1E+30"), "到位金额不能超过 9999999999.9999 万元"),
+        (D("0.00001"), "到位金额最多保留 4 位小数（精确到元）"),
+        (D("0"), "到位金额须大于 0"),
+        (D("-1"), "到位金额须大于 0"),
+        (D("NaN"), "到位金额无效"),
+        (D("Infinity"), "到位金额无效"),
+    ],
+)
+def test_receipt_amount_fits_the_model(amount: Decimal, problem: str | None) -> None:
+    """An amount is more than zero, at most ten digits of 万元 and four decimals."""
+    assert receipt_amount_problem(amount) == problem
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (D("1488.008"), "1488.01"),  # three decimals in storage, two on the page
+        (D("1488.0049"), "1488.00"),
+        (D("100"), "100.00"),
+        (D("0.005"), "0.01"),  # half up
+        (D("0"), "0.00"),
+    ],
+)
+def test_amounts_are_shown_with_two_decimals(amount: Decimal, text: str) -> None:
+    """万元 are shown with two decimals, rounded half up."""
+    assert wan_text(amount) == text
