@@ -28,6 +28,7 @@ SOURCES = [
     "projects/models.py",
     "projects/forms.py",
     "projects/views.py",
+    "projects/view_helpers.py",
     "projects/spreadsheet_views.py",
     "projects/views_notifications.py",
     "projects/uploads.py",
