@@ -163,6 +163,17 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     return notification
 
 
+def notifications_settle(
+    *, link: str, about: str, kinds: Iterable[str], at: datetime | None = None
+) -> int:
+    """Mark read, for every recipient, the unread notifications of ``kinds`` about one thing (its
+    ``link`` and the start of their text, ``about``): they asked for a step that has now been taken,
+    so nobody's bell keeps counting them. Returns how many. One query."""
+    return Notification.objects.filter(
+        read_at__isnull=True, link=link, text__startswith=about, kind__in=list(kinds)
+    ).update(read_at=at or timezone.now())
+
+
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many. One query."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
