@@ -10,7 +10,6 @@ units and reports.
 """
 
 from collections.abc import Sequence
-from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone

@@ -140,7 +140,9 @@ def city_provenance(digest: str, altered: Sequence[str] = ()) -> Provenance:
     if not altered:
         return table_provenance(digest)
     warning = units_digest_mismatch(altered)
-    return Provenance(f"{warning}（SHA-256：{digest}）", f"{warning}。本表数据摘要（SHA-256）：{digest}")
+    return Provenance(
+        f"{warning}（SHA-256：{digest}）", f"{warning}。本表数据摘要（SHA-256）：{digest}"
+    )
 
 
 WORKING_COPY_PROVENANCE = Provenance(
