@@ -58,13 +58,17 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     if scope is None:
         if request.method == "POST":
             raise PermissionDenied(_("只有本区县的填报员和审核人可以报送实施方案"))
+        every = plans.implementation_plan_rows(plan_year=plan_year, today=today)
+        # ?unit=<id> shows one unit's row (the 待办's link for a unit overdue); unknown: all rows.
+        chosen = next((r.unit for r in every if str(r.unit.pk) == request.GET.get("unit")), None)
         return render(
             request,
             "paperwork/plans_city.html",
             {
                 "plan_year": plan_year,
                 "today": today,
-                "rows": plans.implementation_plan_rows(plan_year=plan_year, today=today),
+                "rows": [r for r in every if r.unit == chosen] if chosen else every,
+                "chosen": chosen,
             },
         )
     unit = user.unit

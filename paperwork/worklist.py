@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from projects.choices import Role
+from projects.templatetags.portal import cn_date
 from projects.worklist import WorkContext, WorkGroup, WorkItem, by_due
 
 from .adjustments import adjustments_visible
@@ -85,8 +86,7 @@ def _city_groups(context: WorkContext) -> list[WorkGroup]:
             _("%(unit)s计划调整 #%(pk)d 待审核") % {"unit": a.unit.name, "pk": a.pk},
             reverse("paperwork:adjustment_detail", args=[a.pk]),
             day,
-            note=_("%(month)d月%(day)d日报送")
-            % {"month": a.submitted_on.month, "day": a.submitted_on.day}
+            note=_("%(day)s报送") % {"day": cn_date(a.submitted_on)}
             if a.submitted_on is not None
             else "",
         )
@@ -107,7 +107,7 @@ def _city_groups(context: WorkContext) -> list[WorkGroup]:
         url = (
             f"{inspections_url}?{urlencode({'unit': str(row.unit.pk), 'as_of': day.isoformat()})}"
             if row.overdue_rectifications
-            else reverse("paperwork:plans")
+            else f"{reverse('paperwork:plans')}?{urlencode({'unit': str(row.unit.pk)})}"
         )
         text = _("%(unit)s：逾期 %(n)d 项") % {"unit": row.unit.name, "n": row.overdue_total}
         overdue.append(WorkItem(text, url, day, note="；".join(parts)))

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 
 from projects.management.commands.setup_demo_users import demo_accounts
-from projects.models import PlanYear, Unit, User
+from projects.models import Notification, PlanYear, Unit, User
+from projects.notifications import notifications_mark_past_read
 
 from . import reports
 from .models import MonthlyReport
@@ -83,6 +85,7 @@ def seed_demo_reports(*, plan_year: PlanYear) -> int:
     if MonthlyReport.objects.filter(plan_year=plan_year).exists():
         return 0
     with transaction.atomic():
+        before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
         for unit in Unit.objects.exclude(division_code=None).order_by("sort_order", "id"):
             clerk, leader, city = _people(unit)
             for month in MONTHS:
@@ -90,6 +93,9 @@ def seed_demo_reports(*, plan_year: PlanYear) -> int:
                 if plan.approved is None:
                     continue
                 _file(plan_year, unit, month, plan, clerk, leader, city)
+        # The notifications of these past steps are history, read when they were written: the
+        # demo's bells count only what happens once people try the portal.
+        notifications_mark_past_read(after_id=before)
     return MonthlyReport.objects.filter(plan_year=plan_year).count()
 
 

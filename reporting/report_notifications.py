@@ -1,9 +1,15 @@
 """Who the report workflow tells of each step (issue 14), through ``projects.notifications.notify``
 and inside the step's transaction: submitted → the unit's leaders; approved → the city office;
-sent back by the leader or returned by the city → the unit's clerks and leaders; received → the
-unit's clerks and leaders; a flag ruled → the unit's clerks and leaders. The person acting is not
-told of their own step."""
+sent back by the leader or returned by the city → the unit's clerks and leaders; an approval
+withdrawn by the leader → the unit's clerks (to submit again); received → the unit's clerks and
+leaders; a flag ruled → the unit's clerks and leaders. The person acting is not told of their own
+step.
 
+Each step also settles the earlier notifications about the same month's report that asked for it
+(``SETTLES``): they are marked read for all their recipients, so a leader's bell stops counting a
+report already approved and the city's one already received, returned or withdrawn."""
+
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.urls import reverse
@@ -11,7 +17,7 @@ from django.utils import translation
 
 from projects.choices import NotificationKind, Role
 from projects.models import User
-from projects.notifications import city_office, notify, unit_people
+from projects.notifications import city_office, notifications_settle, notify, unit_people
 
 from .models import MonthlyReport, ReportFlag
 
@@ -20,9 +26,15 @@ def _actor(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def report_subject(report: MonthlyReport) -> str:
+    """驿城区2022年6月信息月报: how every notification about the month's report begins (the
+    reminders' too), whatever its version."""
+    return f"{report.unit.name}{report.plan_year.year}年{report.month}月信息月报"
+
+
 def report_title(report: MonthlyReport) -> str:
     """驿城区2022年6月信息月报（第1版）"""
-    return f"{report.unit.name}{report.plan_year.year}年{report.month}月信息月报（第{report.version}版）"
+    return f"{report_subject(report)}（第{report.version}版）"
 
 
 def report_link(report: MonthlyReport) -> str:
@@ -31,7 +43,27 @@ def report_link(report: MonthlyReport) -> str:
     )
 
 
+K = NotificationKind
+
+# The step taken → the kinds of notification that asked for it, settled once it is taken.
+SETTLES: dict[str, Sequence[str]] = {
+    "submit": (K.REPORT_SENT_BACK, K.REPORT_RETURNED),
+    "approve": (K.REPORT_SUBMITTED, K.REPORT_DUE_SOON, K.REPORT_OVERDUE),
+    "send_back": (K.REPORT_SUBMITTED,),
+    "withdraw": (K.REPORT_APPROVED,),
+    "receive": (K.REPORT_APPROVED,),
+    "return": (K.REPORT_APPROVED,),
+}
+
+
+def _settle(report: MonthlyReport, step: str, at: datetime | None = None) -> None:
+    notifications_settle(
+        link=report_link(report), about=report_subject(report), kinds=SETTLES[step], at=at
+    )
+
+
 def report_submitted(report: MonthlyReport, *, user: User, at: datetime | None) -> None:
+    _settle(report, "submit", at=at)
     notify(
         recipients=unit_people(unit_id=report.unit_id, roles=[Role.LEADER]),
         kind=NotificationKind.REPORT_SUBMITTED,
@@ -43,6 +75,7 @@ def report_submitted(report: MonthlyReport, *, user: User, at: datetime | None) 
 
 
 def report_approved(report: MonthlyReport, *, user: User, at: datetime | None) -> None:
+    _settle(report, "approve", at=at)
     notify(
         recipients=city_office(),
         kind=NotificationKind.REPORT_APPROVED,
@@ -54,6 +87,7 @@ def report_approved(report: MonthlyReport, *, user: User, at: datetime | None) -
 
 
 def report_sent_back(report: MonthlyReport, *, user: User, reason: str) -> None:
+    _settle(report, "send_back")
     notify(
         recipients=unit_people(unit_id=report.unit_id),
         kind=NotificationKind.REPORT_SENT_BACK,
@@ -65,6 +99,7 @@ def report_sent_back(report: MonthlyReport, *, user: User, reason: str) -> None:
 
 def report_returned(report: MonthlyReport, *, user: User, at: datetime | None) -> None:
     wrong = "（数据错误，计为错报）" if report.wrong_figures else ""
+    _settle(report, "return", at=at)
     notify(
         recipients=unit_people(unit_id=report.unit_id),
         kind=NotificationKind.REPORT_RETURNED,
@@ -75,7 +110,19 @@ def report_returned(report: MonthlyReport, *, user: User, at: datetime | None) -
     )
 
 
+def report_withdrawn(report: MonthlyReport, *, user: User, reason: str) -> None:
+    _settle(report, "withdraw")
+    notify(
+        recipients=unit_people(unit_id=report.unit_id, roles=[Role.CLERK]),
+        kind=NotificationKind.REPORT_SENT_BACK,
+        text=f"{report_title(report)}已被审核人{_actor(user)}撤回审核，现为草稿，请修改后重新提交。原因：{reason}",
+        link=report_link(report),
+        exclude=user,
+    )
+
+
 def report_received(report: MonthlyReport, *, user: User, at: datetime | None) -> None:
+    _settle(report, "receive", at=at)
     notify(
         recipients=unit_people(unit_id=report.unit_id),
         kind=NotificationKind.REPORT_RECEIVED,

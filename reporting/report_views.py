@@ -109,10 +109,14 @@ def report_index(request: HttpRequest) -> HttpResponse:
         for status in reports.unit_timeliness(
             plan_year=plan_year, unit=unit, today=today, valid_on=valid_on
         ):
+            report = latest.get((unit.id, status.month))
+            if report is not None:
+                report.unit, report.plan_year = unit, plan_year  # the digest names both: no query
             cells.append(
                 {
                     "month": status.month,
-                    "report": latest.get((unit.id, status.month)),
+                    "report": report,
+                    "digest_intact": report is None or reports.report_digest_intact(report),
                     "timeliness": status.timeliness.value,
                     "timeliness_label": TIMELINESS_LABELS[status.timeliness],
                 }

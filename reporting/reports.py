@@ -323,6 +323,7 @@ def report_withdraw(*, report: MonthlyReport, reason: str, user: User) -> Monthl
     report.stamp = ""
     _save(report, user, reason=f"撤回审核：{reason}")
     _flags_lapse(report, reason=f"第{report.version}版已撤回审核，不再是有效月报")
+    tell.report_withdrawn(report, user=user, reason=reason)
     return report
 
 

@@ -10,7 +10,6 @@ units and reports.
 """
 
 from collections.abc import Sequence
-from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from projects.choices import Role
 from projects.models import PlanYear, Unit
 from projects.rules.reports import ReportState, Timeliness
+from projects.templatetags.portal import cn_date
 from projects.worklist import WorkContext, WorkGroup, WorkItem, by_due
 
 from . import reports
@@ -27,10 +27,6 @@ from .models import MonthlyReport
 
 def _month_url(unit_id: int, month: int) -> str:
     return reverse("reporting:report_month", args=[unit_id, month])
-
-
-def _cn(day: date) -> str:
-    return _("%(month)d月%(day)d日") % {"month": day.month, "day": day.day}
 
 
 def _unit_groups(
@@ -97,7 +93,7 @@ def _city_groups(
             _("%(unit)s%(month)d月信息月报待接收") % {"unit": names[unit_id], "month": month},
             _month_url(unit_id, month),
             context.day,
-            note=_("%(day)s审核") % {"day": _cn(timezone.localtime(version.approved_at).date())}
+            note=_("%(day)s审核") % {"day": cn_date(timezone.localtime(version.approved_at).date())}
             if version.approved_at is not None
             else "",
         )

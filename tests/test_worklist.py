@@ -131,7 +131,7 @@ def test_june_report_moves_through_every_role_s_worklist(
 
     reports.report_approve(report=june(), stamp=stamp(), user=leader, at=AT)
     assert "6月信息月报待审核（填报员已提交）" not in todo(leader)
-    assert todo(city)["驿城区6月信息月报待接收"].endswith("7月2日审核")
+    assert todo(city)["驿城区6月信息月报待接收"].endswith("2022年7月2日审核")
 
     reports.report_return(
         report=june(), reason="开工户数有误", wrong_figures=True, user=city, at=AT
@@ -192,10 +192,23 @@ def test_city_sees_open_flags_adjustments_and_units_overdue(
     )
     items = todo(city)
     assert items["驿城区6月信息月报疑点待认定"].endswith("开工户数不符")
-    assert any(text.startswith("驿城区计划调整 #") for text in items)
+    adjustment = next(line for text, line in items.items() if text.startswith("驿城区计划调整 #"))
+    assert adjustment.endswith("2022年3月20日报送")  # the year said: the page may be in another
     assert items["驿城区：逾期 3 项"].endswith(
         "实施方案逾期未报送；1 个改造方案逾期未定稿；1 项整改逾期"
     )
+    # Each unit's item links to the page filtered to that unit: 驿城区's rectification to the
+    # inspections, 西平县's implementation plan (no projects, nothing else) to the plans page.
+    yicheng, xiping = clerk.unit, Unit.objects.get(name="西平县")
+    assert items["驿城区：逾期 3 项"].startswith(
+        f"{reverse('paperwork:inspection_list')}?unit={yicheng.pk}&amp;as_of={DAY}"
+    )
+    plans_url = f"{reverse('paperwork:plans')}?unit={xiping.pk}"
+    assert items["西平县：逾期 1 项"].startswith(plans_url)
+    page = Client()
+    page.force_login(city)
+    shown = page.get(plans_url).content.decode()
+    assert shown.count('class="plan-row"') == 1 and f'data-unit="{xiping.pk}"' in shown
     # The clerk has the rectification to close, 3 days overdue, linked to where it is closed.
     finding = Finding.objects.get()
     close = reverse("paperwork:finding_close", args=[finding.pk])

@@ -453,12 +453,16 @@ def build_city_monthly(
         waiting: list[NotStartedRow] = []
         unreported: list[str] = []
         without_list: list[str] = []
+        altered: list[str] = []
         for unit in Unit.objects.all():
             report = versions.get((unit.id, month))
             if report is None:
                 rows.append(UnreportedRow(unit.name))
                 unreported.append(unit.name)
                 continue
+            # Checked on the figures already loaded: no query per unit.
+            if not report_digest_intact(report):
+                altered.append(unit.name)
             row = _reported_row(report, plan_year=plan_year, specs=specs, versions=versions)
             rows.append(row)
             reported.append(row)
@@ -487,6 +491,7 @@ def build_city_monthly(
             digest="",
             unreported=tuple(unreported),
             without_project_list=tuple(without_list),
+            digest_mismatch=tuple(altered),
         )
     return with_digest(data)
 

@@ -140,6 +140,38 @@ def _page_number(document: DocxDocument) -> None:
     set_fonts(paragraph.add_run(" —"), "宋体", Pt(14))
 
 
+TYPE_AREA_MM = 156.0  # A4 less the 28 mm and 26 mm side margins
+CELL_PADDING_MM = 6.0  # Table Grid's 1.9 mm each side, and a little air
+UNIT_CHARS = 5  # 经济开发区, the longest unit name
+SHORT = 4  # a column whose every text fits in this many characters is sized to fit (次数)
+
+
+def _text_width(text: str) -> float:
+    """Characters as wide as a Chinese one: digits and Latin letters count half."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def column_widths(table: NoticeTable, size: Pt) -> list[Mm]:
+    """The columns' widths in the type area: 序号 and 县区 (the first two) and the short columns
+    (次数) just wide enough for their longest text on one line (经济开发区 is five characters); the
+    longer columns (月份, the milestones) share the rest equally."""
+    char_mm = size.pt * 25.4 / 72
+    longest = [
+        max(_text_width(row[c]) for row in (table.columns, *table.rows))
+        for c in range(len(table.columns))
+    ]
+    longest[1] = max(longest[1], UNIT_CHARS)  # every table's 县区 alike, whichever units it names
+    fitted = {
+        c: n * char_mm + CELL_PADDING_MM for c, n in enumerate(longest) if c < 2 or n <= SHORT
+    }
+    wide = [c for c in range(len(longest)) if c not in fitted]
+    if not wide:  # every column short (月份 of one month): the longest after 县区 takes the rest
+        wide = [max(range(2, len(longest)), key=lambda c: longest[c])]
+        fitted.pop(wide[0])
+    share = (TYPE_AREA_MM - sum(fitted.values())) / len(wide)
+    return [Mm(round(fitted.get(c, share), 1)) for c in range(len(longest))]
+
+
 def _table(document: DocxDocument, table: NoticeTable) -> None:
     size = SMALL_TABLE_SIZE if table.small else TABLE_SIZE
     grid = document.add_table(rows=1 + len(table.rows), cols=len(table.columns))
@@ -153,10 +185,7 @@ def _table(document: DocxDocument, table: NoticeTable) -> None:
             paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(2)
             run = paragraph.add_run(value)
             set_fonts(run, HEADING_FONT if r == 0 else BODY_FONT, size)
-    # Narrow number and unit columns, the rest share the type area (156 mm).
-    widths = [Mm(12), Mm(24)]
-    rest = len(table.columns) - len(widths)
-    widths += [Mm(int((156 - 36) / rest))] * rest
+    widths = column_widths(table, size)
     grid.autofit = False
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the grid, which LibreOffice reads; the cells, which Word reads

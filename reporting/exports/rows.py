@@ -152,6 +152,9 @@ class CityMonthly:
     digest: str
     unreported: tuple[str, ...] = ()
     without_project_list: tuple[str, ...] = ()
+    # The units whose valid report's stored digest no longer matches its stored figures and notes
+    # (changed after approval): their rows, the total and every footer say so.
+    digest_mismatch: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,25 @@ def table_provenance(digest: str) -> Provenance:
     return Provenance(f"SHA-256：{digest}", f"本表数据摘要（SHA-256）：{digest}")
 
 
+def units_digest_mismatch(units: Sequence[str]) -> str:
+    """The warning for a compilation some of whose units' reports no longer match their digest."""
+    return (
+        f"警告：{'、'.join(units)}的月报摘要与数据不符，数据在审核后被改动，"
+        "这些区县的数据及合计行不可信"
+    )
+
+
+def city_provenance(digest: str, altered: Sequence[str] = ()) -> Provenance:
+    """The city's compilation: its own digest; when a unit's report no longer matches its digest,
+    a warning naming the units in every footer and note."""
+    if not altered:
+        return table_provenance(digest)
+    warning = units_digest_mismatch(altered)
+    return Provenance(
+        f"{warning}（SHA-256：{digest}）", f"{warning}。本表数据摘要（SHA-256）：{digest}"
+    )
+
+
 WORKING_COPY_PROVENANCE = Provenance(
     f"{WORKING_COPY}：非有效月报，无月报摘要",
     f"本表{WORKING_COPY}生成：本月尚无经单位领导审核盖章的有效月报，本表不是月报，不附月报摘要。",

@@ -5,7 +5,7 @@ copy is marked 按当前项目记录（未报送） on every sheet; the city's c
 their own table digest. Written in openpyxl's write-only mode: memory stays constant and time grows
 linearly with the rows."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import IO, Any
 
@@ -44,11 +44,13 @@ from .sheets import (
     Column,
     Provenance,
     SheetWriter,
+    city_provenance,
     cn_date,
     month_title,
     report_provenance,
     save_workbook,
     table_provenance,
+    units_digest_mismatch,
 )
 
 # --- the tables ---------------------------------------------------------------------------------
@@ -74,10 +76,20 @@ def _progress_columns(milestones: Sequence[MilestoneColumn]) -> list[Column]:
     ]
 
 
-def _progress_values(number: int | None, row: ProgressRow) -> list[CellValue]:
+DIGEST_MARK = "\n（摘要不符！）"
+
+
+def _label(row: ProgressRow, altered: Collection[str]) -> CellValue:
+    """A unit's name, marked when its report no longer matches its digest."""
+    return safe_text(row.label + DIGEST_MARK if row.label in altered else row.label)
+
+
+def _progress_values(
+    number: int | None, row: ProgressRow, altered: Collection[str] = ()
+) -> list[CellValue]:
     return [
         count(number) if number is not None else EMPTY,
-        safe_text(row.label),
+        _label(row, altered),
         households(row.new_target),
         households(row.new_started),
         percent_from_tenths(row.started_share_tenths),
@@ -125,6 +137,7 @@ def _progress_sheet(
     rows: Sequence[ProgressRow | UnreportedRow],
     unallocated: Sequence[UnallocatedRow],
     provenance: Provenance,
+    altered: Sequence[str] = (),
 ) -> None:
     sheet = SheetWriter(
         wb,
@@ -140,8 +153,12 @@ def _progress_sheet(
     for number, row in enumerate(rows, 1):
         if isinstance(row, UnreportedRow):
             sheet.spanning_row([count(number), safe_text(row.label)], UNREPORTED_TEXT, ASIDE)
+        elif row.label in altered:
+            sheet.row(_progress_values(number, row, altered), height=30)
         else:
             sheet.row(_progress_values(number, row))
+    if altered:
+        sheet.spanning_row([], units_digest_mismatch(altered), ASIDE, height=30)
     for item in unallocated:
         sheet.spanning_row(
             [
@@ -179,6 +196,7 @@ def _milestone_sheet(
     columns: Sequence[MilestoneColumn],
     rows: Sequence[ProgressRow | UnreportedRow],
     provenance: Provenance,
+    altered: Sequence[str] = (),
 ) -> None:
     table = [Column("序号", 5, center=True), Column("区县", 13, center=True)]
     for m in columns:
@@ -200,10 +218,12 @@ def _milestone_sheet(
         if isinstance(row, UnreportedRow):
             sheet.spanning_row([count(number), safe_text(row.label)], UNREPORTED_TEXT, ASIDE)
             continue
-        cells = [count(number), safe_text(row.label)]
+        cells = [count(number), _label(row, altered)]
         for cell in row.milestones:
             cells += [households(cell.needed), households(cell.actual), safe_text(cell.status)]
-        sheet.row(cells)
+        sheet.row(cells, height=30 if row.label in altered else None)
+    if altered:
+        sheet.spanning_row([], units_digest_mismatch(altered), ASIDE, height=30)
     sheet.note(
         "注：“达标所需”为达到阶段任务比例的最少户数（以上含本数）；“实际”为截止日与统计日中较早一日的"
         "累计户数（截止日在本月之前的，取截止日所在月份的有效月报数据，无有效月报的显示“—”）；"
@@ -435,7 +455,7 @@ def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> by
     projects not started, reports' timeliness. Returns the .xlsx bytes, or writes them to ``out``
     (and returns b"")."""
     wb = Workbook(write_only=True)
-    provenance = table_provenance(data.digest)
+    provenance = city_provenance(data.digest, data.digest_mismatch)
     common: dict[str, Any] = {
         "subject": CITY,
         "year": data.year,
@@ -449,9 +469,17 @@ def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> by
         total=data.city_row,
         rows=data.rows,
         unallocated=data.unallocated,
+        altered=data.digest_mismatch,
         **common,
     )
-    _milestone_sheet(wb, as_of=data.as_of, columns=data.milestone_columns, rows=data.rows, **common)
+    _milestone_sheet(
+        wb,
+        as_of=data.as_of,
+        columns=data.milestone_columns,
+        rows=data.rows,
+        altered=data.digest_mismatch,
+        **common,
+    )
     _not_started_sheet(
         wb, as_of=data.as_of, rows=data.not_started, missing_lists=unlisted_units(data), **common
     )

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from projects.management.commands.load_programme import FIXTURES
-from projects.models import PlanYear
+from projects.models import Notification, PlanYear
 from reporting import reports
 from reporting.models import MonthlyReport
 
@@ -69,3 +69,10 @@ class TestDemoReports:
         """A second run leaves the reports as they are."""
         call_command("seed_demo_reports", verbosity=0)
         assert MonthlyReport.objects.count() == 52
+
+    def test_history_leaves_no_unread_notifications(self) -> None:
+        """The seeded steps' notifications are kept (each received report told its unit) but read
+        as of when they were written: nobody's bell starts with a pile of settled steps."""
+        assert Notification.objects.filter(kind="report_received").count() >= 48
+        assert not Notification.objects.filter(read_at__isnull=True).exists()
+        assert all(n.read_at >= n.created_at for n in Notification.objects.all())

@@ -5,14 +5,16 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from projects.choices import Role
 from projects.models import PlanYear, Unit
 from reporting import reports
-from reporting.exports.sheets import DIGEST_MISMATCH
+from reporting.exports.sheets import DIGEST_MISMATCH, units_digest_mismatch
 from reporting.models import MonthlyReport
 from tests.factories import ProjectFactory, UserFactory
 from tests.pdf import PDF
@@ -84,3 +86,86 @@ def test_altered_figures_are_flagged_on_every_export_sheet(
         assert sheet.oddFooter.left.text.startswith(DIGEST_MISMATCH), sheet.title
     rows = [[c.value for c in row] for row in workbook["月报信息"].iter_rows()]
     assert ["摘要核验", f"不符！{DIGEST_MISMATCH}"] in rows
+
+
+def approve_june(unit_name: str) -> MonthlyReport:
+    """Another unit's June report, approved (its own digest stored)."""
+    unit = Unit.objects.get(name=unit_name)
+    clerk = UserFactory(role=Role.CLERK, unit=unit)
+    leader = UserFactory(role=Role.LEADER, unit=unit)
+    report = reports.report_open(
+        plan_year=PlanYear.objects.get(year=2022), unit=unit, month=6, user=clerk
+    )
+    report = reports.report_submit(report=report, user=clerk)
+    return reports.report_approve(
+        report=report, stamp=SimpleUploadedFile("s.pdf", PDF), user=leader
+    )
+
+
+def city_workbook(city: Client) -> Workbook:
+    """The city's June workbook, as the city office downloads it."""
+    export = city.get(reverse("reporting:city_month_export", args=[6]))
+    assert export.status_code == 200
+    return load_workbook(io.BytesIO(export.content))
+
+
+def test_city_workbook_flags_the_unit_whose_report_was_altered(
+    june: MonthlyReport, city: Client
+) -> None:
+    """驿城区's June altered, 西平县's intact: the city's workbook marks 驿城区's row on the progress
+    and milestone sheets, adds a warning line naming only 驿城区, and every footer says so; the 合计
+    row is still there (it adds the figures) but the warning says it cannot be trusted."""
+    approve_june("西平县")
+    alter(june)
+    workbook = city_workbook(city)
+    warning = units_digest_mismatch(["驿城区"])
+    assert "西平县" not in warning and "合计行不可信" in warning
+    for sheet in workbook.worksheets:
+        assert sheet.oddFooter.left.text.startswith(warning), sheet.title
+    for name in ("进展情况", "阶段任务"):
+        values = [c.value for row in workbook[name].iter_rows() for c in row]
+        assert "驿城区\n（摘要不符！）" in values, name
+        assert "西平县" in values and "西平县\n（摘要不符！）" not in values, name
+        assert warning in values, name
+
+
+def test_city_workbook_of_intact_reports_carries_no_warning(
+    june: MonthlyReport, city: Client
+) -> None:
+    """Untouched reports: no mark, no warning, the footer is the table's own digest."""
+    workbook = city_workbook(city)
+    for sheet in workbook.worksheets:
+        assert sheet.oddFooter.left.text.startswith("SHA-256："), sheet.title
+    values = [c.value for row in workbook["进展情况"].iter_rows() for c in row]
+    assert "驿城区" in values and not any("摘要不符" in str(v) for v in values)
+
+
+def test_city_workbook_checks_digests_without_a_query_per_unit(
+    june: MonthlyReport, city: Client
+) -> None:
+    """The digest check reads the figures already loaded: two more units' reports (one altered)
+    cost no extra query."""
+    with CaptureQueriesContext(connection) as one:
+        city_workbook(city)
+    alter(approve_june("西平县"))
+    approve_june("上蔡县")
+    with CaptureQueriesContext(connection) as three:
+        city_workbook(city)
+    assert len(three) == len(one)
+
+
+def test_month_grid_marks_an_altered_report(june: MonthlyReport, city: Client) -> None:
+    """The city's months table marks 驿城区's June cell, and no other, once its figures were changed
+    after approval; the grid's query count does not grow with it."""
+    url = reverse("reporting:reports")
+    with CaptureQueriesContext(connection) as before:
+        page = city.get(url).content.decode()
+    assert "data-digest-mismatch" not in page
+    alter(june)
+    with CaptureQueriesContext(connection) as after:
+        page = city.get(url).content.decode()
+    assert page.count("data-digest-mismatch") == 1
+    row = page[page.index('data-unit="驿城区"') :]
+    cell = row[row.index('data-month="6"') : row.index('data-month="7"')]
+    assert "摘要不符！" in cell
+    assert len(after) == len(before)

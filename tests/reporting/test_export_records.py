@@ -504,7 +504,7 @@ def test_the_months_button_says_which_form_it_exports(
     june = client.get(reverse("reporting:report_month", args=[unit.pk, 6])).content.decode()
     july = client.get(reverse("reporting:report_month", args=[unit.pk, 7])).content.decode()
     assert "导出月报Excel" in june and WORKING_COPY not in june
-    assert f"导出工作底稿（{WORKING_COPY}）" in july and "导出月报Excel" not in july
+    assert f"导出工作底稿：{WORKING_COPY}" in july and "导出月报Excel" not in july
 
 
 def test_the_command_judges_timeliness_on_the_day_asked_for(

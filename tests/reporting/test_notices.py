@@ -16,6 +16,7 @@ from django.urls import reverse
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
+from docx.shared import Pt
 from PIL import Image
 
 from projects import selectors as facts
@@ -24,7 +25,7 @@ from projects.models import PlanYear, Unit, User
 from projects.presenters import milestone_cell
 from projects.rules.periods import PeriodKind, ReportPeriod, report_period, whole_year
 from reporting import notices, reports
-from reporting.exports.notice import notice_docx
+from reporting.exports.notice import NoticeTable, column_widths, notice_docx
 from reporting.models import MonthlyReport, Notice, ReportFlag
 from tests.factories import ProjectFactory, UserFactory
 
@@ -240,6 +241,32 @@ def test_document_is_a4_portrait_with_official_fonts(record: None) -> None:
     intro = next(p for p in document.paragraphs if p.text.startswith("按照"))
     assert intro.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     assert any(p.text == "驻旧改办〔2022〕　　号" for p in document.paragraphs)
+
+
+def test_count_tables_give_the_months_the_room(record: None) -> None:
+    """In the 错报 table (小四, 4.23 mm a character, 6 mm of padding) 序号 and 次数 take 14.5 mm, one
+    line for two characters; 县区 27.2 mm, one line for 经济开发区; 月份 the rest of the 156 mm type
+    area, 156 − 2 × 14.47 − 27.17 = 99.9 mm. The Word file carries those widths on its grid."""
+    table = NoticeTable(
+        heading="三、错报情况",
+        summary="",
+        columns=("序号", "县区", "错报月份", "次数"),
+        rows=(("1", "经济开发区", "3月、4月", "2"),),
+    )
+    assert [round(w.mm, 1) for w in column_widths(table, Pt(12))] == [14.5, 27.2, 99.9, 14.5]
+    document = Document(io.BytesIO(drafted(report_period(kind="quarter", year=2022, number=2))))
+    wrong = next(t for t in document.tables if t.rows[0].cells[2].text == "错报月份")
+    assert [round(c.width.mm, 1) for c in wrong.columns] == [14.5, 27.2, 99.9, 14.5]
+
+
+def test_milestone_table_fits_the_unit_names_and_shares_the_rest(record: None) -> None:
+    """The 阶段任务 table (五号, 3.70 mm a character): 序号 13.4 mm, 县区 24.5 mm, and its four
+    milestones share the remaining 118.1 mm, 29.5 mm each."""
+    document = Document(io.BytesIO(drafted(report_period(kind="month", year=2022, number=6))))
+    milestones = document.tables[-1]
+    widths = [round(c.width.mm, 1) for c in milestones.columns]
+    assert widths[:2] == [13.4, 24.5]
+    assert len(set(widths[2:])) == 1 and abs(sum(widths) - 156) < 0.5
 
 
 # --- the period ---------------------------------------------------------------------------------

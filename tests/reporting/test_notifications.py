@@ -92,6 +92,11 @@ STEPS: dict[
         lambda r, p: reports.report_send_back(report=r, reason="问题栏未填", user=p["leader"]),
         {("clerk", K.REPORT_SENT_BACK), ("leader2", K.REPORT_SENT_BACK)},
     ),
+    "withdraw → the unit's clerk, to submit again": (
+        approved,
+        lambda r, p: reports.report_withdraw(report=r, reason="开工日期填错", user=p["leader"]),
+        {("clerk", K.REPORT_SENT_BACK)},
+    ),
     "receive → the unit's clerk and leaders": (
         approved,
         lambda r, p: reports.report_receive(report=r, user=p["city"]),
@@ -142,6 +147,75 @@ def test_notification_names_the_report_and_links_to_its_month(people: dict[str, 
     )
     returned = Notification.objects.get(recipient=people["clerk"], kind=K.REPORT_RETURNED)
     assert "计为错报" in returned.text and returned.text.endswith("原因：开工户数不符")
+
+
+def unread(user: User) -> set[str]:
+    """The kinds of a user's unread notifications."""
+    return set(
+        Notification.objects.filter(recipient=user, read_at__isnull=True).values_list(
+            "kind", flat=True
+        )
+    )
+
+
+def test_withdrawing_an_approval_clears_the_citys_request_to_receive(
+    people: dict[str, User],
+) -> None:
+    """After the leader withdraws June's approval, neither city user still has an unread 待接收
+    for it, and the clerk is told, with the reason, to submit again."""
+    report = approved(people)
+    assert unread(people["city"]) == unread(people["city2"]) == {K.REPORT_APPROVED}
+    reports.report_withdraw(report=report, reason="开工日期填错", user=people["leader"])
+    assert unread(people["city"]) == unread(people["city2"]) == set()
+    note = Notification.objects.get(recipient=people["clerk"], kind=K.REPORT_SENT_BACK)
+    assert "撤回审核" in note.text and note.text.endswith("原因：开工日期填错")
+    assert note.read_at is None
+
+
+def test_each_step_marks_read_the_notifications_that_asked_for_it(
+    people: dict[str, User],
+) -> None:
+    """Approving June clears both leaders' 待审核; receiving it clears both city users' 待接收;
+    the notifications that only inform (接收) stay unread; 西平县's June is untouched."""
+    other = reports.report_submit(
+        report=reports.report_open(
+            plan_year=PlanYear.objects.get(year=2022),
+            unit=people["other_clerk"].unit,
+            month=6,
+            user=people["other_clerk"],
+        ),
+        user=people["other_clerk"],
+    )
+    report = submitted(people)
+    assert unread(people["leader"]) == unread(people["leader2"]) == {K.REPORT_SUBMITTED}
+    report = reports.report_approve(report=report, stamp=stamp(), user=people["leader"])
+    assert unread(people["leader"]) == unread(people["leader2"]) == set()
+    assert unread(people["other_leader"]) == {K.REPORT_SUBMITTED}  # 西平县's own report
+    reports.report_receive(report=report, user=people["city"])
+    assert unread(people["city"]) == unread(people["city2"]) == set()
+    assert unread(people["clerk"]) == {K.REPORT_RECEIVED}
+    assert other.state == "submitted"
+
+
+def test_resubmitting_clears_the_send_back_and_returning_clears_the_request(
+    people: dict[str, User],
+) -> None:
+    """Sent back, then resubmitted: the clerk's and other leader's 退回修改 are read; returned by
+    the city: the city's 待接收 is read, the unit's 被退回 stays until the correction is submitted."""
+    report = submitted(people)
+    report = reports.report_send_back(report=report, reason="问题栏未填", user=people["leader"])
+    assert unread(people["clerk"]) == {K.REPORT_SENT_BACK}
+    report = reports.report_submit(report=report, user=people["clerk"])
+    assert unread(people["clerk"]) == set() and unread(people["leader2"]) == {K.REPORT_SUBMITTED}
+    report = reports.report_approve(report=report, stamp=stamp(), user=people["leader"])
+    report = reports.report_return(
+        report=report, reason="开工户数不符", wrong_figures=True, user=people["city"]
+    )
+    assert unread(people["city"]) == unread(people["city2"]) == set()
+    assert unread(people["clerk"]) == {K.REPORT_RETURNED}
+    corrected = reports.report_correct(report=report, user=people["clerk"])
+    reports.report_submit(report=corrected, user=people["clerk"])
+    assert unread(people["clerk"]) == set()
 
 
 def test_a_flag_ruled_tells_the_units_clerk_and_leaders(people: dict[str, User]) -> None:

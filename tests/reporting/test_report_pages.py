@@ -347,3 +347,12 @@ def test_assessment_workbook_counts_wrong_and_concealed_apart(people: dict[str, 
     row = next(c.row for r in sheet.iter_rows() for c in r if c.value == "驿城区")
     shown = {name: sheet.cell(row=row, column=col).value for name, col in columns.items()}
     assert {k: int(v) for k, v in shown.items()} == {"错报": 2, "瞒报": 1}
+
+
+def test_working_copy_label_is_not_bracketed_twice(people: dict[str, User]) -> None:
+    """A month without a valid report offers the working copy as 导出工作底稿：按当前项目记录（未报送）,
+    never with the label's own brackets inside another pair."""
+    city = client_of(people["city"])
+    page = city.get(month_url(people["clerk"].unit)).content.decode()
+    assert "导出工作底稿：按当前项目记录（未报送）" in page
+    assert not re.search(r"（[^（）<>]*（[^（）<>]*）[^（）<>]*）", page)
