@@ -6,6 +6,7 @@ from typing import Any
 
 from .choices import MilestoneKey
 from .models import Project
+from .rules.dates import cn_date
 from .rules.milestones import STATUS_LABELS, MilestoneResult
 from .rules.start import CRITERIA, StartStatus
 from .selectors import MilestoneReport
@@ -76,7 +77,7 @@ def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
     header = [
         "区县",
         *[
-            f"{labels.get(k, k)}（截止{_cn_date(s.due)}）"
+            f"{labels.get(k, k)}（截止{cn_date(s.due)}）"
             for k, s in zip(keys, report.specs, strict=True)
         ],
     ]
@@ -84,10 +85,6 @@ def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
     for row in [report.city, *report.units]:
         rows.append([row.label, *[milestone_cell(row.milestones[k]) for k in keys]])
     return rows
-
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def start_status_as_dict(project: Project, status: StartStatus) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from projects.rules.arithmetic import share_reached
+from projects.rules.dates import cn_date, cn_month_day
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
 # Fixed captions drawn inside the charts; the caller supplies every other text.
-AS_OF_CAPTION = "截至 {month}月{day}日"
+AS_OF_CAPTION = "截至 {day}"
 NO_TARGET_CAPTION = "无目标"
 NO_DATA_CAPTION = "暂无数据"
 GOAL_LEGEND = "阶段目标"
@@ -137,11 +138,6 @@ def _households(value: int) -> str:
 def _percent(tenths: int) -> str:
     """A share in tenths of a percent as shown (503 → "50.3%", 1000 → "100.0%")."""
     return f"{tenths // 10}.{tenths % 10}%"
-
-
-def _full_date(day: date) -> str:
-    """A date as 2022年6月30日 (STYLE.md)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _text_width(value: str, size: float) -> float:
@@ -494,7 +490,7 @@ def cumulative_chart_svg(
 
     if hold_until is not None:
         x = x_of(hold_until)
-        caption = AS_OF_CAPTION.format(month=hold_until.month, day=hold_until.day)
+        caption = AS_OF_CAPTION.format(day=cn_month_day(hold_until))
         half = _text_width(caption, PHONE_SMALL_SIZE) / 2
         label_x = min(max(x, left + half), VIEW_WIDTH - 4 - half)
         lines.append(
@@ -616,17 +612,17 @@ def _cumulative_desc(
     as_of: date | None,
 ) -> str:
     """What the cumulative chart shows, in words, for screen readers."""
-    sentences = [f"横轴为{_full_date(start)}至{_full_date(end)}，纵轴为累计户数。"]
+    sentences = [f"横轴为{cn_date(start)}至{cn_date(end)}，纵轴为累计户数。"]
     for one, steps in zip(series, steps_by_series, strict=True):
         if steps:
             day, households = steps[-1]
             shown = as_of if as_of and as_of > day else day
-            sentences.append(f"{one.label}截至{_full_date(shown)}为{_households(households)}户。")
+            sentences.append(f"{one.label}截至{cn_date(shown)}为{_households(households)}户。")
         else:
             sentences.append(f"{one.label}{NO_DATA_CAPTION}。")
     if goals:
         listed = "；".join(
-            f"{g.label}，{_full_date(g.due)}前{_households(g.households)}户" for g in goals
+            f"{g.label}，{cn_date(g.due)}前{_households(g.households)}户" for g in goals
         )
         sentences.append(f"阶段目标：{listed}。")
     return "".join(sentences)

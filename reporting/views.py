@@ -17,6 +17,7 @@ from paperwork.selectors import paperwork_rows
 from projects import selectors as facts
 from projects.choices import LINKED_TAGS, MilestoneKey
 from projects.models import PlanYear, Unit, User
+from projects.rules.dates import cn_month_day
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.views import AsOfForm, plan_year_or_404, portal_user
@@ -127,7 +128,7 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     share_chart = charts.share_bars_svg(
-        title=_("各区县完成比例（截至%(day)s）") % {"day": f"{as_of.month}月{as_of.day}日"},
+        title=_("各区县完成比例（截至%(day)s）") % {"day": cn_month_day(as_of)},
         categories=[r.row.label for r in rows],
         measures=[
             charts.ShareMeasure(

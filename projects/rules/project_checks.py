@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .dates import cn_date
+
 PIPELINES: tuple[str, ...] = ("电力", "供水", "排水", "燃气", "供热", "通信")
 CITY_SUBSIDY_UNITS: frozenset[str] = frozenset({"驿城区", "经济开发区"})
 
@@ -110,10 +112,6 @@ def household_count_problem(*, records: int, households: int) -> str | None:
     return None
 
 
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def future_date_problem(*, label: str, on: date | None, today: date) -> str | None:
     """A recorded date is a fact, not a plan (SPEC §4): a date after ``today`` is refused, with a
     message naming the field (``label``, e.g. 设计公示) and both dates.
@@ -125,7 +123,7 @@ def future_date_problem(*, label: str, on: date | None, today: date) -> str | No
     """
     if on is None or on <= today:
         return None
-    return f"{label}日期 {_cn_date(on)} 晚于今天（{_cn_date(today)}）：只能填写已经发生的日期"
+    return f"{label}日期 {cn_date(on)} 晚于今天（{cn_date(today)}）：只能填写已经发生的日期"
 
 
 def future_date_problems(

@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext
 
 from projects.choices import MilestoneKey, MilestoneStatusChoice
 from projects.presenters import mask_phone
+from projects.rules import dates as chinese
 from projects.rules.arithmetic import percent_tenths_down
 from projects.rules.milestones import MilestoneStatus
 
@@ -33,7 +34,7 @@ def cn_date(day: date | None) -> str:
         return ""
     if not (get_language() or "zh").startswith("zh"):
         return date_format(day, "DATE_FORMAT")
-    return f"{day.year}年{day.month}月{day.day}日"
+    return chinese.cn_date(day)
 
 
 @register.filter
