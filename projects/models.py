@@ -17,7 +17,6 @@ from .choices import (
     FundSource,
     HandoverParty,
     Measure,
-    MilestoneKey,
     NotificationKind,
     Opinion,
     ParticipantRole,
@@ -25,6 +24,7 @@ from .choices import (
     Role,
     TargetBasis,
 )
+from .milestone_names import milestone_name
 from .rules.start import agrees
 from .rules.text import normalized
 
@@ -143,7 +143,15 @@ class Milestone(models.Model):
     plan_year = models.ForeignKey(
         PlanYear, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="milestones"
     )
-    key = models.CharField(_("代码"), max_length=30, choices=MilestoneKey.choices)
+    key = models.CharField(_("代码"), max_length=30)
+    # Blank: the wording follows the data (projects.milestone_names), so a changed share or due date
+    # is never shown under last year's words; set only for a milestone those words do not fit.
+    name = models.CharField(
+        _("名称"),
+        max_length=60,
+        blank=True,
+        help_text=_("留空时按统计口径、比例和截止日期生成，如“6月底开工量达50％”"),
+    )
     due = models.DateField(_("截止日期"))
     percent = models.PositiveSmallIntegerField(_("比例（%）"))
     basis = models.CharField(_("对照目标"), max_length=20, choices=TargetBasis.choices)
@@ -162,7 +170,8 @@ class Milestone(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_year} {self.get_key_display()}"
+        name = milestone_name(self, completion_percent=self.plan_year.completion_percent)
+        return f"{self.plan_year} {name}"
 
 
 class UnitTarget(models.Model):

@@ -4,7 +4,6 @@ import copy
 from datetime import date
 from typing import Any
 
-from .choices import MilestoneKey
 from .models import Project
 from .rules.dates import cn_date
 from .rules.milestones import STATUS_LABELS, MilestoneResult
@@ -73,14 +72,7 @@ def projects_done(result: MilestoneResult) -> int | None:
 def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
     """The milestone table as rows of text, header first (for the command's readable output)."""
     keys = [spec.key for spec in report.specs]
-    labels = dict(MilestoneKey.choices)
-    header = [
-        "区县",
-        *[
-            f"{labels.get(k, k)}（截止{cn_date(s.due)}）"
-            for k, s in zip(keys, report.specs, strict=True)
-        ],
-    ]
+    header = ["区县", *[f"{s.name}（截止{cn_date(s.due)}）" for s in report.specs]]
     rows = [header]
     for row in [report.city, *report.units]:
         rows.append([row.label, *[milestone_cell(row.milestones[k]) for k in keys]])

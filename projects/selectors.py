@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .choices import Criterion, Measure, Opinion, ProjectKind, Role, TargetBasis
+from .milestone_names import milestone_name
 from .models import (
     Household,
     Milestone,
@@ -115,6 +116,8 @@ class MilestoneReport:
 
 
 def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milestone]]:
+    """The plan year's milestones as the rule judges them (share, due date, all-projects flags),
+    each with its name in the active language, all read from the plan year's data."""
     return [
         (
             MilestoneSpec(
@@ -123,6 +126,8 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
                 percent=m.percent,
                 requires_all_projects_started=m.requires_all_projects_started,
                 requires_all_projects_completed=m.requires_all_projects_completed,
+                name=milestone_name(m, completion_percent=plan_year.completion_percent),
+                measure=m.measure,
             ),
             m,
         )

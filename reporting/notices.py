@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from projects import selectors as facts
-from projects.choices import MilestoneKey, Role
+from projects.choices import Role
 from projects.models import PlanYear, Unit, User
 from projects.presenters import milestone_cell
 from projects.rules.dates import chinese_date, cn_date
@@ -112,7 +112,7 @@ def _milestone_table(draft: NoticeDraft, n: int) -> NoticeTable:
         columns=(
             "序号",
             "县区",
-            *(f"{MilestoneKey(s.key).label}" for s in draft.specs),
+            *(s.name for s in draft.specs),
         ),
         rows=tuple(
             (

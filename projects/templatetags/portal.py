@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from projects.choices import MilestoneKey, MilestoneStatusChoice
+from projects.choices import MilestoneStatusChoice
 from projects.presenters import mask_phone
 from projects.rules import dates as chinese
 from projects.rules.arithmetic import percent_tenths_down
@@ -47,12 +47,6 @@ def status_label(status: str) -> str:
 def status_badge(status: str) -> str:
     """The Bootstrap badge class of a milestone status."""
     return STATUS_BADGES[MilestoneStatus(status)]
-
-
-@register.filter
-def milestone_label(key: str) -> str:
-    """The Chinese name of a milestone key."""
-    return str(dict(MilestoneKey.choices).get(key, key))
 
 
 @register.filter
