@@ -108,6 +108,14 @@ class PlanYear(models.Model):
     trial_months = models.JSONField(
         _("试填报月份"), default=list, blank=True, help_text=_("月份数字列表，如 [1, 2]")
     )
+    # SPEC §4: 市级补助 is paid only to these units' projects (驿城区 and 经济开发区 in 2022).
+    subsidised_units = models.ManyToManyField(
+        Unit,
+        verbose_name=_("市级补助区县"),
+        related_name="subsidised_plan_years",
+        blank=True,
+        help_text=_("只有这些区县的项目可有市级补助"),
+    )
     history = HistoricalRecords()
 
     class Meta:
