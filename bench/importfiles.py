@@ -10,11 +10,12 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
-from projects.rules.project_checks import CITY_SUBSIDY_UNITS
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 FILES_VERSION = 2
 HOUSEHOLDS_PER_PROJECT = 100
+# The 2022 plan year's subsidised units (fixtures/plan_year_2022.json), for the generated files.
+CITY_SUBSIDY_UNITS = frozenset({"驿城区", "经济开发区"})
 STREETS = ("雪松路", "文明大道", "健康路", "铜山大道", "前进大道", "新华路", "光明路", "团结路")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞"

@@ -30,7 +30,7 @@ from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import permissions, selectors
-from .choices import MilestoneKey, ProjectKind
+from .choices import ProjectKind
 from .models import (
     AcceptanceRecord,
     Approval,
@@ -258,13 +258,9 @@ class UnitAdmin(admin.ModelAdmin):
         if report is None:
             return self.base_list_display
         rows = {row.unit.id: row for row in report.units if row.unit is not None}
-        labels = dict(MilestoneKey.choices)
         return (
             *self.base_list_display,
-            *[
-                self._milestone_column(spec.key, str(labels.get(spec.key, spec.key)), rows)
-                for spec in report.specs
-            ],
+            *[self._milestone_column(spec.key, spec.name, rows) for spec in report.specs],
         )
 
     @staticmethod
@@ -304,11 +300,10 @@ class UnitAdmin(admin.ModelAdmin):
             city, units = criteria_summary(
                 plan_year=plan_year, as_of=as_of, units=[r.unit for r in report.units if r.unit]
             )
-            labels = dict(MilestoneKey.choices)
             context.update(
                 as_of=as_of,
                 report=report,
-                milestone_headers=[(labels.get(s.key, s.key), s.due) for s in report.specs],
+                milestone_headers=[(s.name, s.due) for s in report.specs],
                 milestone_rows=[
                     (
                         row,

@@ -1,5 +1,7 @@
 """Enumerations of the programme, with their Chinese labels."""
 
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,11 +35,14 @@ class Criterion(models.TextChoices):
     ON_SITE = "on_site", _("进场施工")
 
 
-class MilestoneKey(models.TextChoices):
-    CARRYOVER_COMPLETED = "carryover_completed", _("续建项目6月底全部完工")
-    NEW_STARTED_HALF = "new_started_half", _("6月底开工量达50%")
-    NEW_ALL_STARTED = "new_all_started", _("10月底全部开工")
-    NEW_COMPLETED_70 = "new_completed_70", _("12月底完成改造70%")
+class MilestoneKey(StrEnum):
+    """The codes of 2022's milestones. A code only names a milestone: its wording, share, due date
+    and basis are the plan year's data (models.Milestone), so another year may have other codes."""
+
+    CARRYOVER_COMPLETED = "carryover_completed"
+    NEW_STARTED_HALF = "new_started_half"
+    NEW_ALL_STARTED = "new_all_started"
+    NEW_COMPLETED_70 = "new_completed_70"
 
 
 class TargetBasis(models.TextChoices):

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from .models import PlanYear, Project
+from .rules.dates import cn_date
 from .rules.reports import report_period_end
 
 # The dates compared, with their Chinese labels, in the order they are shown.
@@ -243,7 +244,7 @@ def _on_or_before(day: date | None, month_end: date) -> bool:
 
 
 def _day(day: date | None) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else "未达到"
+    return cn_date(day) if day else "未达到"
 
 
 def _status(changes: Sequence[DateChange], *, new: bool) -> str:

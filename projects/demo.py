@@ -31,7 +31,7 @@ from .choices import (
 )
 from .models import Household, PlanYear, Project, StartCriterion, UnitTarget
 from .rules.arithmetic import least_satisfying, share_reached
-from .rules.project_checks import CITY_SUBSIDY_UNITS, PIPELINES
+from .rules.project_checks import PIPELINES
 
 DEMO_SEED = 2022
 CHANGE_REASON = "演示数据"
@@ -206,6 +206,8 @@ class UnitTargetRow:
     unit_name: str
     new_starts: int | None
     carryover: int | None
+    # Whether the plan year pays 市级补助 to the unit's projects (PlanYear.subsidised_units).
+    subsidised: bool = False
 
 
 def _day_between(rng: random.Random, first: date, last: date) -> date:
@@ -244,9 +246,8 @@ class _Generator:
     def community(self, unit: UnitTargetRow) -> tuple[str, str]:
         """A community name not yet used in the unit, and its address."""
         rng = self.rng
-        unit_name = unit.unit_name
         used = self.names_used.setdefault(unit.unit_id, set())
-        roads = CITY_ROADS if unit_name in CITY_SUBSIDY_UNITS else COUNTY_ROADS
+        roads = CITY_ROADS if unit.subsidised else COUNTY_ROADS
         while True:
             road = rng.choice(roads)
             number = rng.randint(2, 188)
@@ -259,7 +260,7 @@ class _Generator:
                 name = f"{rng.choice(ESTATE_WORDS)}小区"
             if name not in used:
                 used.add(name)
-                return name, f"{unit_name}{road}{number}号"
+                return name, f"{unit.unit_name}{road}{number}号"
 
     # sizes and money
 
@@ -276,7 +277,7 @@ class _Generator:
         sizes.append(remaining)
         return sizes
 
-    def funding(self, *, households: int, unit_name: str) -> dict[str, Decimal]:
+    def funding(self, *, households: int, subsidised: bool) -> dict[str, Decimal]:
         """An investment estimate and its sources; the county share is the remainder, so they add up."""
         rng = self.rng
         total = Decimal(households * rng.randint(180, 380)) / 100
@@ -287,7 +288,7 @@ class _Generator:
         funds = {
             "fund_central": share(40, 55),
             "fund_provincial": share(8, 15),
-            "fund_city": share(5, 10) if unit_name in CITY_SUBSIDY_UNITS else Decimal("0.00"),
+            "fund_city": share(5, 10) if subsidised else Decimal("0.00"),
             "fund_social": share(2, 6) if rng.random() < 0.2 else Decimal("0.00"),
             "fund_credit": share(3, 8) if rng.random() < 0.1 else Decimal("0.00"),
             "fund_residents": share(1, 4),
@@ -370,7 +371,7 @@ class _Generator:
             "address": address,
             "households": households,
             "floor_area": Decimal(households * rng.randint(5500, 10500)) / 100,
-            **self.funding(households=households, unit_name=unit.unit_name),
+            **self.funding(households=households, subsidised=unit.subsidised),
             "hazards": hazards,
             "contents": contents,
             "linked_tags": tags,
@@ -600,8 +601,9 @@ def demo_seed(*, plan_year: PlanYear, seed: int = DEMO_SEED) -> DemoSummary:
     existing = Project.objects.filter(plan_year=plan_year).count()
     if existing:
         return DemoSummary(False, existing, 0, 0)
+    subsidised = set(plan_year.subsidised_units.values_list("id", flat=True))
     units = [
-        UnitTargetRow(t.unit_id, t.unit.name, t.new_starts, t.carryover)
+        UnitTargetRow(t.unit_id, t.unit.name, t.new_starts, t.carryover, t.unit_id in subsidised)
         for t in UnitTarget.objects.filter(plan_year=plan_year)
         .select_related("unit")
         .order_by("unit__sort_order", "unit_id")

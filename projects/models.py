@@ -17,7 +17,6 @@ from .choices import (
     FundSource,
     HandoverParty,
     Measure,
-    MilestoneKey,
     NotificationKind,
     Opinion,
     ParticipantRole,
@@ -25,6 +24,7 @@ from .choices import (
     Role,
     TargetBasis,
 )
+from .milestone_names import milestone_name
 from .permissions import RestrictedManager, register, target_setters
 from .rules.start import agrees
 from .rules.text import normalized
@@ -109,6 +109,14 @@ class PlanYear(models.Model):
     trial_months = models.JSONField(
         _("试填报月份"), default=list, blank=True, help_text=_("月份数字列表，如 [1, 2]")
     )
+    # SPEC §4: 市级补助 is paid only to these units' projects (驿城区 and 经济开发区 in 2022).
+    subsidised_units = models.ManyToManyField(
+        Unit,
+        verbose_name=_("市级补助区县"),
+        related_name="subsidised_plan_years",
+        blank=True,
+        help_text=_("只有这些区县的项目可有市级补助"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -144,7 +152,15 @@ class Milestone(models.Model):
     plan_year = models.ForeignKey(
         PlanYear, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="milestones"
     )
-    key = models.CharField(_("代码"), max_length=30, choices=MilestoneKey.choices)
+    key = models.CharField(_("代码"), max_length=30)
+    # Blank: the wording follows the data (projects.milestone_names), so a changed share or due date
+    # is never shown under last year's words; set only for a milestone those words do not fit.
+    name = models.CharField(
+        _("名称"),
+        max_length=60,
+        blank=True,
+        help_text=_("留空时按统计口径、比例和截止日期生成，如“6月底开工量达50％”"),
+    )
     due = models.DateField(_("截止日期"))
     percent = models.PositiveSmallIntegerField(_("比例（%）"))
     basis = models.CharField(_("对照目标"), max_length=20, choices=TargetBasis.choices)
@@ -163,7 +179,8 @@ class Milestone(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_year} {self.get_key_display()}"
+        name = milestone_name(self, completion_percent=self.plan_year.completion_percent)
+        return f"{self.plan_year} {name}"
 
 
 class UnitTarget(models.Model):

@@ -4,8 +4,8 @@ import copy
 from datetime import date
 from typing import Any
 
-from .choices import MilestoneKey
 from .models import Project
+from .rules.dates import cn_date
 from .rules.milestones import STATUS_LABELS, MilestoneResult
 from .rules.start import CRITERIA, StartStatus
 from .selectors import MilestoneReport
@@ -72,22 +72,11 @@ def projects_done(result: MilestoneResult) -> int | None:
 def milestone_report_as_table(report: MilestoneReport) -> list[list[str]]:
     """The milestone table as rows of text, header first (for the command's readable output)."""
     keys = [spec.key for spec in report.specs]
-    labels = dict(MilestoneKey.choices)
-    header = [
-        "区县",
-        *[
-            f"{labels.get(k, k)}（截止{_cn_date(s.due)}）"
-            for k, s in zip(keys, report.specs, strict=True)
-        ],
-    ]
+    header = ["区县", *[f"{s.name}（截止{cn_date(s.due)}）" for s in report.specs]]
     rows = [header]
     for row in [report.city, *report.units]:
         rows.append([row.label, *[milestone_cell(row.milestones[k]) for k in keys]])
     return rows
-
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def start_status_as_dict(project: Project, status: StartStatus) -> dict[str, Any]:

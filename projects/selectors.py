@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
+from .milestone_names import milestone_name
 from .models import (
     Household,
     Milestone,
@@ -119,6 +120,8 @@ class MilestoneReport:
 
 
 def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milestone]]:
+    """The plan year's milestones as the rule judges them (share, due date, all-projects flags),
+    each with its name in the active language, all read from the plan year's data."""
     return [
         (
             MilestoneSpec(
@@ -127,6 +130,8 @@ def milestone_specs(*, plan_year: PlanYear) -> list[tuple[MilestoneSpec, Milesto
                 percent=m.percent,
                 requires_all_projects_started=m.requires_all_projects_started,
                 requires_all_projects_completed=m.requires_all_projects_completed,
+                name=milestone_name(m, completion_percent=plan_year.completion_percent),
+                measure=m.measure,
             ),
             m,
         )
@@ -439,10 +444,30 @@ def project_funding(project: Project) -> Funding:
     )
 
 
-def project_warnings(*, project: Project, status: StartStatus) -> list[str]:
+def subsidised_unit_names(*, plan_year_id: int) -> tuple[str, ...]:
+    """The units whose projects may have 市级补助 in the plan year, in unit order (one query)."""
+    return tuple(
+        Unit.objects.filter(subsidised_plan_years=plan_year_id)
+        .order_by("sort_order", "id")
+        .values_list("name", flat=True)
+    )
+
+
+def project_warnings(
+    *, project: Project, status: StartStatus, subsidised_units: Sequence[str] | None = None
+) -> list[str]:
     """The checks of SPEC §4 shown on a project without blocking it: funding, 应改尽改 and a
-    completion recorded before the project meets the start criteria."""
-    warnings = list(funding_problems(unit=project.unit.name, funding=project_funding(project)))
+    completion recorded before the project meets the start criteria. ``subsidised_units`` (from
+    ``subsidised_unit_names``) is read here when the caller, checking one project, has not."""
+    if subsidised_units is None:
+        subsidised_units = subsidised_unit_names(plan_year_id=project.plan_year_id)
+    warnings = list(
+        funding_problems(
+            unit=project.unit.name,
+            funding=project_funding(project),
+            subsidised_units=subsidised_units,
+        )
+    )
     missing = missing_pipeline_contents(
         hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
     )
@@ -848,6 +873,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
     on_day = {p.id: start_status(inputs[p.id], as_of=as_of) for p in projects}
     records = household_records_by_project(project_ids=[p.id for p in projects])
     consultation = consultation_checks(projects=projects)
+    subsidised = subsidised_unit_names(plan_year_id=plan_year.id)
     lacking_one: dict[str, int] = defaultdict(int)
     lacking_more = unverified = 0
     warnings = []
@@ -859,7 +885,7 @@ def unit_home(*, plan_year: PlanYear, unit: Unit, as_of: date) -> UnitHome:
             else:
                 lacking_more += 1
         unverified += any(c.met and not c.verified for c in status.criteria[1:])
-        lines = project_warnings(project=project, status=status)
+        lines = project_warnings(project=project, status=status, subsidised_units=subsidised)
         too_many = household_count_problem(
             records=records.get(project.id, 0), households=project.households
         )

@@ -427,6 +427,7 @@ def _projects_import_rows(
     old_criteria = selectors.criteria_by_project(project_ids=existing_ids)
     record_counts = _household_counts(existing_ids)
     seen: dict[tuple[int, str], int] = {}
+    subsidised = selectors.subsidised_unit_names(plan_year_id=plan_year.id)
     for item in parsed:
         row = item.row
         if item.unit is None or not item.name:
@@ -445,6 +446,7 @@ def _projects_import_rows(
             old_criteria=old_criteria.get(project.id, {}) if project else {},
             records=record_counts.get(project.id, 0) if project else 0,
             warnings=result.warnings,
+            subsidised_units=subsidised,
         )
     if _collect_errors((item.row for item in parsed), result):
         return
@@ -514,6 +516,7 @@ def _check_project_row(
     old_criteria: dict[str, StartCriterion],
     records: int,
     warnings: list[RowError],
+    subsidised_units: Sequence[str],
 ) -> None:
     """The checks of one row against what is recorded: household records, the start rule on the
     row's dates, dates in order; then the warnings of SPEC §4 for a row without errors."""
@@ -555,7 +558,9 @@ def _check_project_row(
         row.error(PROJECT_DATE_COLUMNS[date_problem.field], date_problem.message)
     if not row.errors:
         candidate.started_on = status.started_on
-        for warning in selectors.project_warnings(project=candidate, status=status):
+        for warning in selectors.project_warnings(
+            project=candidate, status=status, subsidised_units=subsidised_units
+        ):
             warnings.append(RowError(row.number, "", warning))
 
 

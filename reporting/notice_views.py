@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from projects import permissions
 from projects import selectors as facts
 from projects.models import PlanYear, Unit, User
+from projects.rules.dates import cn_date
 from projects.rules.periods import PeriodKind, ReportPeriod, report_period
 from projects.rules.reports import report_due
 from projects.uploads import EvidenceField, stored_file_response
@@ -100,8 +101,7 @@ class DraftForm(PeriodForm):
             if day <= period.end:
                 self.add_error(
                     "day",
-                    _("通报日期须晚于通报期间的最后一天（%(end)s）")
-                    % {"end": f"{period.end.year}年{period.end.month}月{period.end.day}日"},
+                    _("通报日期须晚于通报期间的最后一天（%(end)s）") % {"end": cn_date(period.end)},
                 )
             elif day > facts.today_local():
                 self.add_error("day", _("通报日期不能晚于今天"))

@@ -18,11 +18,11 @@ from django.db.models import QuerySet
 
 from projects import permissions
 from projects import selectors as facts
-from projects.choices import MilestoneKey
 from projects.models import PlanYear, Unit, User
 from projects.presenters import milestone_cell
+from projects.rules.dates import chinese_date, cn_date
 from projects.rules.milestones import MilestoneSpec
-from projects.rules.periods import ReportPeriod, chinese_date
+from projects.rules.periods import ReportPeriod
 
 from . import reports
 from .exports.notice import NoticeDocument, NoticeTable
@@ -108,14 +108,11 @@ def _milestone_table(draft: NoticeDraft, n: int) -> NoticeTable:
     day = draft.milestone_day
     return NoticeTable(
         heading=f"{CHINESE_ORDINALS[n]}、阶段任务完成情况",
-        summary=(
-            f"截至{day.year}年{day.month}月{day.day}日，各县区阶段任务完成情况如下"
-            "（完成户数/目标户数及状态）。"
-        ),
+        summary=(f"截至{cn_date(day)}，各县区阶段任务完成情况如下（完成户数/目标户数及状态）。"),
         columns=(
             "序号",
             "县区",
-            *(f"{MilestoneKey(s.key).label}" for s in draft.specs),
+            *(s.name for s in draft.specs),
         ),
         rows=tuple(
             (
@@ -147,7 +144,7 @@ def notice_document(draft: NoticeDraft) -> NoticeDocument:
             f"按照{SOURCE_DOCUMENT}要求，各县区信息月报须经单位领导审核同意并加盖单位印章方为有效，"
             f"于次月{due_day}日前报送；对迟报、漏报、瞒报、错报等情况纳入年度考核评价内容，"
             f"并纳入通报事项予以通报。现将{period.label}各县区信息月报报送情况"
-            f"（截至{draft.day.year}年{draft.day.month}月{draft.day.day}日）通报如下："
+            f"（截至{cn_date(draft.day)}）通报如下："
         ),
         tables=tuple(tables),
         closing=(

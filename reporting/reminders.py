@@ -11,6 +11,7 @@ from django.urls import reverse
 from projects.choices import NotificationKind
 from projects.models import PlanYear, Unit, User
 from projects.notifications import UNIT_ROLES, notify
+from projects.rules.dates import cn_date
 from projects.rules.reminders import Reminder, reminder_due, reminder_key
 from projects.rules.reports import report_due
 
@@ -34,22 +35,18 @@ class ReminderSent:
     sent: int
 
 
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def reminder_text(
     *, unit: Unit, year: int, month: int, due: date, today: date, reminder: Reminder
 ) -> str:
     title = f"{unit.name}{year}年{month}月信息月报"
     if reminder == Reminder.OVERDUE:
         return (
-            f"{title}已过报送截止日（{_cn(due)}），至今尚未审核盖章，现计为漏报。"
+            f"{title}已过报送截止日（{cn_date(due)}），至今尚未审核盖章，现计为漏报。"
             "请尽快填报、审核并上传盖章扫描件。"
         )
     left = (due - today).days
     when = "今天是报送截止日" if left == 0 else f"还有 {left} 天"
-    return f"{title}须于{_cn(due)}前审核盖章报送（{when}），目前尚未报送。"
+    return f"{title}须于{cn_date(due)}前审核盖章报送（{when}），目前尚未报送。"
 
 
 def reminders_send(*, today: date, days_before: int) -> list[ReminderSent]:

@@ -19,8 +19,9 @@ from paperwork.inspections import overdue_rectifications
 from paperwork.selectors import paperwork_rows
 from projects import permissions
 from projects import selectors as facts
-from projects.choices import LINKED_TAGS, MilestoneKey
+from projects.choices import LINKED_TAGS, Measure
 from projects.models import PlanYear, Unit, User
+from projects.rules.dates import cn_month_day
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
 from projects.view_helpers import page_date_of, plan_year_or_404, portal_user
@@ -52,21 +53,19 @@ def _charts(
 ) -> list[dict[str, Any]]:
     """The two cumulative charts (new-start projects, carry-over projects) with their data tables;
     each milestone (``specs``, as the report judged them) is a goal line at its due date."""
-    due = {spec.key: spec.due for spec in specs}
+    specs = list(specs)
 
     def points(values: tuple[int, ...]) -> tuple[tuple[date, int], ...]:
         return tuple(zip(series.days, values, strict=True))
 
-    def goals(*keys: str) -> list[charts.Goal]:
+    def goals(*measures: str) -> list[charts.Goal]:
         return [
-            charts.Goal(str(MilestoneKey(key).label), due[key], results[key].target)
-            for key in keys
-            if key in due and results[key].target is not None
+            charts.Goal(spec.name, spec.due, results[spec.key].target)
+            for spec in specs
+            if spec.measure in measures and results[spec.key].target is not None
         ]
 
-    new_goals = goals(
-        MilestoneKey.NEW_STARTED_HALF, MilestoneKey.NEW_ALL_STARTED, MilestoneKey.NEW_COMPLETED_70
-    )
+    new_goals = goals(Measure.NEW_STARTED, Measure.NEW_COMPLETED)
     new_chart = charts.cumulative_chart_svg(
         title=_("%(name)s新开工项目：累计开工和完工户数") % {"name": title},
         start=plan_year.year_start,
@@ -85,7 +84,7 @@ def _charts(
         series=[
             charts.Series(_("续建累计完工户数"), points(series.carryover_completed), "series-a")
         ],
-        goals=goals(MilestoneKey.CARRYOVER_COMPLETED),
+        goals=goals(Measure.CARRYOVER_COMPLETED),
         as_of=as_of,
     )
     rows = list(
@@ -103,6 +102,13 @@ def _charts(
     ]
 
 
+def _judging(specs: Iterable[MilestoneSpec], measure: str, as_of: date) -> MilestoneSpec | None:
+    """The milestone counting ``measure`` that judges the share on ``as_of``: the next one due,
+    else the last (2022: 50 % of new starts until 30 June, then all of them)."""
+    counting = sorted((s for s in specs if s.measure == measure), key=lambda s: s.due)
+    return next((s for s in counting if as_of <= s.due), counting[-1] if counting else None)
+
+
 @login_required
 def city_overview(request: HttpRequest) -> HttpResponse:
     """Every unit and the city on a date: targets, figures, shares and the four milestones, the
@@ -115,21 +121,18 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
     report = overview.report
     # Each share is drawn against the line of the milestone that judges it, as the plan year sets it.
-    specs = {s.key: s for s in report.specs}
-    half = specs.get(MilestoneKey.NEW_STARTED_HALF)
-    started_spec = half if half is not None and as_of <= half.due else None
-    started_spec = started_spec or specs.get(MilestoneKey.NEW_ALL_STARTED)
+    started_spec = _judging(report.specs, Measure.NEW_STARTED, as_of)
+    completion_spec = _judging(report.specs, Measure.NEW_COMPLETED, as_of)
+    carryover_spec = _judging(report.specs, Measure.CARRYOVER_COMPLETED, as_of)
     start_threshold = started_spec.percent if started_spec is not None else 100
-    completion_spec = specs.get(MilestoneKey.NEW_COMPLETED_70)
     completion_threshold = completion_spec.percent if completion_spec is not None else 100
-    carryover_spec = specs.get(MilestoneKey.CARRYOVER_COMPLETED)
     carryover_threshold = carryover_spec.percent if carryover_spec is not None else 100
     # A city's eleven units (or a province's 160) are one page; a national programme's thousands
     # are paged, the city row and the charts of the whole on every page.
     page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     share_chart = charts.share_bars_svg(
-        title=_("各区县完成比例（截至%(day)s）") % {"day": f"{as_of.month}月{as_of.day}日"},
+        title=_("各区县完成比例（截至%(day)s）") % {"day": cn_month_day(as_of)},
         categories=[r.row.label for r in rows],
         measures=[
             charts.ShareMeasure(
@@ -164,6 +167,8 @@ def city_overview(request: HttpRequest) -> HttpResponse:
         "start_threshold": start_threshold,
         "completion_threshold": completion_threshold,
         "carryover_threshold": carryover_threshold,
+        # The completion milestone whose share the table's 完工率 is, named as the plan year names it.
+        "completion_name": completion_spec.name if completion_spec is not None else "",
         "links": _reads_city(user),
         # Judged on the page's date, like every other panel under its 截至 heading.
         "paperwork": paperwork_rows(

@@ -26,6 +26,7 @@ MO_FILE = LOCALE_DIR / "django.mo"
 SOURCES = [
     "projects/choices.py",
     "projects/models.py",
+    "projects/milestone_names.py",
     "projects/forms.py",
     "projects/views.py",
     "projects/view_helpers.py",

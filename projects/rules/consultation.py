@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from .dates import cn_date
+
 
 @dataclass(frozen=True)
 class ConsultationInput:
@@ -29,10 +31,6 @@ class ConsultationCheck:
     earliest_before: date | None
     started_unconsulted: bool
     warnings: tuple[str, ...]
-
-
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def consultation_check(inp: ConsultationInput, *, as_of: date | None = None) -> ConsultationCheck:
@@ -61,8 +59,8 @@ def consultation_check(inp: ConsultationInput, *, as_of: date | None = None) -> 
     earliest = min(before) if before else None
     if earliest is not None and consulted is not None:
         warnings.append(
-            f"{agreed_before} 户同意意见的日期（最早 {_cn(earliest)}）早于改造方案征求居民意见日期"
-            f"（{_cn(consulted)}）"
+            f"{agreed_before} 户同意意见的日期（最早 {cn_date(earliest)}）早于改造方案征求居民意见日期"
+            f"（{cn_date(consulted)}）"
         )
     unconsulted = started and consulted is None
     if unconsulted:

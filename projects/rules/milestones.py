@@ -36,6 +36,10 @@ class MilestoneSpec:
     requires_all_projects_started: bool = False
     # 续建项目6月底"全部完成改造": every carry-over project completed by count, not households alone.
     requires_all_projects_completed: bool = False
+    # The plan year's words for it and the figure it counts, for the pages that show it; the
+    # judgement reads only the fields above.
+    name: str = ""
+    measure: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .dates import cn_date
+
 
 def submitted_in_time(*, submitted_on: date | None, due: date) -> bool:
     """A document is in time when submitted on or before its due date (the due day counts)."""
@@ -88,7 +90,7 @@ def adjustment_problems(
     allowed), or any of the five totals falls below the original plan's (equal is allowed)."""
     problems = []
     if submitted_on > cutoff:
-        problems.append(f"计划调整须于{cutoff.year}年{cutoff.month}月{cutoff.day}日前提出，已截止")
+        problems.append(f"计划调整须于{cn_date(cutoff)}前提出，已截止")
     for key, (label, unit) in TOTAL_LABELS.items():
         before, after = getattr(original, key), getattr(adjusted, key)
         if after < before:
@@ -120,10 +122,7 @@ def inspection_month_problem(
         return ""
     if explanation.strip():
         return ""
-    return (
-        f"检查日期{held_on.year}年{held_on.month}月{held_on.day}日不在{year}年{month}月，"
-        "须填写检查时间说明"
-    )
+    return f"检查日期{cn_date(held_on)}不在{year}年{month}月，须填写检查时间说明"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Periods of the report record (SPEC §5): the months a notice (通报) or the assessment covers —
-one month, a quarter, or the year to date within one plan year — and the date written in Chinese
-as official documents write it."""
+one month, a quarter, or the year to date within one plan year (the date written as official
+documents write it is rules.dates.chinese_date)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -92,25 +92,3 @@ def report_period(*, kind: str, year: int, number: int) -> ReportPeriod:
         raise ValueError(f"月份须为 1—12，不是 {number}")
     first = number if period_kind == PeriodKind.MONTH else 1
     return ReportPeriod(period_kind, year, first, number)
-
-
-_DIGITS = "〇一二三四五六七八九"
-
-
-def _chinese_number(n: int) -> str:
-    """1—31 as official documents write a month or day: 五, 十, 十二, 二十, 三十一."""
-    tens, ones = divmod(n, 10)
-    text = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return text + (_DIGITS[ones] if ones else "") or _DIGITS[0]
-
-
-def chinese_date(day: date) -> str:
-    """The date of an official document (公文成文日期): the year digit by digit, with 〇.
-
-    >>> chinese_date(date(2022, 7, 5))
-    '二〇二二年七月五日'
-    >>> chinese_date(date(2022, 12, 30))
-    '二〇二二年十二月三十日'
-    """
-    year = "".join(_DIGITS[int(d)] for d in str(day.year))
-    return f"{year}年{_chinese_number(day.month)}月{_chinese_number(day.day)}日"

@@ -1,12 +1,13 @@
 """The checks SPEC §4 asks of every project: 应改尽改, city subsidy, funding, dates in order, households."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .dates import cn_date
+
 PIPELINES: tuple[str, ...] = ("电力", "供水", "排水", "燃气", "供热", "通信")
-CITY_SUBSIDY_UNITS: frozenset[str] = frozenset({"驿城区", "经济开发区"})
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,18 @@ def missing_pipeline_contents(
     return tuple(p for p in PIPELINES if p in hazards and p not in contents)
 
 
-def funding_problems(*, unit: str, funding: Funding) -> tuple[str, ...]:
-    """City subsidy outside 驿城区/经济开发区, and sources that do not add up to the estimate."""
+def funding_problems(
+    *, unit: str, funding: Funding, subsidised_units: Sequence[str]
+) -> tuple[str, ...]:
+    """City subsidy outside the plan year's subsidised units (``subsidised_units``, in unit order:
+    驿城区 and 经济开发区 in 2022), and sources that do not add up to the estimate."""
     problems = []
-    if funding.city and unit not in CITY_SUBSIDY_UNITS:
-        problems.append(f"市级补助只拨付驿城区、经济开发区项目，{unit}项目不应有市级补助")
+    if funding.city and unit not in subsidised_units:
+        if subsidised_units:
+            paid_to = f"市级补助只拨付{'、'.join(subsidised_units)}项目"
+        else:
+            paid_to = "本年度不拨付市级补助"
+        problems.append(f"{paid_to}，{unit}项目不应有市级补助")
     if funding.sources_sum != funding.total:
         problems.append(
             f"各资金来源合计 {funding.sources_sum} 万元与资金概算 {funding.total} 万元不一致"
@@ -110,10 +118,6 @@ def household_count_problem(*, records: int, households: int) -> str | None:
     return None
 
 
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def future_date_problem(*, label: str, on: date | None, today: date) -> str | None:
     """A recorded date is a fact, not a plan (SPEC §4): a date after ``today`` is refused, with a
     message naming the field (``label``, e.g. 设计公示) and both dates.
@@ -125,7 +129,7 @@ def future_date_problem(*, label: str, on: date | None, today: date) -> str | No
     """
     if on is None or on <= today:
         return None
-    return f"{label}日期 {_cn_date(on)} 晚于今天（{_cn_date(today)}）：只能填写已经发生的日期"
+    return f"{label}日期 {cn_date(on)} 晚于今天（{cn_date(today)}）：只能填写已经发生的日期"
 
 
 def future_date_problems(

@@ -7,6 +7,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from .dates import cn_date
+
 
 class ReportState(StrEnum):
     DRAFT = "draft"
@@ -212,8 +214,7 @@ def project_share(project: Mapping[str, Any] | None, figure: str) -> int:
 
 
 def _cn_day(iso: str) -> str:
-    day = date.fromisoformat(iso)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return cn_date(date.fromisoformat(iso))
 
 
 def _project_state(project: Mapping[str, Any] | None, figure: str, households: bool) -> str:

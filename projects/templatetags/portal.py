@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from projects.choices import MilestoneKey, MilestoneStatusChoice
+from projects.choices import MilestoneStatusChoice
 from projects.presenters import mask_phone
+from projects.rules import dates as chinese
 from projects.rules.arithmetic import percent_tenths_down
 from projects.rules.milestones import MilestoneStatus
 from projects.rules.records import wan_text
@@ -34,7 +35,7 @@ def cn_date(day: date | None) -> str:
         return ""
     if not (get_language() or "zh").startswith("zh"):
         return date_format(day, "DATE_FORMAT")
-    return f"{day.year}年{day.month}月{day.day}日"
+    return chinese.cn_date(day)
 
 
 @register.filter
@@ -47,12 +48,6 @@ def status_label(status: str) -> str:
 def status_badge(status: str) -> str:
     """The Bootstrap badge class of a milestone status."""
     return STATUS_BADGES[MilestoneStatus(status)]
-
-
-@register.filter
-def milestone_label(key: str) -> str:
-    """The Chinese name of a milestone key."""
-    return str(dict(MilestoneKey.choices).get(key, key))
 
 
 @register.filter

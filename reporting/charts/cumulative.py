@@ -10,6 +10,8 @@ from datetime import date
 
 from django.utils.safestring import SafeString
 
+from projects.rules.dates import cn_month_day
+
 from . import draw
 from .draw import HOUSEHOLDS_UNIT, PHONE_SMALL_SIZE, VIEW_WIDTH
 
@@ -305,7 +307,7 @@ def _goal_line(plot: _Plot, goal: Goal) -> str:
 def _as_of_line(plot: _Plot, day: date) -> str:
     """The page's date: a dashed vertical line, its caption above the plot, kept inside the chart."""
     x = plot.x_of(day)
-    caption = draw.AS_OF_CAPTION.format(month=day.month, day=day.day)
+    caption = draw.AS_OF_CAPTION.format(day=cn_month_day(day))
     half = draw.text_width(caption, PHONE_SMALL_SIZE) / 2
     label_x = min(max(x, plot.left + half), VIEW_WIDTH - 4 - half)
     return (

@@ -15,10 +15,12 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from projects.rules.dates import cn_date
+
 SVG_NS = "http://www.w3.org/2000/svg"
 
 # Fixed captions drawn inside the charts; the caller supplies every other text.
-AS_OF_CAPTION = "截至 {month}月{day}日"
+AS_OF_CAPTION = "截至 {day}"
 NO_TARGET_CAPTION = "无目标"
 NO_DATA_CAPTION = "暂无数据"
 GOAL_LEGEND = "阶段目标"
@@ -104,8 +106,8 @@ def percent(tenths: int) -> str:
 
 
 def full_date(day: date) -> str:
-    """A date as 2022年6月30日 (STYLE.md)."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date as 2022年6月30日 (STYLE.md), by the portal's one formatter."""
+    return cn_date(day)
 
 
 def text_width(value: str, size: float) -> float:

@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 
 from projects import selectors as facts
-from projects.choices import Measure, MilestoneKey, ProjectKind, TargetBasis
+from projects.choices import Measure, ProjectKind, TargetBasis
 from projects.models import Milestone, PlanYear, Project, Unit, User
 from projects.rules.milestones import (
     STATUS_LABELS,
@@ -83,9 +83,8 @@ def with_digest(report: Report) -> Report:
 
 
 def columns_of(specs: Iterable[MilestoneSpec]) -> tuple[MilestoneColumn, ...]:
-    labels = dict(MilestoneKey.choices)
     return tuple(
-        MilestoneColumn(key=s.key, label=str(labels.get(s.key, s.key)), due=s.due) for s in specs
+        MilestoneColumn(key=s.key, label=s.name, due=s.due, measure=s.measure) for s in specs
     )
 
 

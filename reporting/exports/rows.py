@@ -11,11 +11,13 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class MilestoneColumn:
-    """A milestone as a column of the tables: its key, its name and its due date."""
+    """A milestone as a column of the tables: its key, its name, its due date and the figure it
+    counts (a models.Measure value)."""
 
     key: str
     label: str
     due: date
+    measure: str = ""
 
 
 @dataclass(frozen=True)

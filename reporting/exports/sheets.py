@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
+from projects.rules.dates import cn_date
 from projects.xlsx import (
     EMPTY,
     NONE_MARK,
@@ -164,10 +165,6 @@ class Column:
     width: float
     group: str = ""
     center: bool = False
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def month_title(subject: str, table: str, year: int, month: int) -> str:

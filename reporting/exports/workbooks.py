@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
+from projects.choices import Measure
 from projects.xlsx import (
     EMPTY,
     NONE_MARK,
@@ -108,10 +109,21 @@ def _progress_values(
 
 UNREPORTED_TEXT = "未报送：本月无经审核盖章的有效月报，不列数据"
 
+
+def _progress_notes(columns: Sequence[MilestoneColumn]) -> tuple[str, ...]:
+    """The notes under the progress table; the 完工率 is the share the plan year's completion
+    milestone judges, named as the plan year names it."""
+    completion = next((c for c in reversed(columns) if c.measure == Measure.NEW_COMPLETED), None)
+    judged = f"即“{completion.label}”阶段任务判断的比例，" if completion is not None else ""
+    return (
+        "注：1.开工率、完工率、续建完成率按户数计算，向下取整到0.1%，显示达到某一比例即确已达到；"
+        f"完工率为已完工户数占完成改造目标，{judged}达到100%即完成；"
+        "“—”表示来源文件未列明该项目标或目标为0。",
+        *PROGRESS_NOTES,
+    )
+
+
 PROGRESS_NOTES = (
-    "注：1.开工率、完工率、续建完成率按户数计算，向下取整到0.1%，显示达到某一比例即确已达到；"
-    "完工率为已完工户数占完成改造目标，即“12月底完成改造”阶段任务判断的比例，达到100%即完成；"
-    "“—”表示来源文件未列明该项目标或目标为0。",
     "2.阶段任务：截止日前按1月1日起的直线进度判断“进度正常”或“进度滞后”，截止日起按截止日当天的"
     "数据判断“已完成”或“未完成”；目标未知显示“无目标”。",
     "3.已完工项目投资为截至统计日已完工的新开工和续建项目资金概算之和。",
@@ -178,7 +190,7 @@ def _progress_sheet(
             ASIDE,
             height=30,
         )
-    for text in PROGRESS_NOTES:
+    for text in _progress_notes(columns):
         sheet.note(text)
     if total is not None:
         for text in CITY_NOTES:

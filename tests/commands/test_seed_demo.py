@@ -151,7 +151,12 @@ class TestDemoData:
         for project in Project.objects.select_related("unit"):
             funding = selectors.project_funding(project)
             assert project.investment > 0
-            assert funding_problems(unit=project.unit.name, funding=funding) == (), project.name
+            subsidised = selectors.subsidised_unit_names(plan_year_id=project.plan_year_id)
+            assert subsidised == ("驿城区", "经济开发区")
+            problems = funding_problems(
+                unit=project.unit.name, funding=funding, subsidised_units=subsidised
+            )
+            assert problems == (), project.name
 
     def test_pipeline_hazards_are_all_renovated(self) -> None:
         """应改尽改: every pipeline hazard found in the survey is in the renovation contents."""

@@ -364,7 +364,7 @@ def test_report_period_refuses_out_of_range(kind: str, number: int) -> None:
 )
 def test_chinese_date(day: date, text: str) -> None:
     """Dates are written as official documents write them."""
-    from projects.rules.periods import chinese_date
+    from projects.rules.dates import chinese_date
 
     assert chinese_date(day) == text
 

@@ -161,7 +161,30 @@ def test_funding_problems(unit: str, city: str, total: str, problems: int) -> No
     )
     if city == "0":
         funding = Funding(total=Decimal(total), central=Decimal(60), county=Decimal(40))
-    assert len(funding_problems(unit=unit, funding=funding)) == problems
+    subsidised = ("驿城区", "经济开发区")  # the 2022 plan year's, as the fixtures load them
+    assert (
+        len(funding_problems(unit=unit, funding=funding, subsidised_units=subsidised)) == problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit", "subsidised", "message"),
+    [
+        ("遂平县", ("驿城区",), "市级补助只拨付驿城区项目，遂平县项目不应有市级补助"),
+        (
+            "驿城区",
+            ("遂平县", "西平县"),
+            "市级补助只拨付遂平县、西平县项目，驿城区项目不应有市级补助",
+        ),
+        ("驿城区", (), "本年度不拨付市级补助，驿城区项目不应有市级补助"),
+    ],
+)
+def test_city_subsidy_follows_the_plan_years_units(
+    unit: str, subsidised: tuple[str, ...], message: str
+) -> None:
+    """The units paid 市级补助 are the plan year's data: another year's list changes who may have it."""
+    funding = Funding(total=Decimal(100), central=Decimal(90), city=Decimal(10))
+    assert funding_problems(unit=unit, funding=funding, subsidised_units=subsidised) == (message,)
 
 
 @pytest.mark.parametrize(
