@@ -56,7 +56,7 @@ from .rules.project_checks import (
     future_date_problems,
     household_count_problem,
 )
-from .rules.start import StartStatus, agrees, start_status
+from .rules.start import StartStatus, agrees, start_status, stored_criteria
 from .rules.text import normalized
 from .template_files import roster_file
 
@@ -195,15 +195,22 @@ def _confirmed(
 
 
 def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = None) -> int:
-    """Recompute the consent date and start date stored on each project from its records (the one
-    start rule); returns how many projects changed."""
+    """Recompute the consent date, the start date and the criteria met stored on each project from
+    its records (the one start rule); returns how many projects' dates changed. The criteria met
+    are derived from records that keep their own history, so they are written without a history
+    row of their own."""
     projects = list(Project.objects.filter(id__in=list(project_ids)).select_related("plan_year"))
     changed = []
+    judged = []
     statuses = selectors.start_statuses(projects=projects)
     for project in projects:
         status = statuses[project.id]
         consent_on = status.criterion("consent").date
         started_on = status.started_on
+        criteria_met = stored_criteria(status)
+        if project.criteria_met != criteria_met:
+            project.criteria_met = criteria_met
+            judged.append(project)
         if (project.consent_met_on, project.started_on) != (consent_on, started_on):
             project.consent_met_on = consent_on
             project.started_on = started_on
@@ -217,6 +224,8 @@ def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = No
             default_user=user,
             default_change_reason="开工状态重新计算",
         )
+    if judged:
+        Project.objects.bulk_update(judged, ["criteria_met"], batch_size=BATCH)
     return len(changed)
 
 
@@ -447,6 +456,8 @@ def _projects_import_rows(
     with transaction.atomic():
         before = project_dates(projects=touched)
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
+        # The dates were judged row by row above; this stores the criteria met as well.
+        projects_refresh_start(project_ids=list(touched.values_list("id", flat=True)), user=user)
         result.consequences = _confirmed(
             plan_year=plan_year,
             before=before,

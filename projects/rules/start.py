@@ -199,6 +199,24 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
 EVIDENCED_CRITERIA: frozenset[str] = frozenset({"design_posted", "contract_signed", "on_site"})
 
 
+def stored_criteria(status: StartStatus) -> dict[str, dict[str, str | bool]]:
+    """The criteria ``status`` finds met, as stored on the project (JSON): each one's date (ISO)
+    and whether its evidence backs it; a criterion not met is absent.
+
+    Each criterion holds on a day exactly when it holds on the records and its date is not later:
+    the stored dates answer the project list's filters for any day.
+
+    >>> s = start_status(StartInput(households=1, agree_dates=(date(2022, 3, 1),), consent_percent=80))
+    >>> stored_criteria(s)
+    {'consent': {'on': '2022-03-01', 'verified': True}}
+    """
+    return {
+        c.key: {"on": c.date.isoformat(), "verified": c.verified}
+        for c in status.criteria
+        if c.met and c.date is not None
+    }
+
+
 def _dated(key: str, on: date | None, inp: StartInput, reason: str) -> CriterionState:
     met = on is not None
     verified = met and (key not in EVIDENCED_CRITERIA or key in inp.evidenced)
