@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .choices import Criterion, Measure, Opinion, ProjectKind, Role, TargetBasis
+from .choices import Criterion, Measure, ProjectKind, Role, TargetBasis
 from .models import (
     Household,
     Milestone,
@@ -30,7 +30,14 @@ from .rules.project_checks import (
     household_count_problem,
     missing_pipeline_contents,
 )
-from .rules.start import CRITERIA, EVIDENCED_CRITERIA, StartInput, StartStatus, start_status
+from .rules.start import (
+    AGREEING_ANSWERS,
+    CRITERIA,
+    EVIDENCED_CRITERIA,
+    StartInput,
+    StartStatus,
+    start_status,
+)
 from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
 
@@ -412,9 +419,14 @@ def milestone_report_for_today(
 # --- start of work ----------------------------------------------------------------------------
 
 
+# The households that agree (rules.start.agrees), as a condition on Household: built from the
+# rule's own answers, and a test checks the two agree on every pair of answers.
+AGREES = Q(**AGREEING_ANSWERS)
+
+
 def agreeing_households() -> QuerySet[Household]:
-    """Households that agreed to both the plan and the management mode (rules.start.agrees, in SQL)."""
-    return Household.objects.filter(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE)
+    """Households that agreed to both the plan and the management mode (rules.start.agrees)."""
+    return Household.objects.filter(AGREES)
 
 
 def criteria_dates(criteria: dict[str, StartCriterion]) -> dict[str, date | None]:

@@ -30,11 +30,20 @@ CRITERION_SHORT_LABELS: dict[str, str] = {
 
 
 AGREE = "agree"
+# A household agrees when it agreed to both the renovation plan and the management mode: the
+# answers that make an agreement, by household field. ``agrees`` judges one household with them and
+# selectors.AGREES is the same condition in SQL, built from them.
+AGREEING_ANSWERS: dict[str, str] = {"plan_opinion": AGREE, "management_opinion": AGREE}
 
 
 def agrees(*, plan_opinion: str, management_opinion: str) -> bool:
-    """A household agrees when it agreed to both the renovation plan and the management mode."""
-    return plan_opinion == AGREE and management_opinion == AGREE
+    """A household agrees when it agreed to both the renovation plan and the management mode.
+
+    >>> agrees(plan_opinion="agree", management_opinion="disagree")
+    False
+    """
+    answers = {"plan_opinion": plan_opinion, "management_opinion": management_opinion}
+    return all(answers[name] == answer for name, answer in AGREEING_ANSWERS.items())
 
 
 @dataclass(frozen=True)

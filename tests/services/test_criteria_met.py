@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from projects import selectors, services
 from projects.choices import Criterion, Opinion, ProjectKind
 from projects.models import Household, Project, StartCriterion
-from projects.rules.start import CRITERIA, start_status, stored_criteria
+from projects.rules.start import CRITERIA, agrees, start_status, stored_criteria
 from tests.factories import HouseholdFactory, ProjectFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programme")]
@@ -155,3 +155,17 @@ def test_stored_criteria_and_filters_are_the_rule(
         assert {p.name for p in found} == unverified
         transaction.set_rollback(True)
     assert not Household.objects.exists()
+
+
+def test_agrees_in_python_and_in_sql_are_one_condition() -> None:
+    """ "Household agrees" is one definition: for every pair of answers, rules.start.agrees and
+    selectors.AGREES (the Q-expression the lists, counts and consent use) pick the same households."""
+    project = ProjectFactory(households=9)
+    pairs = [(plan, management) for plan in Opinion.values for management in Opinion.values]
+    for plan, management in pairs:
+        HouseholdFactory(project=project, plan_opinion=plan, management_opinion=management)
+    by_sql = set(
+        Household.objects.filter(selectors.AGREES).values_list("plan_opinion", "management_opinion")
+    )
+    by_rule = {(p, m) for p, m in pairs if agrees(plan_opinion=p, management_opinion=m)}
+    assert by_sql == by_rule == {(Opinion.AGREE, Opinion.AGREE)}
