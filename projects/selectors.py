@@ -22,6 +22,7 @@ from .models import (
     User,
 )
 from .rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
+from .rules.message import Message
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
 from .rules.project_checks import (
     Funding,
@@ -455,7 +456,7 @@ def project_warnings(*, project: Project, status: StartStatus) -> list[str]:
         hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
     )
     if missing:
-        warnings.append("应改尽改：摸底排查发现的" + "、".join(missing) + "管线隐患未列入改造内容")
+        warnings.append(Message("checks.pipelines_left_out", pipelines="、".join(missing)))
     warnings += completion_warnings(
         start_applies=project.kind == ProjectKind.NEW,
         started_on=status.started_on,

@@ -35,6 +35,7 @@ SOURCES = [
     "projects/passwords.py",
     "projects/templatetags/portal.py",
     "projects/records.py",
+    "projects/reasons.py",
     "projects/views_records.py",
     "reporting/models.py",
     "reporting/views.py",

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .message import Message
+
 PIPELINES: tuple[str, ...] = ("电力", "供水", "排水", "燃气", "供热", "通信")
 CITY_SUBSIDY_UNITS: frozenset[str] = frozenset({"驿城区", "经济开发区"})
 
@@ -46,17 +48,18 @@ def funding_problems(*, unit: str, funding: Funding) -> tuple[str, ...]:
     """City subsidy outside 驿城区/经济开发区, and sources that do not add up to the estimate."""
     problems = []
     if funding.city and unit not in CITY_SUBSIDY_UNITS:
-        problems.append(f"市级补助只拨付驿城区、经济开发区项目，{unit}项目不应有市级补助")
+        problems.append(Message("checks.city_subsidy_outside", unit=unit))
     if funding.sources_sum != funding.total:
         problems.append(
-            f"各资金来源合计 {funding.sources_sum} 万元与资金概算 {funding.total} 万元不一致"
+            Message("checks.sources_sum", sources=funding.sources_sum, total=funding.total)
         )
     return tuple(problems)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A problem found by a check, with the field it belongs to (a model field name)."""
+    """A problem found by a check, with the field it belongs to (a model field name); ``message``
+    is a Message (a code with parameters, worded in the reader's language)."""
 
     field: str
     message: str
@@ -77,19 +80,37 @@ def date_order_problems(
     problems = []
     if completed_on and started_on and completed_on < started_on:
         problems.append(
-            Problem("completed_on", f"完工日期 {completed_on} 早于开工日期 {started_on}")
+            Problem(
+                "completed_on",
+                Message(
+                    "checks.completed_before_started", completed=completed_on, started=started_on
+                ),
+            )
         )
     elif completed_on:
         for label, met_on in (criteria_dates or {}).items():
             if met_on and met_on > completed_on:
                 problems.append(
-                    Problem("completed_on", f"完工日期 {completed_on} 早于{label}日期 {met_on}")
+                    Problem(
+                        "completed_on",
+                        Message(
+                            "checks.completed_before_criterion",
+                            completed=completed_on,
+                            label=label,
+                            met_on=met_on,
+                        ),
+                    )
                 )
     if accepted_on and not completed_on:
-        problems.append(Problem("accepted_on", "已填验收移交日期但未填完工日期"))
+        problems.append(Problem("accepted_on", Message("checks.accepted_without_completed")))
     if accepted_on and completed_on and accepted_on < completed_on:
         problems.append(
-            Problem("accepted_on", f"验收移交日期 {accepted_on} 早于完工日期 {completed_on}")
+            Problem(
+                "accepted_on",
+                Message(
+                    "checks.accepted_before_completed", accepted=accepted_on, completed=completed_on
+                ),
+            )
         )
     return tuple(problems)
 
@@ -99,14 +120,14 @@ def completion_warnings(
 ) -> tuple[str, ...]:
     """A new project recorded as completed while its start criteria do not all hold yet."""
     if start_applies and completed_on and started_on is None:
-        return ("已填写完工日期，但项目尚未满足五项开工条件",)
+        return (Message("checks.completed_not_started"),)
     return ()
 
 
 def household_count_problem(*, records: int, households: int) -> str | None:
     """Household records of a project never exceed its household count."""
     if records > households:
-        return f"住户记录 {records} 户超过项目户数 {households} 户"
+        return Message("checks.too_many_households", records=records, households=households)
     return None
 
 
@@ -125,7 +146,7 @@ def future_date_problem(*, label: str, on: date | None, today: date) -> str | No
     """
     if on is None or on <= today:
         return None
-    return f"{label}日期 {_cn_date(on)} 晚于今天（{_cn_date(today)}）：只能填写已经发生的日期"
+    return Message("checks.future_date", label=label, day=_cn_date(on), today=_cn_date(today))
 
 
 def future_date_problems(
