@@ -147,7 +147,9 @@ def bulk_create_recorded(objs: list[_M], model: type[_M], *, user: User | None) 
         return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user)
     created = model._default_manager.bulk_create(objs, batch_size=BATCH)
     history = model.history.model  # type: ignore[attr-defined]
-    copied = [f.column for f in model._meta.concrete_fields if f.column]
+    # Every column the history keeps (a derived one, like Project.criteria_met, it may leave out).
+    kept = {f.column for f in history._meta.concrete_fields}
+    copied = [f.column for f in model._meta.concrete_fields if f.column and f.column in kept]
     quote = connection.ops.quote_name
     columns = [
         *copied,
