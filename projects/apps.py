@@ -8,6 +8,8 @@ class ProjectsConfig(AppConfig):
     verbose_name = "改造项目"
 
     def ready(self) -> None:
+        from .reasons import register
         from .worklist import project_worklist, register_worklist_provider
 
+        register()
         register_worklist_provider(project_worklist)

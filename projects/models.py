@@ -341,6 +341,12 @@ class Project(NormalizedNames):
         editable=False,
         help_text=_("五项开工条件最后一项满足的日期，由系统计算"),
     )
+    # The start rule's judgement of the records (rules.start.stored_criteria): the criteria met,
+    # each with its date and whether its evidence backs it. Written with the start date by
+    # services.projects_refresh_start; the project list filters on it instead of restating the rule.
+    criteria_met = models.JSONField(
+        _("已满足的开工条件"), default=dict, db_default={}, blank=True, editable=False
+    )
     completed_on = models.DateField(_("完工日期"), null=True, blank=True)
     accepted_on = models.DateField(_("验收移交日期"), null=True, blank=True)
     # Set by the city office only (services.project_contact_point_set), never on the unit's form.
@@ -353,7 +359,8 @@ class Project(NormalizedNames):
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords()
+    # The criteria met are derived from the records, which keep their own history.
+    history = HistoricalRecords(excluded_fields=["criteria_met"])
 
     objects = RestrictedManager()
 

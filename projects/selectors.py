@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .choices import Criterion, Measure, Opinion, ProjectKind, TargetBasis
+from .choices import Criterion, Measure, ProjectKind, TargetBasis
 from .milestone_names import milestone_name
 from .models import (
     Household,
@@ -23,6 +23,7 @@ from .models import (
     User,
 )
 from .rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
+from .rules.message import Message
 from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
 from .rules.project_checks import (
     Funding,
@@ -31,7 +32,14 @@ from .rules.project_checks import (
     household_count_problem,
     missing_pipeline_contents,
 )
-from .rules.start import CRITERIA, EVIDENCED_CRITERIA, StartInput, StartStatus, start_status
+from .rules.start import (
+    AGREEING_ANSWERS,
+    CRITERIA,
+    EVIDENCED_CRITERIA,
+    StartInput,
+    StartStatus,
+    start_status,
+)
 from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
 
@@ -421,9 +429,14 @@ def milestone_report_for_today(
 # --- start of work ----------------------------------------------------------------------------
 
 
+# The households that agree (rules.start.agrees), as a condition on Household: built from the
+# rule's own answers, and a test checks the two agree on every pair of answers.
+AGREES = Q(**AGREEING_ANSWERS)
+
+
 def agreeing_households() -> QuerySet[Household]:
-    """Households that agreed to both the plan and the management mode (rules.start.agrees, in SQL)."""
-    return Household.objects.filter(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE)
+    """Households that agreed to both the plan and the management mode (rules.start.agrees)."""
+    return Household.objects.filter(AGREES)
 
 
 def criteria_dates(criteria: dict[str, StartCriterion]) -> dict[str, date | None]:
@@ -472,7 +485,7 @@ def project_warnings(
         hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
     )
     if missing:
-        warnings.append("应改尽改：摸底排查发现的" + "、".join(missing) + "管线隐患未列入改造内容")
+        warnings.append(Message("checks.pipelines_left_out", pipelines="、".join(missing)))
     warnings += completion_warnings(
         start_applies=project.kind == ProjectKind.NEW,
         started_on=status.started_on,
@@ -734,39 +747,27 @@ def _not_reached(field: str, as_of: date | None) -> Q:
 
 
 def _criterion_missing(key: str, as_of: date | None = None) -> Q:
-    """Projects where criterion ``key`` does not hold (on ``as_of`` when given: its date not yet
-    reached) — the start rule's conditions as a filter; a test checks it against rules.start on the
-    demo data."""
-    if key == "consent":
-        return _not_reached("consent_met_on", as_of)
-    recorded = StartCriterion.objects.filter(
-        project=OuterRef("pk"), criterion=key, met_on__isnull=False
-    )
+    """Projects where criterion ``key`` does not hold (on ``as_of`` when given), read from the
+    criteria met the start rule stored (``Project.criteria_met``, rules.start.stored_criteria): not
+    met on the records, or met on a later day. A criterion holds on a day exactly when it holds on
+    the records and its date is not later, so the stored dates serve any day."""
+    missing = ~Q(criteria_met__has_key=key)
     if as_of is not None:
-        recorded = recorded.filter(met_on__lte=as_of)
-    if key == Criterion.STRUCTURES_CLEARED:
-        recorded = recorded.filter(Q(no_structures=False) | ~Q(confirmed_by=""))
-    missing = Q(~Exists(recorded))
-    if key == Criterion.CONTRACT_SIGNED:
-        missing |= Q(contractor="")
+        # ISO dates compare as their text does.
+        missing |= Q(**{f"criteria_met__{key}__on__gt": as_of.isoformat()})
     return missing
 
 
 def _evidence_missing(as_of: date | None = None) -> Q:
-    """Projects with a start criterion met but not backed by its photo or scan (未核验, on ``as_of``
-    when given): the start rule's ``verified`` (rules.start.EVIDENCED_CRITERIA) as a filter; a test
-    checks it against the rule."""
-    unbacked = StartCriterion.objects.filter(
-        project=OuterRef("pk"),
-        criterion__in=sorted(EVIDENCED_CRITERIA),
-        met_on__isnull=False,
-        evidence="",
-    )
-    if as_of is not None:
-        unbacked = unbacked.filter(met_on__lte=as_of)
-    # A contract without the contractor's name is not met yet, so it lacks no evidence either.
-    unbacked = unbacked.exclude(Q(criterion=Criterion.CONTRACT_SIGNED) & Q(project__contractor=""))
-    return Q(Exists(unbacked))
+    """Projects with a start criterion met (on ``as_of`` when given) but not backed by its photo or
+    scan (未核验), read from the start rule's stored judgement (``Project.criteria_met``)."""
+    unbacked = Q(pk__in=[])
+    for key in sorted(EVIDENCED_CRITERIA):
+        one = Q(**{f"criteria_met__{key}__verified": False})
+        if as_of is not None:
+            one &= Q(**{f"criteria_met__{key}__on__lte": as_of.isoformat()})
+        unbacked |= one
+    return unbacked
 
 
 EVIDENCE_FILTERS: dict[str, str] = {"missing": "未核验（已填日期未上传证明材料）"}

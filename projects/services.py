@@ -60,7 +60,7 @@ from .rules.project_checks import (
     household_count_problem,
 )
 from .rules.reports import trial_months_problem
-from .rules.start import StartStatus, agrees, start_status
+from .rules.start import StartStatus, agrees, start_status, stored_criteria
 from .rules.targets import (
     CityTotals,
     TargetCheck,
@@ -152,7 +152,9 @@ def bulk_create_recorded(objs: list[_M], model: type[_M], *, user: User | None) 
         return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user)
     created = model._default_manager.bulk_create(objs, batch_size=BATCH)
     history = model.history.model  # type: ignore[attr-defined]
-    copied = [f.column for f in model._meta.concrete_fields if f.column]
+    # Every column the history keeps (a derived one, like Project.criteria_met, it may leave out).
+    kept = {f.column for f in history._meta.concrete_fields}
+    copied = [f.column for f in model._meta.concrete_fields if f.column and f.column in kept]
     quote = connection.ops.quote_name
     columns = [
         *copied,
@@ -200,15 +202,22 @@ def _confirmed(
 
 
 def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = None) -> int:
-    """Recompute the consent date and start date stored on each project from its records (the one
-    start rule); returns how many projects changed."""
+    """Recompute the consent date, the start date and the criteria met stored on each project from
+    its records (the one start rule); returns how many projects' dates changed. The criteria met
+    are derived from records that keep their own history, so they are written without a history
+    row of their own."""
     projects = list(Project.objects.filter(id__in=list(project_ids)).select_related("plan_year"))
     changed = []
+    judged = []
     statuses = selectors.start_statuses(projects=projects)
     for project in projects:
         status = statuses[project.id]
         consent_on = status.criterion("consent").date
         started_on = status.started_on
+        criteria_met = stored_criteria(status)
+        if project.criteria_met != criteria_met:
+            project.criteria_met = criteria_met
+            judged.append(project)
         if (project.consent_met_on, project.started_on) != (consent_on, started_on):
             project.consent_met_on = consent_on
             project.started_on = started_on
@@ -222,6 +231,8 @@ def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = No
             default_user=user,
             default_change_reason="开工状态重新计算",
         )
+    if judged:
+        Project.objects.bulk_update(judged, ["criteria_met"], batch_size=BATCH)
     return len(changed)
 
 
@@ -454,6 +465,8 @@ def _projects_import_rows(
     with transaction.atomic():
         before = project_dates(projects=touched)
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
+        # The dates were judged row by row above; this stores the criteria met as well.
+        projects_refresh_start(project_ids=list(touched.values_list("id", flat=True)), user=user)
         result.consequences = _confirmed(
             plan_year=plan_year,
             before=before,

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import permissions, previews, selectors, services
-from .choices import Criterion, Opinion, ProjectKind
+from .choices import Criterion, ProjectKind
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES
@@ -207,7 +207,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     criteria = selectors.criteria_by_project(project_ids=[project.id]).get(project.id, {})
     counts = Household.objects.filter(project=project).aggregate(
         records=Count("id"),
-        agreed=Count("id", filter=Q(plan_opinion=Opinion.AGREE, management_opinion=Opinion.AGREE)),
+        agreed=Count("id", filter=selectors.AGREES),
     )
     rows = [
         {

@@ -37,6 +37,7 @@ SOURCES = [
     "projects/passwords.py",
     "projects/templatetags/portal.py",
     "projects/records.py",
+    "projects/reasons.py",
     "projects/views_records.py",
     "reporting/models.py",
     "reporting/views.py",

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from paperwork.models import Finding, Inspection, InspectionKind, PlanAdjustment
+from projects import services
 from projects.choices import Criterion, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User
 from projects.rules.start import start_status
@@ -240,6 +241,8 @@ def evidence_cases(people: dict[str, User]) -> dict[str, Project]:
     StartCriterion.objects.create(
         project=cases["丁"], criterion=Criterion.CONTRACT_SIGNED, met_on=date(2022, 3, 1)
     )
+    # Written behind the services' back: store the start rule's judgement as they would.
+    services.projects_refresh_start(project_ids=[p.id for p in cases.values()])
     return cases
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from .dates import cn_date
+from .message import Message
 
 PIPELINES: tuple[str, ...] = ("电力", "供水", "排水", "燃气", "供热", "通信")
 
@@ -51,20 +52,22 @@ def funding_problems(
     problems = []
     if funding.city and unit not in subsidised_units:
         if subsidised_units:
-            paid_to = f"市级补助只拨付{'、'.join(subsidised_units)}项目"
+            problems.append(
+                Message("checks.city_subsidy_outside", units="、".join(subsidised_units), unit=unit)
+            )
         else:
-            paid_to = "本年度不拨付市级补助"
-        problems.append(f"{paid_to}，{unit}项目不应有市级补助")
+            problems.append(Message("checks.city_subsidy_none", unit=unit))
     if funding.sources_sum != funding.total:
         problems.append(
-            f"各资金来源合计 {funding.sources_sum} 万元与资金概算 {funding.total} 万元不一致"
+            Message("checks.sources_sum", sources=funding.sources_sum, total=funding.total)
         )
     return tuple(problems)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A problem found by a check, with the field it belongs to (a model field name)."""
+    """A problem found by a check, with the field it belongs to (a model field name); ``message``
+    is a Message (a code with parameters, worded in the reader's language)."""
 
     field: str
     message: str
@@ -85,19 +88,37 @@ def date_order_problems(
     problems = []
     if completed_on and started_on and completed_on < started_on:
         problems.append(
-            Problem("completed_on", f"完工日期 {completed_on} 早于开工日期 {started_on}")
+            Problem(
+                "completed_on",
+                Message(
+                    "checks.completed_before_started", completed=completed_on, started=started_on
+                ),
+            )
         )
     elif completed_on:
         for label, met_on in (criteria_dates or {}).items():
             if met_on and met_on > completed_on:
                 problems.append(
-                    Problem("completed_on", f"完工日期 {completed_on} 早于{label}日期 {met_on}")
+                    Problem(
+                        "completed_on",
+                        Message(
+                            "checks.completed_before_criterion",
+                            completed=completed_on,
+                            label=label,
+                            met_on=met_on,
+                        ),
+                    )
                 )
     if accepted_on and not completed_on:
-        problems.append(Problem("accepted_on", "已填验收移交日期但未填完工日期"))
+        problems.append(Problem("accepted_on", Message("checks.accepted_without_completed")))
     if accepted_on and completed_on and accepted_on < completed_on:
         problems.append(
-            Problem("accepted_on", f"验收移交日期 {accepted_on} 早于完工日期 {completed_on}")
+            Problem(
+                "accepted_on",
+                Message(
+                    "checks.accepted_before_completed", accepted=accepted_on, completed=completed_on
+                ),
+            )
         )
     return tuple(problems)
 
@@ -107,14 +128,14 @@ def completion_warnings(
 ) -> tuple[str, ...]:
     """A new project recorded as completed while its start criteria do not all hold yet."""
     if start_applies and completed_on and started_on is None:
-        return ("已填写完工日期，但项目尚未满足五项开工条件",)
+        return (Message("checks.completed_not_started"),)
     return ()
 
 
 def household_count_problem(*, records: int, households: int) -> str | None:
     """Household records of a project never exceed its household count."""
     if records > households:
-        return f"住户记录 {records} 户超过项目户数 {households} 户"
+        return Message("checks.too_many_households", records=records, households=households)
     return None
 
 
@@ -129,7 +150,7 @@ def future_date_problem(*, label: str, on: date | None, today: date) -> str | No
     """
     if on is None or on <= today:
         return None
-    return f"{label}日期 {cn_date(on)} 晚于今天（{cn_date(today)}）：只能填写已经发生的日期"
+    return Message("checks.future_date", label=label, day=cn_date(on), today=cn_date(today))
 
 
 def future_date_problems(

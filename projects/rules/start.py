@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .arithmetic import least_satisfying
+from .message import Message
 
 CRITERIA: tuple[str, ...] = (
     "consent",
@@ -30,11 +31,20 @@ CRITERION_SHORT_LABELS: dict[str, str] = {
 
 
 AGREE = "agree"
+# A household agrees when it agreed to both the renovation plan and the management mode: the
+# answers that make an agreement, by household field. ``agrees`` judges one household with them and
+# selectors.AGREES is the same condition in SQL, built from them.
+AGREEING_ANSWERS: dict[str, str] = {"plan_opinion": AGREE, "management_opinion": AGREE}
 
 
 def agrees(*, plan_opinion: str, management_opinion: str) -> bool:
-    """A household agrees when it agreed to both the renovation plan and the management mode."""
-    return plan_opinion == AGREE and management_opinion == AGREE
+    """A household agrees when it agreed to both the renovation plan and the management mode.
+
+    >>> agrees(plan_opinion="agree", management_opinion="disagree")
+    False
+    """
+    answers = {"plan_opinion": plan_opinion, "management_opinion": management_opinion}
+    return all(answers[name] == answer for name, answer in AGREEING_ANSWERS.items())
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,8 @@ class StartInput:
 
 @dataclass(frozen=True)
 class CriterionState:
-    """One criterion: whether it holds, since when, whether evidence backs it, and why not if it fails."""
+    """One criterion: whether it holds, since when, whether evidence backs it, and why not if it
+    fails (a Message: a code with parameters, worded in the reader's language; "" when it holds)."""
 
     key: str
     met: bool
@@ -146,9 +157,11 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
             ""
             if consent_on is not None
             else (
-                "项目户数为0"
+                Message("start.households_zero")
                 if inp.households <= 0
-                else f"同意户数 {agreed} 户，未达 {inp.consent_percent}%（需 {need} 户）"
+                else Message(
+                    "start.consent_short", agreed=agreed, percent=inp.consent_percent, need=need
+                )
             ),
         )
     ]
@@ -157,9 +170,9 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
     )
     structures_reason = ""
     if not holds(inp.structures_cleared_on):
-        structures_reason = "未填写违建拆除（或确认无违建）日期"
+        structures_reason = Message("start.structures_undated")
     elif not structures_ok:
-        structures_reason = "“无违建”须由具名人员确认"
+        structures_reason = Message("start.no_structures_unconfirmed")
     criteria.append(
         _dated(
             "structures_cleared",
@@ -173,7 +186,7 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
             "design_posted",
             inp.design_posted_on if holds(inp.design_posted_on) else None,
             inp,
-            "未填写设计公示日期",
+            Message("start.design_undated"),
         )
     )
     contract_ok = holds(inp.contract_signed_on) and bool(inp.contractor.strip())
@@ -182,11 +195,20 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
             "contract_signed",
             inp.contract_signed_on if contract_ok else None,
             inp,
-            "未填写施工合同日期" if not holds(inp.contract_signed_on) else "未填写施工单位",
+            Message(
+                "start.contract_undated"
+                if not holds(inp.contract_signed_on)
+                else "start.contractor_missing"
+            ),
         )
     )
     criteria.append(
-        _dated("on_site", inp.on_site_on if holds(inp.on_site_on) else None, inp, "未填写进场日期")
+        _dated(
+            "on_site",
+            inp.on_site_on if holds(inp.on_site_on) else None,
+            inp,
+            Message("start.on_site_undated"),
+        )
     )
     dates = [c.date for c in criteria]
     all_met = inp.applies and all(c.met for c in criteria)
@@ -197,6 +219,24 @@ def start_status(inp: StartInput, *, as_of: date | None = None) -> StartStatus:
 # The criteria that annex 3 backs with a photo or scan; structures cleared needs a date, or "none
 # present" confirmed by a named person, and no file.
 EVIDENCED_CRITERIA: frozenset[str] = frozenset({"design_posted", "contract_signed", "on_site"})
+
+
+def stored_criteria(status: StartStatus) -> dict[str, dict[str, str | bool]]:
+    """The criteria ``status`` finds met, as stored on the project (JSON): each one's date (ISO)
+    and whether its evidence backs it; a criterion not met is absent.
+
+    Each criterion holds on a day exactly when it holds on the records and its date is not later:
+    the stored dates answer the project list's filters for any day.
+
+    >>> s = start_status(StartInput(households=1, agree_dates=(date(2022, 3, 1),), consent_percent=80))
+    >>> stored_criteria(s)
+    {'consent': {'on': '2022-03-01', 'verified': True}}
+    """
+    return {
+        c.key: {"on": c.date.isoformat(), "verified": c.verified}
+        for c in status.criteria
+        if c.met and c.date is not None
+    }
 
 
 def _dated(key: str, on: date | None, inp: StartInput, reason: str) -> CriterionState:
