@@ -62,10 +62,13 @@ def test_a_message_keeps_its_code_and_parameters_and_is_its_text() -> None:
     and parameters; pickled, it stays the text it was."""
     with translation.override("en"):
         (problem,) = funding_problems(
-            unit="西平县", funding=Funding(total=Decimal(1), city=Decimal(1))
+            unit="西平县",
+            funding=Funding(total=Decimal(1), city=Decimal(1)),
+            subsidised_units=("驿城区", "经济开发区"),
         )
-    assert problem.code == "checks.city_subsidy_outside" and problem.params == {"unit": "西平县"}
-    assert problem.startswith("The city subsidy goes only to projects of Yicheng District")
+    assert problem.code == "checks.city_subsidy_outside"
+    assert problem.params == {"units": "驿城区、经济开发区", "unit": "西平县"}
+    assert problem.startswith("The city subsidy goes only to projects of 驿城区、经济开发区;")
     assert pickle.loads(pickle.dumps(problem)) == str(problem)  # noqa: S301 (our own bytes)
 
 

@@ -21,6 +21,7 @@ from projects.importing import HOUSEHOLD_HEADERS
 from projects.models import Household, Project, StartCriterion, Unit
 from tests.browser import skip_module_without_browser
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
+from tests.pdf import minimal_pdf
 from tests.xlsx import write_xlsx
 
 if TYPE_CHECKING:
@@ -70,28 +71,6 @@ def image_bytes(kind: str, caption: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=kind)
     return buffer.getvalue()
-
-
-def pdf_bytes() -> bytes:
-    """A minimal but well-formed one-page PDF, written by hand: objects, xref table, %%EOF."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def record_criterion(
@@ -213,7 +192,7 @@ def test_clerk_creates_imports_records_and_the_project_starts(
     }
     pictures["png"].write_bytes(image_bytes("PNG", "design posted 2022-03-15"))
     pictures["jpeg"].write_bytes(image_bytes("JPEG", "on site 2022-04-12"))
-    pictures["pdf"].write_bytes(pdf_bytes())
+    pictures["pdf"].write_bytes(minimal_pdf())
     v.page.goto(project_url)
     record_criterion(v, "structures_cleared", STRUCTURES_ON, confirmed_by="李建华（西园街道）")
     # A design posting without its photo is sent back, the reason beside the file field.

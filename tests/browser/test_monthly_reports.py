@@ -22,6 +22,7 @@ from projects.models import Unit
 from reporting.models import MonthlyReport
 from reporting.reports import report_digest
 from tests.browser import skip_module_without_browser
+from tests.pdf import minimal_pdf
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -89,28 +90,6 @@ def demo_reports(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Non
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
     call_command("setup_demo_users", stdout=io.StringIO())
     call_command("seed_demo_reports", stdout=io.StringIO())
-
-
-def pdf_bytes() -> bytes:
-    """A minimal but well-formed one-page PDF: objects, xref table, trailer, %%EOF."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def log_in(v: Visitor, username: str) -> None:
@@ -289,9 +268,9 @@ def test_june_reports_through_the_whole_workflow(
     required, 数据错误) → corrected as version 2 → submitted → approved → received; then every
     other unit's clerk and leader prepare, submit and approve June, and the city receives it."""
     stamp = tmp_path / "stamp.pdf"
-    stamp.write_bytes(pdf_bytes())
+    stamp.write_bytes(minimal_pdf())
     truncated = tmp_path / "truncated.pdf"
-    truncated.write_bytes(pdf_bytes().replace(b"%%EOF", b""))
+    truncated.write_bytes(minimal_pdf().replace(b"%%EOF", b""))
     clerk, leader, city = (open_browser(f"reports-{who}") for who in ("clerk", "leader", "city"))
     started = time.perf_counter()
 
