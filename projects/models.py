@@ -350,7 +350,9 @@ class Project(NormalizedNames):
     completed_on = models.DateField(_("完工日期"), null=True, blank=True)
     accepted_on = models.DateField(_("验收移交日期"), null=True, blank=True)
     # Set by the city office only (services.project_contact_point_set), never on the unit's form.
-    contact_point = models.BooleanField(_("省级联系点"), default=False, editable=False)
+    contact_point = models.BooleanField(
+        _("省级联系点"), default=False, db_default=False, editable=False
+    )
     warning_note = models.TextField(
         _("提示情况说明"),
         blank=True,
