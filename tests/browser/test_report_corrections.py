@@ -106,10 +106,10 @@ def test_correction_cycle_with_the_leaders_send_back(
     """Submit, send back with a reason, resubmit, approve with the stamp, flag (naming the
     project), return as wrong figures (the flag lapses), correct, approve, receive; a later flag on
     version 2 ruled 认定错报; the assessment counts 错报 2 and 瞒报 0."""
-    from tests.browser.test_monthly_reports import pdf_bytes
+    from tests.pdf import minimal_pdf
 
     stamp = tmp_path / "stamp.pdf"
-    stamp.write_bytes(pdf_bytes())
+    stamp.write_bytes(minimal_pdf())
     clerk, leader, city = (
         open_browser(f"corrections-{who}") for who in ("clerk", "leader", "city")
     )

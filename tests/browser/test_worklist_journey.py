@@ -64,10 +64,10 @@ def test_each_role_follows_one_worklist_item_to_where_it_is_settled(
 ) -> None:
     """Clerk: 12月信息月报待填报 → prepare and submit; leader: 待审核 → approve with the stamp; city:
     待接收 → receive, and the item is gone from the city's home."""
-    from tests.browser.test_monthly_reports import pdf_bytes
+    from tests.pdf import minimal_pdf
 
     stamp = tmp_path / "stamp.pdf"
-    stamp.write_bytes(pdf_bytes())
+    stamp.write_bytes(minimal_pdf())
     unit = Unit.objects.get(name=UNIT)
     clerk, leader, city = (open_browser(f"worklist-{who}") for who in ("clerk", "leader", "city"))
 
