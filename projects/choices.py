@@ -13,6 +13,14 @@ class ProjectKind(models.TextChoices):
     CARRYOVER = "carryover", _("续建")
 
 
+class PlanYearState(models.TextChoices):
+    """A plan year is drafted by the city office, then opened; once open its targets change only
+    through the recorded target maintenance."""
+
+    DRAFT = "draft", _("草拟中")
+    OPEN = "open", _("已开启")
+
+
 class Opinion(models.TextChoices):
     AGREE = "agree", _("同意")
     DISAGREE = "disagree", _("不同意")

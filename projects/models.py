@@ -20,6 +20,7 @@ from .choices import (
     NotificationKind,
     Opinion,
     ParticipantRole,
+    PlanYearState,
     ProjectKind,
     Role,
     TargetBasis,
@@ -116,6 +117,24 @@ class PlanYear(models.Model):
         related_name="subsidised_plan_years",
         blank=True,
         help_text=_("只有这些区县的项目可有市级补助"),
+    )
+    # Drafted, then opened by the city office (services.plan_year_open); the loaded 2022 year is open.
+    state = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=PlanYearState.choices,
+        default=PlanYearState.OPEN,
+        db_default=PlanYearState.OPEN,
+    )
+    opened_at = models.DateTimeField(_("开启时间"), null=True, blank=True, editable=False)
+    opened_by = models.ForeignKey(
+        "User",
+        verbose_name=_("开启人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
     )
     history = HistoricalRecords()
 
@@ -358,6 +377,18 @@ class Project(NormalizedNames):
         blank=True,
         help_text=_("项目存在提示（如资金来源合计与概算不符）时，须书面说明原因"),
     )
+    # Year rollover (SPEC: unfinished projects become next year's 续建): the previous year's project
+    # this carry-over continues — same community, households, criteria and evidence, reachable from
+    # both years; the previous year's row keeps its figures as they were.
+    rolled_from = models.OneToOneField(
+        "self",
+        verbose_name=_("上年项目"),
+        on_delete=models.PROTECT,
+        related_name="rolled_into",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -405,6 +436,10 @@ class Project(NormalizedNames):
             models.CheckConstraint(
                 name="project_carryover_has_no_start",
                 condition=Q(kind=ProjectKind.NEW) | Q(started_on__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="project_rolled_from_is_carryover",
+                condition=Q(rolled_from__isnull=True) | Q(kind=ProjectKind.CARRYOVER),
             ),
         ]
         indexes = [
