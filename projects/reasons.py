@@ -31,6 +31,56 @@ REASONS: dict[str, Any] = {
     "checks.too_many_households": _("住户记录 %(records)d 户超过项目户数 %(households)d 户"),
     "checks.future_date": _("%(label)s日期 %(day)s 晚于今天（%(today)s）：只能填写已经发生的日期"),
     "checks.pipelines_left_out": _("应改尽改：摸底排查发现的%(pipelines)s管线隐患未列入改造内容"),
+    # rules/targets.py: the annual targets against the city totals and the completion share
+    "targets.completions_below_share": _(
+        "完成改造目标 %(completions)d 户低于新开工 %(new_starts)d 户的 %(percent)d%%"
+        "（四舍五入为 %(least)d 户），不能少于 %(least)d 户"
+    ),
+    "targets.completions_above_share_unexplained": _(
+        "完成改造目标 %(completions)d 户高于新开工 %(new_starts)d 户的 %(percent)d%%"
+        "（%(least)d 户），须填写提高目标的理由"
+    ),
+    "targets.city_completions_below_share": _(
+        "全市完成改造目标 %(completions)d 户低于新开工 %(new_starts)d 户的"
+        " %(percent)d%%（四舍五入为 %(least)d 户）"
+    ),
+    "targets.unit_problem": _("%(unit)s：%(problem)s"),
+    "targets.unit_half_filled": _("%(unit)s：新开工目标与完成改造目标须同时填写或同时空缺"),
+    "targets.new_starts_over_city": _("各区县新开工目标合计 %(known)d 户超过全市目标 %(total)d 户"),
+    "targets.completions_over_city": _(
+        "各区县完成改造目标合计 %(known)d 户超过全市目标 %(total)d 户"
+    ),
+    "targets.carryover_over_city": _("各区县续建目标合计 %(known)d 户超过全市目标 %(total)d 户"),
+    # rules/paperwork.py: plan adjustments, inspections and plan coverage
+    "paperwork.adjustment_after_cutoff": _("计划调整须于%(cutoff)s前提出，已截止"),
+    "paperwork.adjustment_total_lower": _(
+        "调整后%(label)s %(after)s%(unit)s 低于原计划 %(before)s%(unit)s"
+    ),
+    "paperwork.inspection_outside_month": _(
+        "检查日期%(held_on)s不在%(year)d年%(month)d月，须填写检查时间说明"
+    ),
+    "paperwork.plan_short": _(
+        "%(label)s项目户数合计 %(households)d 户，少于%(label)s目标 %(target)d 户，"
+        "差 %(shortfall)d 户"
+    ),
+    # rules/records.py: funds in place and residents' wishes
+    "records.started_without_funds": _("资金到位：项目已开工，但尚无资金到位记录"),
+    "records.funds_over_estimate": _(
+        "资金到位：到位资金 %(received)s 万元超过资金概算 %(estimate)s 万元"
+    ),
+    "records.amount_invalid": _("到位金额无效"),
+    "records.amount_not_positive": _("到位金额须大于 0"),
+    "records.amount_too_large": _("到位金额不能超过 %(most)s 万元"),
+    "records.amount_too_precise": _("到位金额最多保留 %(decimals)d 位小数（精确到元）"),
+    "records.receipt_over_estimate": _(
+        "%(source)s概算 %(estimate)s 万元，已到位 %(received)s 万元，"
+        "本次 %(amount)s 万元将超出概算；如概算有变化，请先修改项目的资金概算"
+    ),
+    "records.wishes_left_out": _(
+        "居民意愿：%(percent)d％以上住户提出的%(facilities)s未列入改造内容"
+    ),
+    "records.wish_households_none": _("提出户数至少为 1"),
+    "records.wish_households_over": _("提出户数 %(asked)d 超过项目户数 %(households)d"),
 }
 
 

@@ -82,3 +82,24 @@ def test_every_code_is_worded_in_english_with_its_placeholders() -> None:
             english = str(text)
         assert english != chinese, code
         assert set(PLACEHOLDER.findall(english)) == set(PLACEHOLDER.findall(chinese)), code
+
+
+def test_target_and_record_rules_speak_in_codes_worded_in_each_language() -> None:
+    """The target rule's refusal (a completion target of 3362 for 4804 new starts: 70 % is 3362.8,
+    rounded half up 3363) and a receipt check carry codes and figures, and read English under en."""
+    from projects.rules.records import receipt_amount_problem
+    from projects.rules.targets import completion_target
+
+    with translation.override("en"):
+        refused = completion_target(new_starts=4804, completions=3362, completion_percent=70)
+        amount = receipt_amount_problem(Decimal("0.00001"))
+    assert refused.message.code == "targets.completions_below_share"
+    assert refused.message.params["least"] == 3363
+    assert "3363" in refused.message and "cannot be less than" in refused.message
+    assert amount is not None and amount.code == "records.amount_too_precise"
+    assert "4 decimals" in amount
+    with translation.override("zh-hans"):
+        chinese = completion_target(new_starts=4804, completions=3362, completion_percent=70)
+    assert chinese.message == (
+        "完成改造目标 3362 户低于新开工 4804 户的 70%（四舍五入为 3363 户），不能少于 3363 户"
+    )

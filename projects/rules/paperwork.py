@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from .dates import cn_date
+from .message import Message
 
 
 def submitted_in_time(*, submitted_on: date | None, due: date) -> bool:
@@ -90,11 +91,19 @@ def adjustment_problems(
     allowed), or any of the five totals falls below the original plan's (equal is allowed)."""
     problems = []
     if submitted_on > cutoff:
-        problems.append(f"计划调整须于{cn_date(cutoff)}前提出，已截止")
+        problems.append(Message("paperwork.adjustment_after_cutoff", cutoff=cn_date(cutoff)))
     for key, (label, unit) in TOTAL_LABELS.items():
         before, after = getattr(original, key), getattr(adjusted, key)
         if after < before:
-            problems.append(f"调整后{label} {after}{unit} 低于原计划 {before}{unit}")
+            problems.append(
+                Message(
+                    "paperwork.adjustment_total_lower",
+                    label=label,
+                    after=after,
+                    before=before,
+                    unit=unit,
+                )
+            )
     return tuple(problems)
 
 
@@ -122,7 +131,9 @@ def inspection_month_problem(
         return ""
     if explanation.strip():
         return ""
-    return f"检查日期{cn_date(held_on)}不在{year}年{month}月，须填写检查时间说明"
+    return Message(
+        "paperwork.inspection_outside_month", held_on=cn_date(held_on), year=year, month=month
+    )
 
 
 @dataclass(frozen=True)
@@ -143,9 +154,12 @@ class PlanCoverage:
         """新开工项目户数合计 4700 户，少于新开工目标 4804 户，差 104 户 ("" when covered)."""
         if not self.shortfall:
             return ""
-        return (
-            f"{self.label}项目户数合计 {self.households} 户，少于{self.label}目标 {self.target} 户，"
-            f"差 {self.shortfall} 户"
+        return Message(
+            "paperwork.plan_short",
+            label=self.label,
+            households=self.households,
+            target=self.target,
+            shortfall=self.shortfall,
         )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from .arithmetic import percent_tenths_down, share_reached
+from .message import Message
 
 # 万元 are stored to four decimals (the yuan): 1 万元 = 10000 元.
 YUAN_PER_WAN = 10000
@@ -55,9 +56,11 @@ def fund_warnings(*, started: bool, received: Decimal, estimate: Decimal) -> tup
     """
     warnings = []
     if started and received <= 0:
-        warnings.append("资金到位：项目已开工，但尚无资金到位记录")
+        warnings.append(Message("records.started_without_funds"))
     if estimate > 0 and received > estimate:
-        warnings.append(f"资金到位：到位资金 {received} 万元超过资金概算 {estimate} 万元")
+        warnings.append(
+            Message("records.funds_over_estimate", received=received, estimate=estimate)
+        )
     return tuple(warnings)
 
 
@@ -89,13 +92,13 @@ def receipt_amount_problem(amount: Decimal) -> str | None:
     '到位金额最多保留 4 位小数（精确到元）'
     """
     if not amount.is_finite():
-        return "到位金额无效"
+        return Message("records.amount_invalid")
     if amount <= 0:
-        return "到位金额须大于 0"
+        return Message("records.amount_not_positive")
     if amount > AMOUNT_MAX:
-        return f"到位金额不能超过 {AMOUNT_MAX} 万元"
+        return Message("records.amount_too_large", most=AMOUNT_MAX)
     if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS), rounding=ROUND_HALF_UP):
-        return f"到位金额最多保留 {AMOUNT_DECIMALS} 位小数（精确到元）"
+        return Message("records.amount_too_precise", decimals=AMOUNT_DECIMALS)
     return None
 
 
@@ -115,9 +118,12 @@ def receipt_over_estimate(
     """
     if received + amount <= estimate:
         return None
-    return (
-        f"{source}概算 {wan_text(estimate)} 万元，已到位 {wan_text(received)} 万元，"
-        f"本次 {wan_text(amount)} 万元将超出概算；如概算有变化，请先修改项目的资金概算"
+    return Message(
+        "records.receipt_over_estimate",
+        source=source,
+        estimate=wan_text(estimate),
+        received=wan_text(received),
+        amount=wan_text(amount),
     )
 
 
@@ -159,7 +165,7 @@ def wish_warning(missing: Collection[str], *, percent: int = STRONG_WISH_PERCENT
     """The warning for strongly wanted facilities missing from the contents (None when none are)."""
     if not missing:
         return None
-    return f"居民意愿：{percent}％以上住户提出的" + "、".join(missing) + "未列入改造内容"
+    return Message("records.wishes_left_out", percent=percent, facilities="、".join(missing))
 
 
 def wish_households_problem(*, asked: int, households: int) -> str | None:
@@ -172,7 +178,7 @@ def wish_households_problem(*, asked: int, households: int) -> str | None:
     '提出户数 11 超过项目户数 10'
     """
     if asked < 1:
-        return "提出户数至少为 1"
+        return Message("records.wish_households_none")
     if asked > households:
-        return f"提出户数 {asked} 超过项目户数 {households}"
+        return Message("records.wish_households_over", asked=asked, households=households)
     return None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .arithmetic import round_half_up_percent
+from .message import Message
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,25 @@ def completion_target(
         return CompletionCheck(
             CompletionVerdict.REFUSED,
             least,
-            f"完成改造目标 {completions} 户低于新开工 {new_starts} 户的 {completion_percent}%"
-            f"（四舍五入为 {least} 户），不能少于 {least} 户",
+            Message(
+                "targets.completions_below_share",
+                completions=completions,
+                new_starts=new_starts,
+                percent=completion_percent,
+                least=least,
+            ),
         )
     if completions > least and not reason.strip():
         return CompletionCheck(
             CompletionVerdict.NEEDS_REASON,
             least,
-            f"完成改造目标 {completions} 户高于新开工 {new_starts} 户的 {completion_percent}%"
-            f"（{least} 户），须填写提高目标的理由",
+            Message(
+                "targets.completions_above_share_unexplained",
+                completions=completions,
+                new_starts=new_starts,
+                percent=completion_percent,
+                least=least,
+            ),
         )
     return CompletionCheck(CompletionVerdict.OK, least)
 
@@ -103,8 +114,13 @@ def check_targets_reconcile(
     )
     if city.completions < expected_city:
         problems.append(
-            f"全市完成改造目标 {city.completions} 户低于新开工 {city.new_starts} 户的"
-            f" {city.completion_percent}%（四舍五入为 {expected_city} 户）"
+            Message(
+                "targets.city_completions_below_share",
+                completions=city.completions,
+                new_starts=city.new_starts,
+                percent=city.completion_percent,
+                least=expected_city,
+            )
         )
     for unit in units:
         if unit.new_starts is not None and unit.completions is not None:
@@ -115,21 +131,23 @@ def check_targets_reconcile(
                 reason=unit.completions_reason,
             )
             if judged.verdict != CompletionVerdict.OK:
-                problems.append(f"{unit.unit}：{judged.message}")
+                problems.append(
+                    Message("targets.unit_problem", unit=unit.unit, problem=judged.message)
+                )
         elif (unit.new_starts is None) != (unit.completions is None):
-            problems.append(f"{unit.unit}：新开工目标与完成改造目标须同时填写或同时空缺")
+            problems.append(Message("targets.unit_half_filled", unit=unit.unit))
     known_new = sum(u.new_starts for u in units if u.new_starts is not None)
     known_done = sum(u.completions for u in units if u.completions is not None)
     known_carry = sum(u.carryover for u in units if u.carryover is not None) + sum(
         unassigned_carryover
     )
-    for label, known, total in (
-        ("新开工", known_new, city.new_starts),
-        ("完成改造", known_done, city.completions),
-        ("续建", known_carry, city.carryover),
+    for code, known, total in (
+        ("targets.new_starts_over_city", known_new, city.new_starts),
+        ("targets.completions_over_city", known_done, city.completions),
+        ("targets.carryover_over_city", known_carry, city.carryover),
     ):
         if known > total:
-            problems.append(f"各区县{label}目标合计 {known} 户超过全市目标 {total} 户")
+            problems.append(Message(code, known=known, total=total))
     missing = tuple(
         u.unit
         for u in units
