@@ -29,9 +29,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import permissions, selectors
-from .choices import ProjectKind
-from .models import (
+from projects import permissions, selectors
+from projects.choices import ProjectKind
+from projects.models import (
     AcceptanceRecord,
     Approval,
     CoordinatedConstructionPlan,
@@ -49,17 +49,17 @@ from .models import (
     UnitTarget,
     User,
 )
-from .presenters import mask_name, mask_phone, milestone_cell
-from .resources import (
+from projects.presenters import mask_name, mask_phone, milestone_cell
+from projects.resources import (
     HouseholdExportResource,
     HouseholdImportResource,
     ProjectExportResource,
     ProjectImportResource,
     WorkbookXLSX,
 )
-from .rules.milestones import STATUS_LABELS, MilestoneResult
-from .rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
-from .xlsx import SafeXLSX
+from projects.rules.milestones import STATUS_LABELS, MilestoneResult
+from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS, StartStatus
+from projects.xlsx import SafeXLSX
 
 
 def status_badge(result: MilestoneResult) -> str:
