@@ -31,6 +31,26 @@ REASONS: dict[str, Any] = {
     "checks.too_many_households": _("住户记录 %(records)d 户超过项目户数 %(households)d 户"),
     "checks.future_date": _("%(label)s日期 %(day)s 晚于今天（%(today)s）：只能填写已经发生的日期"),
     "checks.pipelines_left_out": _("应改尽改：摸底排查发现的%(pipelines)s管线隐患未列入改造内容"),
+    # rules/consultation.py: consent dated before the residents were consulted (SPEC §4)
+    "consultation.agreed_before": _(
+        "%(households)d 户同意意见的日期（最早 %(earliest)s）早于改造方案征求居民意见日期"
+        "（%(consulted)s）"
+    ),
+    "consultation.started_unconsulted": _(
+        "已计为开工，但改造方案未记录征求居民意见（未填写征求意见日期）"
+    ),
+    # rules/dwellings.py: what a 楼栋, 单元 and 房号 may be
+    "dwellings.building_invalid": _(
+        "楼栋应为正整数或简短编号（如3号楼、A座），只含字母、数字或汉字，不超过%(most)d个字"
+    ),
+    "dwellings.building_zero": _("楼栋不能为0"),
+    "dwellings.entrance_invalid": _(
+        "单元应为正整数或简短编号（如3号楼、A座），只含字母、数字或汉字，不超过%(most)d个字"
+    ),
+    "dwellings.entrance_zero": _("单元不能为0"),
+    "dwellings.building_over": _("楼栋号%(building)d超过项目楼栋数%(buildings)d"),
+    "dwellings.room_invalid": _("房号应为数字或简短编号（如502、1-502），只含数字、字母和连字符"),
+    "dwellings.room_zero": _("房号不能为0"),
     # rules/targets.py: the annual targets against the city totals and the completion share
     "targets.completions_below_share": _(
         "完成改造目标 %(completions)d 户低于新开工 %(new_starts)d 户的 %(percent)d%%"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .dates import cn_date
+from .message import Message
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,14 @@ def consultation_check(inp: ConsultationInput, *, as_of: date | None = None) -> 
     earliest = min(before) if before else None
     if earliest is not None and consulted is not None:
         warnings.append(
-            f"{agreed_before} 户同意意见的日期（最早 {cn_date(earliest)}）早于改造方案征求居民意见日期"
-            f"（{cn_date(consulted)}）"
+            Message(
+                "consultation.agreed_before",
+                households=agreed_before,
+                earliest=cn_date(earliest),
+                consulted=cn_date(consulted),
+            )
         )
     unconsulted = started and consulted is None
     if unconsulted:
-        warnings.append("已计为开工，但改造方案未记录征求居民意见（未填写征求意见日期）")
+        warnings.append(Message("consultation.started_unconsulted"))
     return ConsultationCheck(agreed_before, earliest, unconsulted, tuple(warnings))

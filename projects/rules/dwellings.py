@@ -3,6 +3,8 @@ fractions (SPEC §4). Used by the roster import and the household form alike."""
 
 import re
 
+from .message import Message
+
 # A short code: letters, digits or Chinese characters, such as 3号楼 or A座.
 CODE_MAX_LENGTH = 10
 _CODE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]+")
@@ -13,12 +15,9 @@ _ROOM = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
 
 def _code_problem(text: str, *, what: str) -> str | None:
     if not _CODE.fullmatch(text) or len(text) > CODE_MAX_LENGTH:
-        return (
-            f"{what}应为正整数或简短编号（如3号楼、A座），"
-            f"只含字母、数字或汉字，不超过{CODE_MAX_LENGTH}个字"
-        )
+        return Message(f"dwellings.{what}_invalid", most=CODE_MAX_LENGTH)
     if text.isascii() and text.isdigit() and int(text) == 0:
-        return f"{what}不能为0"
+        return Message(f"dwellings.{what}_zero")
     return None
 
 
@@ -32,11 +31,11 @@ def building_problem(text: str, *, buildings: int) -> str | None:
     >>> building_problem("9999", buildings=6)
     '楼栋号9999超过项目楼栋数6'
     """
-    problem = _code_problem(text, what="楼栋")
+    problem = _code_problem(text, what="building")
     if problem:
         return problem
     if buildings > 0 and text.isascii() and text.isdigit() and int(text) > buildings:
-        return f"楼栋号{int(text)}超过项目楼栋数{buildings}"
+        return Message("dwellings.building_over", building=int(text), buildings=buildings)
     return None
 
 
@@ -48,7 +47,7 @@ def entrance_problem(text: str) -> str | None:
     >>> entrance_problem("-1")
     '单元应为正整数或简短编号（如3号楼、A座），只含字母、数字或汉字，不超过10个字'
     """
-    return _code_problem(text, what="单元")
+    return _code_problem(text, what="entrance")
 
 
 def room_problem(text: str) -> str | None:
@@ -61,9 +60,9 @@ def room_problem(text: str) -> str | None:
     '房号应为数字或简短编号（如502、1-502），只含数字、字母和连字符'
     """
     if not _ROOM.fullmatch(text) or len(text) > ROOM_MAX_LENGTH:
-        return "房号应为数字或简短编号（如502、1-502），只含数字、字母和连字符"
+        return Message("dwellings.room_invalid")
     if text.isascii() and text.isdigit() and int(text) == 0:
-        return "房号不能为0"
+        return Message("dwellings.room_zero")
     return None
 
 
