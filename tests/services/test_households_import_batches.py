@@ -23,7 +23,7 @@ BATCH = 3
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("projects.services.BATCH", BATCH)
+    monkeypatch.setattr("projects.services.household_import.BATCH", BATCH)
 
 
 @pytest.fixture

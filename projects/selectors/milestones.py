@@ -10,9 +10,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .choices import Criterion, Measure, ProjectKind, TargetBasis
-from .milestone_names import milestone_name
-from .models import (
+from ..choices import Criterion, Measure, ProjectKind, TargetBasis
+from ..milestone_names import milestone_name
+from ..models import (
     Household,
     Milestone,
     PlanYear,
@@ -22,17 +22,17 @@ from .models import (
     UnitTarget,
     User,
 )
-from .rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
-from .rules.message import Message
-from .rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
-from .rules.project_checks import (
+from ..rules.consultation import ConsultationCheck, ConsultationInput, consultation_check
+from ..rules.message import Message
+from ..rules.milestones import MilestoneResult, MilestoneSpec, judged_on, milestone_status
+from ..rules.project_checks import (
     Funding,
     completion_warnings,
     funding_problems,
     household_count_problem,
     missing_pipeline_contents,
 )
-from .rules.start import (
+from ..rules.start import (
     AGREEING_ANSWERS,
     CRITERIA,
     EVIDENCED_CRITERIA,
@@ -40,7 +40,7 @@ from .rules.start import (
     StartStatus,
     start_status,
 )
-from .rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
+from ..rules.targets import CityTotals, TargetCheck, UnitTargets, check_targets_reconcile
 
 
 def today_local() -> date:

@@ -16,16 +16,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import permissions, selectors
-from .choices import LIST_FIELDS, Criterion, Opinion, ProjectKind, Role, in_choice_order
-from .consequences import (
+from .. import permissions, selectors
+from ..choices import LIST_FIELDS, Criterion, Opinion, ProjectKind, Role, in_choice_order
+from ..consequences import (
     Consequences,
     ProjectDates,
     StatusChangesNeedConfirmation,
     consequences_of,
     project_dates,
 )
-from .importing import (
+from ..importing import (
     EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
     KIND_BY_LABEL,
@@ -39,7 +39,7 @@ from .importing import (
     iter_sheet,
     read_sheet,
 )
-from .models import (
+from ..models import (
     Household,
     PersonalDataAccess,
     PlanYear,
@@ -50,26 +50,26 @@ from .models import (
     UnitTarget,
     User,
 )
-from .presenters import mask_name, mask_phone
-from .rules.dwellings import dwelling_order
-from .rules.project_checks import (
+from ..presenters import mask_name, mask_phone
+from ..rules.dwellings import dwelling_order
+from ..rules.project_checks import (
     Problem,
     date_order_problems,
     future_date_problem,
     future_date_problems,
     household_count_problem,
 )
-from .rules.reports import trial_months_problem
-from .rules.start import StartStatus, agrees, start_status, stored_criteria
-from .rules.targets import (
+from ..rules.reports import trial_months_problem
+from ..rules.start import StartStatus, agrees, start_status, stored_criteria
+from ..rules.targets import (
     CityTotals,
     TargetCheck,
     UnitTargets,
     check_targets_reconcile,
     expected_completion,
 )
-from .rules.text import normalized
-from .template_files import roster_file
+from ..rules.text import normalized
+from ..template_files import roster_file
 
 BATCH = 2000
 # How many added or changed rows an import's preview lists (the counts cover them all).
