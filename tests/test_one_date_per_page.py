@@ -13,6 +13,7 @@ from paperwork.selectors import unit_paperwork
 from projects import services
 from projects.choices import Criterion, ProjectKind, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User
+from tests.clock import today_is
 from tests.factories import HouseholdFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_assessment_counts_stand_on_today_and_its_milestones_on_the_year_end(
     2022-12-31 — the dashboards' default — and the milestone headers say so."""
     from reporting import reports
 
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    today_is(monkeypatch, date(2023, 3, 1))
     assert reports.assessment_day(plan_year=plan_year) == date(2023, 3, 1)
     assert reports.assessment_day(plan_year=plan_year, asked=date(2022, 7, 9)) == date(2022, 7, 9)
     assert reports.milestone_day(plan_year=plan_year, day=date(2023, 3, 1)) == date(2022, 12, 31)
@@ -231,7 +232,7 @@ def test_a_typed_date_out_of_the_year_or_invalid_is_replaced_visibly(
     """A date outside the plan year or no date at all is not silently replaced: the unit's page and
     the city overview say which day they show instead (today being 2023-03-01, the default is
     2022-12-31)."""
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    today_is(monkeypatch, date(2023, 3, 1))
     assert warning in page(client_of(clerk), reverse("home"), as_of=asked)
     city = client_of(UserFactory(role=Role.CITY, unit=None))
     assert warning in page(city, reverse("reporting:overview"), as_of=asked)
@@ -252,7 +253,7 @@ def test_assessment_clips_a_typed_date_like_the_other_pages(
 ) -> None:
     """2202-06-30 on the assessment is clipped to today (its counts may stand after the year ends,
     never on a day to come) with the warning; 2021-06-30 to the year's first day."""
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    today_is(monkeypatch, date(2023, 3, 1))
     city = client_of(UserFactory(role=Role.CITY, unit=None))
     text = page(city, reverse("reporting:assessment"), as_of="2202-06-30")
     assert "截至2202年6月30日" not in text

@@ -27,6 +27,7 @@ from projects.rules.start import start_status
 from projects.selectors import project_search, start_inputs
 from reporting import reports
 from reporting.models import MonthlyReport, ReportFlag
+from tests.clock import today_is
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -331,7 +332,7 @@ def test_reports_page_lists_the_months_needing_action_above_the_grid(
 ) -> None:
     """On 3 July the clerk's reports page lists, for phones (hidden from md up), June to prepare and
     January–May missing, the most overdue first; once June is submitted it is the leader's."""
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2022, 7, 3))
+    today_is(monkeypatch, date(2022, 7, 3))
     clerk, leader = people["clerk"], people["leader"]
 
     def actions(user: User) -> list[str]:

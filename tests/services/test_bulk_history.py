@@ -103,7 +103,7 @@ def test_more_rows_than_one_copy_statement(
     plan_year: PlanYear, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rows beyond one INSERT … SELECT batch all get their history, each exactly once."""
-    monkeypatch.setattr("projects.services.HISTORY_COPY_BATCH", 2)
+    monkeypatch.setattr("projects.services._common.HISTORY_COPY_BATCH", 2)
     assert HISTORY_COPY_BATCH > 2
     created = bulk_create_recorded(projects(plan_year, "丙"), Project, user=None)
     ids = [p.pk for p in created]

@@ -24,6 +24,7 @@ from projects import services
 from projects.choices import Opinion
 from projects.importing import HOUSEHOLD_HEADERS
 from projects.models import Household, PlanYear, Project
+from projects.services import household_import, households
 from tests.factories import HouseholdFactory, ProjectFactory
 from tests.xlsx import household_row, write_xlsx
 
@@ -126,7 +127,7 @@ def test_form_waits_for_an_import_that_has_counted(project: Project, roster: Pat
     imported, added = race(
         lambda: services.households_import(source=roster, plan_year=plan_year),
         lambda: services.household_create(project=project, user=None, data=dict(FORM_DATA)),
-        pause=(services, "_count_recorded"),
+        pause=(household_import, "_count_recorded"),
     )
     assert isinstance(imported, services.ImportResult) and imported.ok, imported
     assert imported.created == 1
@@ -142,7 +143,7 @@ def test_import_waits_for_a_form_that_has_counted(project: Project, roster: Path
     added, imported = race(
         lambda: services.household_create(project=project, user=None, data=dict(FORM_DATA)),
         lambda: services.households_import(source=roster, plan_year=plan_year),
-        pause=(services, "_touch_project"),
+        pause=(households, "_touch_project"),
     )
     assert isinstance(added, Household), added
     assert isinstance(imported, services.ImportResult), imported

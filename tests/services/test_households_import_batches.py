@@ -23,7 +23,9 @@ BATCH = 3
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("projects.services.BATCH", BATCH)
+    # Each module of the services that reads BATCH has its own name for it.
+    for module in ("_common", "start_dates", "project_import", "household_import"):
+        monkeypatch.setattr(f"projects.services.{module}.BATCH", BATCH)
 
 
 @pytest.fixture

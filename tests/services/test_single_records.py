@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from projects import services
@@ -365,7 +366,7 @@ TODAY = date(2026, 12, 7)
 @pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch) -> date:
     """The services' "today" fixed at 2026-12-07."""
-    monkeypatch.setattr(services.timezone, "localdate", lambda *args, **kwargs: TODAY)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     return TODAY
 
 
