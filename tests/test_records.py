@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from paperwork import work_info
 from paperwork.models import RenovationPlan, ResidentWish, WorkInfo
+from paperwork.services import work_info
 from projects import records
 from projects.choices import Role
 from projects.models import AcceptanceRecord, FundReceipt, PlanYear, Project, Unit, User

@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from paperwork import adjustments
-from paperwork.adjustments import AdjustmentInput, Community
 from paperwork.models import AdjustmentState, PlanAdjustment
+from paperwork.selectors import adjustments
+from paperwork.selectors.adjustments import AdjustmentInput, Community
 from projects.choices import Criterion, ProjectKind, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User
 from projects.rules.paperwork import PlanTotals

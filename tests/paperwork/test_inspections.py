@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from paperwork import inspections
+from paperwork.forms import inspections
 from paperwork.models import Complaint, Finding, Inspection, InspectionKind, Warranty
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User

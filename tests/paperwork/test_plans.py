@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from paperwork import plans
 from paperwork.models import ImplementationPlan, RenovationPlan
+from paperwork.selectors import plans
 from projects.choices import ProjectKind, Role
 from projects.models import PlanYear, Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory

@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from paperwork import plans, wishes
 from paperwork.models import RenovationPlan, ResidentWish
+from paperwork.selectors import plans
+from paperwork.services import wishes
 from projects.choices import Role
 from projects.models import Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory

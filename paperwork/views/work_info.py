@@ -16,8 +16,8 @@ from projects.models import Project, Unit
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
 
-from . import work_info
-from .models import WorkInfoPhoto
+from ..models import WorkInfoPhoto
+from ..services import work_info
 
 PAGE_SIZE = 25
 

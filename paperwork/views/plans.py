@@ -24,9 +24,10 @@ from projects.rules.records import STRONG_WISH_PERCENT
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
-from . import plans, wishes
-from .models import ResidentWish
-from .plans import ImplementationPlanForm, RenovationPlanForm
+from ..models import ResidentWish
+from ..selectors import plans
+from ..selectors.plans import ImplementationPlanForm, RenovationPlanForm
+from ..services import wishes
 
 
 def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:

@@ -32,8 +32,8 @@ from projects.view_helpers import (
     warn_unreadable_date,
 )
 
-from . import inspections
-from .inspections import (
+from ..forms import inspections
+from ..forms.inspections import (
     ComplaintForm,
     ComplaintHandleForm,
     FindingCloseForm,
@@ -44,7 +44,7 @@ from .inspections import (
     VisitForm,
     WarrantyForm,
 )
-from .models import Finding, Inspection, Warranty
+from ..models import Finding, Inspection, Warranty
 
 PAGE_SIZE = 25
 

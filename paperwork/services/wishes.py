@@ -26,8 +26,8 @@ from projects.rules.records import (
     wish_warning,
 )
 
-from .models import RenovationPlan, ResidentWish
-from .plans import _lock_project
+from ..models import RenovationPlan, ResidentWish
+from ..selectors.plans import _lock_project
 
 # The facilities offered as suggestions: the renovation contents, so a wish and the contents that
 # meet it are spelled alike (the check compares the names).

@@ -22,7 +22,7 @@ from projects import selectors as facts
 from projects.models import PlanYear, Project, Unit, User
 from projects.uploads import EvidenceField
 
-from .models import WorkInfo, WorkInfoPhoto
+from ..models import WorkInfo, WorkInfoPhoto
 
 MAX_PHOTOS = 3
 

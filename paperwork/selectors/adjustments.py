@@ -30,7 +30,7 @@ from projects.models import Household, PlanYear, Project, StartCriterion, Unit, 
 from projects.rules.paperwork import TOTAL_LABELS, PlanItem, PlanTotals, adjustment_problems
 from projects.uploads import EvidenceField
 
-from .models import (
+from ..models import (
     AdjustmentCommunity,
     AdjustmentState,
     Complaint,

@@ -34,7 +34,7 @@ from projects.rules.paperwork import (
 from projects.rules.project_checks import missing_pipeline_contents
 from projects.uploads import EvidenceField
 
-from .models import ImplementationPlan, RenovationPlan
+from ..models import ImplementationPlan, RenovationPlan
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -21,9 +21,9 @@ from projects.models import PlanYear
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
-from . import adjustments
-from .adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
-from .models import AdjustmentState, PlanAdjustment
+from ..models import AdjustmentState, PlanAdjustment
+from ..selectors import adjustments
+from ..selectors.adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
 
 
 def _adjustment_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:

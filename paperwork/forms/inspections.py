@@ -32,7 +32,7 @@ from projects.rules.paperwork import (
 )
 from projects.uploads import EvidenceField
 
-from .models import (
+from ..models import (
     CITY_INSPECTION_MONTHS,
     CITY_KINDS,
     Complaint,
