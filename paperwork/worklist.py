@@ -15,9 +15,9 @@ from projects.choices import Role
 from projects.templatetags.portal import cn_date
 from projects.worklist import WorkContext, WorkGroup, WorkItem, by_due
 
-from .forms.inspections import overdue_rectifications
 from .models import AdjustmentState
 from .selectors.adjustments import adjustments_visible
+from .selectors.inspections import overdue_rectifications
 from .selectors.overview import paperwork_rows
 
 

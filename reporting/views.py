@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from paperwork.forms.inspections import overdue_rectifications
+from paperwork.selectors.inspections import overdue_rectifications
 from paperwork.selectors.overview import paperwork_rows
 from projects import permissions
 from projects import selectors as facts

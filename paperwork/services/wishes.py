@@ -1,83 +1,19 @@
 """The facilities residents most want (居民意愿), recorded with a community's renovation plan: each
 facility once, with the number of households asking for it.
 
-Services write (atomic, with history, the unit's clerk or leader, not on a final plan); the strong
-wish check is projects/rules/records.py's, the same one the project page and lists warn with."""
+Services write (atomic, with history, the unit's clerk or leader, not on a final plan); the reads
+are in paperwork.selectors.wishes."""
 
-from dataclasses import dataclass
-from typing import Any
-
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from projects import permissions
-from projects.choices import LIST_FIELDS
 from projects.models import Project, User
-from projects.rules.arithmetic import percent_tenths_down
-from projects.rules.records import (
-    strongly_wanted,
-    unmet_wishes,
-    wish_households_problem,
-    wish_warning,
-)
+from projects.rules.records import wish_households_problem
 
 from ..models import RenovationPlan, ResidentWish
-from ..selectors.plans import _lock_project
-
-# The facilities offered as suggestions: the renovation contents, so a wish and the contents that
-# meet it are spelled alike (the check compares the names).
-FACILITY_SUGGESTIONS: tuple[str, ...] = LIST_FIELDS["contents"]
-
-
-# --- reads ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WishRow:
-    """A wish as the renovation plan page lists it: its share of the project's households (tenths
-    of a percent), whether it is strongly wanted, and whether the contents include it."""
-
-    wish: ResidentWish
-    share: int | None
-    strong: bool
-    in_contents: bool
-
-    @property
-    def unmet(self) -> bool:
-        return self.strong and not self.in_contents
-
-
-def wish_rows(project: Project) -> tuple[WishRow, ...]:
-    """The project's wishes, most asked first, in one query."""
-    contents = frozenset(project.contents or ())
-    wishes = ResidentWish.objects.filter(plan__project=project).order_by("-households", "facility")
-    return tuple(
-        WishRow(
-            wish,
-            percent_tenths_down(actual=wish.households, target=project.households),
-            strongly_wanted(asked=wish.households, households=project.households),
-            wish.facility in contents,
-        )
-        for wish in wishes
-    )
-
-
-def wishes_warning(project: Project, rows: tuple[WishRow, ...]) -> str | None:
-    """The strong-wish warning of the project (the project page's wording), None when all are met."""
-    missing = unmet_wishes(
-        wishes={row.wish.facility: row.wish.households for row in rows},
-        contents=frozenset(project.contents or ()),
-        households=project.households,
-    )
-    return wish_warning(missing)
-
-
-# --- writes -----------------------------------------------------------------------------------------
+from .plans import _lock_project
 
 
 def _writable_plan(project: Project, user: User | None) -> tuple[Project, RenovationPlan]:
@@ -150,31 +86,3 @@ def resident_wish_delete(*, wish: ResidentWish, user: User | None) -> None:
     _writable_plan(wish.plan.project, user)
     wish._history_user = user  # type: ignore[attr-defined]
     wish.delete()
-
-
-# --- form -------------------------------------------------------------------------------------------
-
-
-class ResidentWishForm(forms.Form):
-    """A facility residents asked for (typed, or picked from the renovation contents) and the
-    number of households asking."""
-
-    facility = forms.CharField(
-        label=gettext_lazy("设施"),
-        max_length=50,
-        widget=forms.TextInput(attrs={"list": "facility-suggestions", "autocomplete": "off"}),
-        help_text=gettext_lazy("与改造内容的名称一致，才能判断是否已列入"),
-    )
-    households = forms.IntegerField(label=gettext_lazy("提出户数"), min_value=1)
-
-    def __init__(self, *args: Any, submit: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Row(
-                Column("facility", css_class="col-sm-7"),
-                Column("households", css_class="col-sm-5"),
-            ),
-            Submit("save_wish", submit or gettext_lazy("保存"), css_class="btn-primary"),
-        )

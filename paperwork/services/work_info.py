@@ -1,58 +1,23 @@
 """Work information (工作信息): short items a unit's clerk or leader submits to the city office, with
-photos and optionally the project they concern; the city office marks the items it adopts (采用),
-and counts them per unit. Services write (atomic, with history); selectors read."""
+photos and optionally the project they concern; the city office marks the items it adopts (采用).
+Services write (atomic, with history); the reads are in paperwork.selectors.work_info."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, Submit
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from projects import permissions
 from projects import selectors as facts
 from projects.models import PlanYear, Project, Unit, User
-from projects.uploads import EvidenceField
 
 from ..models import WorkInfo, WorkInfoPhoto
 
 MAX_PHOTOS = 3
-
-
-def work_info_visible(*, user: User) -> QuerySet[WorkInfo]:
-    """The items ``user`` may read: their unit's, or every unit's for the city office."""
-    return WorkInfo.objects.restrict(user, "view").select_related("unit", "project", "submitted_by")
-
-
-@dataclass(frozen=True)
-class UnitCount:
-    """A unit's items of the plan year: submitted and adopted."""
-
-    unit: Unit
-    submitted: int
-    adopted: int
-
-
-def work_info_counts(*, plan_year: PlanYear, units: Sequence[Unit]) -> list[UnitCount]:
-    """Submitted and adopted items per unit, in one grouped query."""
-    rows = (
-        WorkInfo.objects.filter(plan_year=plan_year, unit__in=units)
-        .order_by()
-        .values("unit_id")
-        .annotate(n=Count("id"), adopted=Count("id", filter=Q(adopted_on__isnull=False)))
-    )
-    by_unit: dict[int, tuple[int, int]] = {
-        row["unit_id"]: (row["n"], row["adopted"]) for row in rows
-    }
-    return [UnitCount(u, *by_unit.get(u.id, (0, 0))) for u in units]
 
 
 @transaction.atomic
@@ -107,44 +72,3 @@ def work_info_adopt(
     item._history_user = user  # type: ignore[attr-defined]
     item.save(update_fields=["adopted_on", "adopted_by"])
     return item
-
-
-class ProjectChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
-class WorkInfoForm(forms.Form):
-    """An item: title, text, up to three photos, the project it concerns (optional)."""
-
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=100)
-    text = forms.CharField(label=gettext_lazy("内容"), widget=forms.Textarea(attrs={"rows": 6}))
-    project = ProjectChoice(
-        label=gettext_lazy("相关项目"), queryset=Project.objects.none(), required=False
-    )
-    photo_1 = EvidenceField(label=gettext_lazy("照片 1"), required=False)
-    photo_2 = EvidenceField(label=gettext_lazy("照片 2"), required=False)
-    photo_3 = EvidenceField(label=gettext_lazy("照片 3"), required=False)
-
-    def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
-        helper = FormHelper()
-        helper.form_tag = False
-        helper.layout = Layout(
-            "title",
-            "text",
-            "project",
-            "photo_1",
-            "photo_2",
-            "photo_3",
-            Submit("save", gettext_lazy("报送"), css_class="btn-primary"),
-        )
-        self.helper = helper
-
-    def photos(self) -> list[File]:
-        return [
-            self.cleaned_data[name]
-            for name in ("photo_1", "photo_2", "photo_3")
-            if self.cleaned_data.get(name)
-        ]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from paperwork.forms.inspections import overdue_counts_by_unit
+from paperwork.selectors.inspections import overdue_counts_by_unit
 from paperwork.selectors.overview import unit_paperwork
 from projects.choices import Role
 from projects.management.commands.load_programme import FIXTURES
