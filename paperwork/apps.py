@@ -19,6 +19,6 @@ class PaperworkConfig(AppConfig):
         # it may not import paperwork/ (the consultation warnings of SPEC §4).
         from projects.selectors import consultation_dates_provider_set
 
-        from .selectors import consultation_dates_by_project
+        from .selectors.overview import consultation_dates_by_project
 
         consultation_dates_provider_set(consultation_dates_by_project)

@@ -24,7 +24,6 @@ from projects.models import (
 )
 from projects.selectors import agreement_counts_by_project
 
-from .adjustments import adjustment_totals, snapshot_rows, totals_json
 from .models import (
     AdjustmentCommunity,
     AdjustmentState,
@@ -42,6 +41,7 @@ from .models import (
     WorkInfo,
     WorkInfoPhoto,
 )
+from .selectors.adjustments import adjustment_totals, snapshot_rows, totals_json
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

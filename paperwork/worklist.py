@@ -15,10 +15,10 @@ from projects.choices import Role
 from projects.templatetags.portal import cn_date
 from projects.worklist import WorkContext, WorkGroup, WorkItem, by_due
 
-from .adjustments import adjustments_visible
-from .inspections import overdue_rectifications
 from .models import AdjustmentState
-from .selectors import paperwork_rows
+from .selectors.adjustments import adjustments_visible
+from .selectors.inspections import overdue_rectifications
+from .selectors.overview import paperwork_rows
 
 
 def _unit_groups(context: WorkContext) -> list[WorkGroup]:

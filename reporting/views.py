@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from paperwork.inspections import overdue_rectifications
-from paperwork.selectors import paperwork_rows
+from paperwork.selectors.inspections import overdue_rectifications
+from paperwork.selectors.overview import paperwork_rows
 from projects import permissions
 from projects import selectors as facts
 from projects.choices import LINKED_TAGS, Measure

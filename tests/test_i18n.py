@@ -48,16 +48,20 @@ SOURCES = [
     "reporting/worklist.py",
     "reporting/notice_views.py",
     "paperwork/models.py",
-    "paperwork/plans.py",
-    "paperwork/adjustments.py",
-    "paperwork/inspections.py",
-    "paperwork/views_plans.py",
-    "paperwork/views_adjustments.py",
-    "paperwork/views_inspections.py",
+    "paperwork/selectors/plans.py",
+    "paperwork/services/inspections.py",
+    "paperwork/services/wishes.py",
+    "paperwork/services/work_info.py",
+    "paperwork/forms/adjustments.py",
+    "paperwork/forms/inspections.py",
+    "paperwork/forms/plans.py",
+    "paperwork/forms/wishes.py",
+    "paperwork/forms/work_info.py",
+    "paperwork/views/plans.py",
+    "paperwork/views/adjustments.py",
+    "paperwork/views/inspections.py",
+    "paperwork/views/work_info.py",
     "paperwork/worklist.py",
-    "paperwork/work_info.py",
-    "paperwork/views_work_info.py",
-    "paperwork/wishes.py",
     "zmd_renovation/settings/base.py",
     "templates/base.html",
     "templates/404.html",
@@ -366,7 +370,7 @@ def test_sources_list_every_python_module_that_marks_strings() -> None:
         if "migrations" not in path.parts and MARKS_STRINGS.search(path.read_text(encoding="utf-8"))
     }
     assert "reporting/report_views.py" in marking
-    assert "paperwork/views_plans.py" in marking
+    assert "paperwork/views/plans.py" in marking
     missing = sorted(marking - set(SOURCES))
     assert not missing
 

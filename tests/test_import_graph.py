@@ -55,12 +55,12 @@ def test_the_reader_sees_imports_inside_functions_and_relative_ones() -> None:
         "from . import selectors\n"
         "from ..rules import start\n"
         "def home():\n"
-        "    from paperwork.selectors import paperwork_rows\n"
+        "    from paperwork.selectors.overview import paperwork_rows\n"
         "    import reporting.charts\n"
     )
     names = {name for _, name in imported_modules(source, "projects.sub.views")}
     assert {"projects.sub.selectors", "projects.rules.start"} <= names
-    assert {"paperwork.selectors", "reporting.charts"} <= names
+    assert {"paperwork.selectors.overview", "reporting.charts"} <= names
 
 
 def test_the_check_fails_on_an_upward_import(tmp_path: Path) -> None:
@@ -73,3 +73,19 @@ def test_the_check_fails_on_an_upward_import(tmp_path: Path) -> None:
         "projects/admin.py:4 reporting.exports",
         "projects/admin.py:4 reporting.exports.formats",
     ]
+
+
+def test_paperwork_reads_import_no_writes() -> None:
+    """paperwork's selectors never import its services, forms or views: services read through the
+    selectors, never the reverse, so the layers cannot import each other in a circle."""
+    base = Path(settings.BASE_DIR)
+    found = [
+        f"{path.relative_to(base)}:{line} {name}"
+        for path in sorted((base / "paperwork" / "selectors").glob("*.py"))
+        for line, name in imported_modules(
+            path.read_text(encoding="utf-8"), f"paperwork.selectors.{path.stem}"
+        )
+        if name.startswith(("paperwork.services", "paperwork.forms", "paperwork.views"))
+    ]
+    assert len(list((base / "paperwork" / "selectors").glob("*.py"))) > 5
+    assert found == []

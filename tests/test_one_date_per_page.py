@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from paperwork.models import ImplementationPlan
-from paperwork.selectors import unit_paperwork
+from paperwork.selectors.overview import unit_paperwork
 from projects import services
 from projects.choices import Criterion, ProjectKind, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User

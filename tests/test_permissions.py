@@ -22,7 +22,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
-from paperwork import wishes
 from paperwork.models import (
     Complaint,
     Finding,
@@ -35,6 +34,7 @@ from paperwork.models import (
     WorkInfo,
     WorkInfoPhoto,
 )
+from paperwork.services import wishes
 from projects import notifications, services
 from projects.choices import Criterion, NotificationKind, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS

@@ -15,8 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from paperwork import work_info
 from paperwork.models import RenovationPlan, ResidentWish, WorkInfo
+from paperwork.selectors.work_info import work_info_counts
+from paperwork.services import work_info
 from projects import records
 from projects.choices import Role
 from projects.models import AcceptanceRecord, FundReceipt, PlanYear, Project, Unit, User
@@ -388,7 +389,7 @@ def test_work_info_submitted_adopted_and_counted(
     as_client(city).post(reverse("paperwork:work_info_adopt", args=[item.pk]), {"adopted": "1"})
     item.refresh_from_db()
     assert item.adopted_on is not None and item.adopted_by == city
-    counts = work_info.work_info_counts(plan_year=plan_year, units=[unit_a])
+    counts = work_info_counts(plan_year=plan_year, units=[unit_a])
     assert (counts[0].submitted, counts[0].adopted) == (1, 1)
 
 

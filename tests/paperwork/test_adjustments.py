@@ -15,9 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from paperwork import adjustments
-from paperwork.adjustments import AdjustmentInput, Community
 from paperwork.models import AdjustmentState, PlanAdjustment
+from paperwork.selectors.adjustments import adjustment_totals
+from paperwork.services import adjustments
+from paperwork.services.adjustments import AdjustmentInput, Community
 from projects.choices import Criterion, ProjectKind, Role
 from projects.models import PlanYear, Project, StartCriterion, Unit, User
 from projects.rules.paperwork import PlanTotals
@@ -139,7 +140,7 @@ def signed_in(user: User) -> Client:
 
 def test_totals_before_and_after_as_worked_out_by_hand(users: dict[str, User], plan: Any) -> None:
     """Original = the unit's new projects only; adjusted = original − 交通路2号院 + 幸福里小区."""
-    original, adjusted = adjustments.adjustment_totals(draft(users, swap(plan)))
+    original, adjusted = adjustment_totals(draft(users, swap(plan)))
     assert original == PlanTotals(2, 7, 160, Decimal("8000.50"), Decimal("480.5"))
     assert adjusted == PlanTotals(2, 9, 170, Decimal("8200.00"), Decimal("500"))
 

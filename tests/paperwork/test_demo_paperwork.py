@@ -12,8 +12,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from paperwork.inspections import overdue_counts_by_unit
-from paperwork.selectors import unit_paperwork
+from paperwork.selectors.inspections import overdue_counts_by_unit
+from paperwork.selectors.overview import unit_paperwork
 from projects.choices import Role
 from projects.management.commands.load_programme import FIXTURES
 from projects.models import PlanYear, Unit

@@ -17,8 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from paperwork import inspections
 from paperwork.models import Complaint, Finding, Inspection, InspectionKind, Warranty
+from paperwork.selectors.inspections import (
+    inspection_coverage,
+    overdue_counts_by_unit,
+    overdue_rectifications,
+)
+from paperwork.services import inspections
 from projects.choices import Role
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.paperwork import rectification_overdue
@@ -182,15 +187,11 @@ def test_finding_due_july_15_is_overdue_from_july_16_in_the_selectors(
     the city."""
     on_deadline = date(2022, 7, 15)
     day_after = date(2022, 7, 16)
-    assert inspections.overdue_rectifications(plan_year=plan_year, today=on_deadline) == []
-    assert inspections.overdue_counts_by_unit(plan_year=plan_year, today=on_deadline) == {}
-    assert inspections.overdue_rectifications(plan_year=plan_year, today=day_after) == [finding]
-    assert inspections.overdue_rectifications(
-        plan_year=plan_year, today=day_after, unit=unit_a
-    ) == [finding]
-    assert inspections.overdue_counts_by_unit(plan_year=plan_year, today=day_after) == {
-        unit_a.pk: 1
-    }
+    assert overdue_rectifications(plan_year=plan_year, today=on_deadline) == []
+    assert overdue_counts_by_unit(plan_year=plan_year, today=on_deadline) == {}
+    assert overdue_rectifications(plan_year=plan_year, today=day_after) == [finding]
+    assert overdue_rectifications(plan_year=plan_year, today=day_after, unit=unit_a) == [finding]
+    assert overdue_counts_by_unit(plan_year=plan_year, today=day_after) == {unit_a.pk: 1}
 
 
 def test_finding_due_july_15_is_overdue_from_july_16_on_the_pages(
@@ -226,8 +227,8 @@ def test_unit_closes_the_rectification_with_evidence(
     finding.refresh_from_db()
     assert finding.closed_on == date(2022, 7, 20)
     assert finding.closing_evidence.name.endswith(".png")
-    assert inspections.overdue_rectifications(plan_year=plan_year, today=date(2022, 8, 1)) == []
-    assert inspections.overdue_counts_by_unit(plan_year=plan_year, today=date(2022, 8, 1)) == {}
+    assert overdue_rectifications(plan_year=plan_year, today=date(2022, 8, 1)) == []
+    assert overdue_counts_by_unit(plan_year=plan_year, today=date(2022, 8, 1)) == {}
     evidence = reverse("paperwork:finding_evidence", args=[finding.pk])
     for user in (clerk_a, city):
         response = as_client(user).get(evidence)
@@ -433,12 +434,12 @@ def test_overdue_selectors_agree_with_the_rule(
             for f in findings
             if rectification_overdue(deadline=f.deadline, closed_on=f.closed_on, today=day)
         }
-        listed = inspections.overdue_rectifications(plan_year=plan_year, today=day)
+        listed = overdue_rectifications(plan_year=plan_year, today=day)
         assert {f.pk for f in listed} == expected, day
-        assert inspections.overdue_counts_by_unit(plan_year=plan_year, today=day) == dict(
+        assert overdue_counts_by_unit(plan_year=plan_year, today=day) == dict(
             Counter(f.inspection.unit_id for f in findings if f.pk in expected)
         ), day
-        only_a = inspections.overdue_rectifications(plan_year=plan_year, today=day, unit=unit_a)
+        only_a = overdue_rectifications(plan_year=plan_year, today=day, unit=unit_a)
         assert {f.pk for f in only_a} == {
             f.pk for f in findings if f.pk in expected and f.inspection.unit_id == unit_a.pk
         }, day
@@ -448,7 +449,7 @@ def test_overdue_selectors_agree_with_the_rule(
 def test_overdue_counts_by_unit_is_one_query(plan_year: PlanYear, finding: Finding) -> None:
     """The per-unit overdue counts for the city overview take one grouped query."""
     with CaptureQueriesContext(connection) as queries:
-        inspections.overdue_counts_by_unit(plan_year=plan_year, today=date(2022, 12, 31))
+        overdue_counts_by_unit(plan_year=plan_year, today=date(2022, 12, 31))
     assert len(queries) == 1
 
 
@@ -654,7 +655,7 @@ def test_city_page_shows_which_units_had_each_inspection(
     city_inspection(plan_year, unit_b, city, InspectionKind.CITY_DECEMBER, date(2022, 12, 10))
     rows = {
         r.unit.name: r.held
-        for r in inspections.inspection_coverage(plan_year=plan_year, today=date(2022, 11, 30))
+        for r in inspection_coverage(plan_year=plan_year, today=date(2022, 11, 30))
     }
     assert rows["驿城区"] == (JUNE_HELD, None, date(2022, 9, 1))
     assert rows["西平县"] == (None, None, None)

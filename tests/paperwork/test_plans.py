@@ -14,8 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from paperwork import plans
 from paperwork.models import ImplementationPlan, RenovationPlan
+from paperwork.selectors.plans import (
+    implementation_plan_rows,
+    plan_table,
+    renovation_counts,
+    renovation_plan_rows,
+)
+from paperwork.services import plans
 from projects.choices import ProjectKind, Role
 from projects.models import PlanYear, Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory
@@ -172,7 +178,7 @@ def test_implementation_plan_due_day_counts(
     """Submitted on 2022-02-28 (the due day) is in time; 2022-03-01 is late."""
     submit(unit_a, clerk_a, submitted_on)
     plan_year = PlanYear.objects.get(year=2022)
-    rows = plans.implementation_plan_rows(plan_year=plan_year, today=date(2022, 6, 1))
+    rows = implementation_plan_rows(plan_year=plan_year, today=date(2022, 6, 1))
     row = next(r for r in rows if r.unit == unit_a)
     assert row.status.key == key
 
@@ -185,7 +191,7 @@ def test_missing_plan_is_overdue_from_the_day_after(
 ) -> None:
     """No plan on the due day is still pending; from the next day it is overdue."""
     plan_year = PlanYear.objects.get(year=2022)
-    rows = plans.implementation_plan_rows(plan_year=plan_year, today=today)
+    rows = implementation_plan_rows(plan_year=plan_year, today=today)
     assert next(r for r in rows if r.unit == unit_a).status.key == key
 
 
@@ -248,7 +254,7 @@ def test_table_flags_a_project_without_construction_unit_or_funding(
     lacking = complete_project(
         name="缺项小区", construction_unit="", fund_central=Decimal(0), fund_county=Decimal(0)
     )
-    table = plans.plan_table(plan_year=PlanYear.objects.get(year=2022), unit=unit_a)
+    table = plan_table(plan_year=PlanYear.objects.get(year=2022), unit=unit_a)
     rows = {row.project.pk: row for row in table.rows}
     assert rows[complete.pk].gaps == ()
     assert rows[complete.pk].funding == (("中央补助", Decimal(60)), ("县级配套", Decimal(40)))
@@ -353,9 +359,9 @@ def test_renovation_plan_due_day_counts(
     if finalized_on:
         plans.renovation_plan_finalize(project=project, user=clerk_a, today=finalized_on)
     plan_year = PlanYear.objects.get(year=2022)
-    rows, counts = plans.renovation_plan_rows(plan_year=plan_year, unit=unit_a, today=today)
+    rows, counts = renovation_plan_rows(plan_year=plan_year, unit=unit_a, today=today)
     assert rows[0].status.key == key
-    city_counts = plans.renovation_counts(plan_year=plan_year, today=today)[unit_a.pk]
+    city_counts = renovation_counts(plan_year=plan_year, today=today)[unit_a.pk]
     assert city_counts == counts
     assert counts.overdue == (key == "overdue") and counts.final_late == (key == "late")
 
@@ -420,7 +426,7 @@ def test_plan_table_compares_households_with_the_targets(
     complete_project(name="甲小区", households=4000)
     complete_project(name="乙小区", households=700)
     complete_project(name="丙小区", households=975, kind=ProjectKind.CARRYOVER)
-    table = plans.plan_table(plan_year=PlanYear.objects.get(year=2022), unit=unit_a)
+    table = plan_table(plan_year=PlanYear.objects.get(year=2022), unit=unit_a)
     assert [(c.households, c.target, c.shortfall) for c in table.coverage] == [
         (4700, 4804, 104),
         (975, 962, 0),

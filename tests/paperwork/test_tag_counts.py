@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from paperwork.selectors import tag_counts_by_unit, unit_paperwork
+from paperwork.selectors.overview import tag_counts_by_unit, unit_paperwork
 from projects.models import PlanYear, Project, Unit
 from tests.factories import ProjectFactory
 

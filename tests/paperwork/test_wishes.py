@@ -1,6 +1,6 @@
 """Residents' wishes (居民意愿) of a renovation plan: entered, corrected and removed by the unit's
-clerk or leader through paperwork/wishes.py, with history; shown with the strong-wish warning on the
-renovation plan page and the project page."""
+clerk or leader through paperwork/services/wishes.py, with history; shown with the strong-wish
+warning on the renovation plan page and the project page."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from paperwork import plans, wishes
 from paperwork.models import RenovationPlan, ResidentWish
+from paperwork.selectors.wishes import wish_rows, wishes_warning
+from paperwork.services import plans, wishes
 from projects.choices import Role
 from projects.models import Project, Unit, User
 from tests.factories import ProjectFactory, UserFactory
@@ -128,13 +129,13 @@ def test_wish_rows_share_strength_and_contents(project: Project, clerk: User) ->
     """5 of 10 households is 50.0 % and strong; 4 is 40.0 % and not; 供水 is in the contents."""
     for facility, asked in (("停车位", 4), ("加装电梯", 5), ("供水", 9)):
         wishes.resident_wish_add(project=project, user=clerk, facility=facility, households=asked)
-    rows = wishes.wish_rows(project)
+    rows = wish_rows(project)
     assert [(r.wish.facility, r.share, r.strong, r.in_contents, r.unmet) for r in rows] == [
         ("供水", 900, True, True, False),
         ("加装电梯", 500, True, False, True),
         ("停车位", 400, False, False, False),
     ]
-    assert wishes.wishes_warning(project, rows) == LIFT_WARNING
+    assert wishes_warning(project, rows) == LIFT_WARNING
 
 
 # --- pages ----------------------------------------------------------------------------------------

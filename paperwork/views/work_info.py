@@ -16,8 +16,10 @@ from projects.models import Project, Unit
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
 
-from . import work_info
-from .models import WorkInfoPhoto
+from ..forms.work_info import WorkInfoForm
+from ..models import WorkInfoPhoto
+from ..selectors import work_info as selectors
+from ..services import work_info as services
 
 PAGE_SIZE = 25
 
@@ -29,7 +31,7 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     plan_year = plan_year_or_404()
     scope = permissions.unit_scope(user)
-    items = work_info.work_info_visible(user=user).filter(plan_year=plan_year)
+    items = selectors.work_info_visible(user=user).filter(plan_year=plan_year)
     unit_id = request.GET.get("unit") if scope is None else None
     if unit_id and unit_id.isdigit():
         items = items.filter(unit_id=int(unit_id))
@@ -41,7 +43,7 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
         {
             "plan_year": plan_year,
             "page": page,
-            "counts": work_info.work_info_counts(plan_year=plan_year, units=units),
+            "counts": selectors.work_info_counts(plan_year=plan_year, units=units),
             "show_unit": scope is None,
             "may_submit": user.unit_id is not None
             and permissions.may_change_unit(user, user.unit_id),
@@ -58,10 +60,10 @@ def work_info_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有区县填报员和审核人可以报送本区县的工作信息"))
     plan_year = plan_year_or_404()
     projects = Project.objects.filter(plan_year=plan_year, unit=user.unit).order_by("name")
-    form = work_info.WorkInfoForm(request.POST or None, request.FILES or None, projects=projects)
+    form = WorkInfoForm(request.POST or None, request.FILES or None, projects=projects)
     if request.method == "POST" and form.is_valid():
         try:
-            item = work_info.work_info_submit(
+            item = services.work_info_submit(
                 plan_year=plan_year,
                 unit=user.unit,
                 user=user,
@@ -79,7 +81,7 @@ def work_info_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def work_info_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = portal_user(request)
-    item = get_object_or_404(work_info.work_info_visible(user=user), pk=pk)
+    item = get_object_or_404(selectors.work_info_visible(user=user), pk=pk)
     return render(
         request,
         "paperwork/work_info_detail.html",
@@ -95,7 +97,7 @@ def work_info_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def work_info_photo(request: HttpRequest, pk: int) -> FileResponse:
     user = portal_user(request)
     photo = get_object_or_404(
-        WorkInfoPhoto.objects.filter(item__in=work_info.work_info_visible(user=user)), pk=pk
+        WorkInfoPhoto.objects.filter(item__in=selectors.work_info_visible(user=user)), pk=pk
     )
     return stored_file_response(request, photo.image, f"{photo.item.title}-{photo.pk}")
 
@@ -104,9 +106,9 @@ def work_info_photo(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def work_info_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     user = portal_user(request)
-    item = get_object_or_404(work_info.work_info_visible(user=user), pk=pk)
+    item = get_object_or_404(selectors.work_info_visible(user=user), pk=pk)
     adopted = request.POST.get("adopted") == "1"
-    work_info.work_info_adopt(item=item, user=user, adopted=adopted)
+    services.work_info_adopt(item=item, user=user, adopted=adopted)
     messages.success(request, _("已采用") if adopted else _("已取消采用"))
     return redirect("paperwork:work_info_detail", pk=item.pk)
 

@@ -24,9 +24,13 @@ from projects.rules.records import STRONG_WISH_PERCENT
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
-from . import plans, wishes
-from .models import ResidentWish
-from .plans import ImplementationPlanForm, RenovationPlanForm
+from ..forms.plans import ImplementationPlanForm, RenovationPlanForm
+from ..forms.wishes import FACILITY_SUGGESTIONS, ResidentWishForm
+from ..models import ResidentWish
+from ..selectors import plans as selectors
+from ..selectors.wishes import wish_rows, wishes_warning
+from ..services import plans as services
+from ..services.wishes import resident_wish_add, resident_wish_delete, resident_wish_update
 
 
 def _unit_or_404(request: HttpRequest, unit_id: int) -> Unit:
@@ -58,7 +62,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     if scope is None:
         if request.method == "POST":
             raise PermissionDenied(_("只有本区县的填报员和审核人可以报送实施方案"))
-        every = plans.implementation_plan_rows(plan_year=plan_year, today=today)
+        every = selectors.implementation_plan_rows(plan_year=plan_year, today=today)
         # ?unit=<id> shows one unit's row (the 待办's link for a unit overdue); unknown: all rows.
         chosen = next((r.unit for r in every if str(r.unit.pk) == request.GET.get("unit")), None)
         return render(
@@ -74,7 +78,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     unit = user.unit
     if unit is None:
         raise PermissionDenied(_("账号未指定所属区县"))
-    plan = plans.implementation_plan_get(plan_year=plan_year, unit=unit)
+    plan = selectors.implementation_plan_get(plan_year=plan_year, unit=unit)
     may_write = permissions.may_change_unit(user, unit.id)
     initial: dict[str, Any] = {}
     if plan is not None:
@@ -91,7 +95,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                plans.implementation_plan_submit(
+                services.implementation_plan_submit(
                     plan_year=plan_year,
                     unit=unit,
                     user=user,
@@ -106,7 +110,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已报送年度工作实施方案"))
                 return redirect("paperwork:plans")
-    rows, counts = plans.renovation_plan_rows(plan_year=plan_year, unit=unit, today=today)
+    rows, counts = selectors.renovation_plan_rows(plan_year=plan_year, unit=unit, today=today)
     return render(
         request,
         "paperwork/plans_unit.html",
@@ -115,7 +119,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "unit": unit,
             "plan": plan,
-            "status": plans.document_status(
+            "status": selectors.document_status(
                 submitted_on=plan.submitted_on if plan else None,
                 due=plan_year.implementation_plan_due,
                 today=today,
@@ -134,7 +138,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
     projects that leave a column empty flagged."""
     unit = _unit_or_404(request, unit_id)
     plan_year = plan_year_or_404()
-    table = plans.plan_table(plan_year=plan_year, unit=unit)
+    table = selectors.plan_table(plan_year=plan_year, unit=unit)
     return render(
         request,
         "paperwork/plans_table.html",
@@ -142,7 +146,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
             "table": table,
             "unit": unit,
             "plan_year": plan_year,
-            "status": plans.document_status(
+            "status": selectors.document_status(
                 submitted_on=table.plan.submitted_on if table.plan else None,
                 due=plan_year.implementation_plan_due,
                 today=facts.today_local(),
@@ -156,7 +160,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
 def plan_document(request: HttpRequest, unit_id: int) -> FileResponse:
     """The unit's signed implementation plan, only to users who may see the unit."""
     unit = _unit_or_404(request, unit_id)
-    plan = plans.implementation_plan_get(plan_year=plan_year_or_404(), unit=unit)
+    plan = selectors.implementation_plan_get(plan_year=plan_year_or_404(), unit=unit)
     if plan is None:
         raise Http404
     return _scan_response(
@@ -174,7 +178,7 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project_or_404(request, pk)
     user = portal_user(request)
     may_write = permissions.may_change_unit(user, project.unit_id)
-    plan = plans.renovation_plan_of(project)
+    plan = selectors.renovation_plan_of(project)
     form = RenovationPlanForm(
         request.POST if "save" in request.POST else None,
         request.FILES if "save" in request.POST else None,
@@ -188,16 +192,16 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("只有本区县的填报员和审核人可以修改改造方案"))
         try:
             if "finalize" in request.POST:
-                plans.renovation_plan_finalize(project=project, user=user)
+                services.renovation_plan_finalize(project=project, user=user)
                 messages.success(request, _("改造方案已定稿"))
                 return redirect("paperwork:renovation_plan", pk=project.pk)
             if "reopen" in request.POST:
-                plans.renovation_plan_reopen(project=project, user=user)
+                services.renovation_plan_reopen(project=project, user=user)
                 messages.success(request, _("已撤销定稿，可修改改造方案"))
                 return redirect("paperwork:renovation_plan", pk=project.pk)
             if form.is_valid():
                 data = form.cleaned_data
-                plans.renovation_plan_save(
+                services.renovation_plan_save(
                     project=project,
                     user=user,
                     survey_summary=data.get("survey_summary") or "",
@@ -212,9 +216,9 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 error_messages(request, error)
                 return redirect("paperwork:renovation_plan", pk=project.pk)
-    missing = plans.project_missing_pipelines(project)
+    missing = selectors.project_missing_pipelines(project)
     applies = project.kind == ProjectKind.NEW
-    wish_rows = wishes.wish_rows(project)
+    listed = wish_rows(project)
     return render(
         request,
         "paperwork/renovation_plan.html",
@@ -224,16 +228,16 @@ def renovation_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "may_write": may_write,
             "missing": missing,
-            "missing_message": plans.pipeline_message(missing) if missing else "",
+            "missing_message": selectors.pipeline_message(missing) if missing else "",
             "deadline_applies": applies,
-            "status": plans.renovation_status(
+            "status": selectors.renovation_status(
                 plan=plan, due=project.plan_year.renovation_plans_due, today=facts.today_local()
             ),
-            "wish_rows": wish_rows,
-            "wish_warning": wishes.wishes_warning(project, wish_rows),
-            "wish_form": wishes.ResidentWishForm(submit=_("登记")),
+            "wish_rows": listed,
+            "wish_warning": wishes_warning(project, listed),
+            "wish_form": ResidentWishForm(submit=_("登记")),
             "strong_percent": STRONG_WISH_PERCENT,
-            "facility_suggestions": wishes.FACILITY_SUGGESTIONS,
+            "facility_suggestions": FACILITY_SUGGESTIONS,
         },
     )
 
@@ -243,7 +247,7 @@ def renovation_record(request: HttpRequest, pk: int) -> FileResponse:
     """The residents' consultation record of a renovation plan, only to users who may see the
     project."""
     project = _project_or_404(request, pk)
-    plan = plans.renovation_plan_of(project)
+    plan = selectors.renovation_plan_of(project)
     if plan is None:
         raise Http404
     return _scan_response(request, plan.consultation_record, f"{project.name}-征求意见记录")
@@ -279,7 +283,7 @@ def _final_plan_refusal(request: HttpRequest, wish: ResidentWish) -> HttpRespons
 
 
 def _wish_form_page(
-    request: HttpRequest, form: wishes.ResidentWishForm, project: Project, title: str
+    request: HttpRequest, form: ResidentWishForm, project: Project, title: str
 ) -> HttpResponse:
     return render(
         request,
@@ -288,7 +292,7 @@ def _wish_form_page(
             "form": form,
             "project": project,
             "title": title,
-            "facility_suggestions": wishes.FACILITY_SUGGESTIONS,
+            "facility_suggestions": FACILITY_SUGGESTIONS,
         },
     )
 
@@ -300,10 +304,10 @@ def wish_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = portal_user(request)
     if not permissions.may_change_unit(user, project.unit_id):
         raise PermissionDenied(_("只有本区县的填报员和审核人可以修改居民意愿"))
-    form = wishes.ResidentWishForm(request.POST or None, submit=_("登记"))
+    form = ResidentWishForm(request.POST or None, submit=_("登记"))
     if request.method == "POST" and form.is_valid():
         try:
-            wishes.resident_wish_add(
+            resident_wish_add(
                 project=project,
                 user=user,
                 facility=form.cleaned_data["facility"],
@@ -323,12 +327,12 @@ def wish_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _final_plan_refusal(request, wish):
         return refused
     project = wish.plan.project
-    form = wishes.ResidentWishForm(
+    form = ResidentWishForm(
         request.POST or None, initial={"facility": wish.facility, "households": wish.households}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            wishes.resident_wish_update(
+            resident_wish_update(
                 wish=wish,
                 user=portal_user(request),
                 facility=form.cleaned_data["facility"],
@@ -351,7 +355,7 @@ def wish_delete(request: HttpRequest, pk: int) -> HttpResponse:
     project = wish.plan.project
     if request.method == "POST":
         try:
-            wishes.resident_wish_delete(wish=wish, user=portal_user(request))
+            resident_wish_delete(wish=wish, user=portal_user(request))
         except ValidationError as error:
             error_messages(request, error)
         else:

@@ -32,8 +32,7 @@ from projects.view_helpers import (
     warn_unreadable_date,
 )
 
-from . import inspections
-from .inspections import (
+from ..forms.inspections import (
     ComplaintForm,
     ComplaintHandleForm,
     FindingCloseForm,
@@ -44,7 +43,9 @@ from .inspections import (
     VisitForm,
     WarrantyForm,
 )
-from .models import Finding, Inspection, Warranty
+from ..models import Finding, Inspection, Warranty
+from ..selectors import inspections as selectors
+from ..services import inspections as services
 
 PAGE_SIZE = 25
 
@@ -60,11 +61,11 @@ def _as_of(request: HttpRequest) -> date:
 
 
 def _inspection_or_404(request: HttpRequest, pk: int) -> Inspection:
-    return get_object_or_404(inspections.inspections_visible(user=portal_user(request)), pk=pk)
+    return get_object_or_404(selectors.inspections_visible(user=portal_user(request)), pk=pk)
 
 
 def _finding_or_404(request: HttpRequest, pk: int) -> Finding:
-    return get_object_or_404(inspections.findings_visible(user=portal_user(request)), pk=pk)
+    return get_object_or_404(selectors.findings_visible(user=portal_user(request)), pk=pk)
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
@@ -119,12 +120,12 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             _("区县 %(unit)s 不存在，已显示全部区县") % {"unit": str(request.GET.get("unit"))[:20]},
         )
     unit = chosen.get("unit")
-    qs = inspections.inspection_list(
+    qs = selectors.inspection_list(
         user=user, plan_year=plan_year, today=today, kind=chosen.get("kind") or "", unit=unit
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     own_unit = user.unit if scope is not None else unit
-    overdue = inspections.overdue_rectifications(plan_year=plan_year, today=today, unit=own_unit)
+    overdue = selectors.overdue_rectifications(plan_year=plan_year, today=today, unit=own_unit)
     overdue_rows = [(finding, (today - finding.deadline).days) for finding in overdue]
     query = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     return render(
@@ -138,11 +139,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "overdue_rows": overdue_rows,
             "show_unit": scope is None,
-            "may_create": bool(inspections.inspection_kinds_for(user)),
-            "coverage": inspections.inspection_coverage(plan_year=plan_year, today=today)
+            "may_create": bool(selectors.inspection_kinds_for(user)),
+            "coverage": selectors.inspection_coverage(plan_year=plan_year, today=today)
             if scope is None
             else None,
-            "coverage_kinds": [k.label for k in inspections.COVERAGE_KINDS],
+            "coverage_kinds": [k.label for k in selectors.COVERAGE_KINDS],
         },
     )
 
@@ -152,7 +153,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     """A new inspection: the city office picks the unit first (?unit=), then the form offers that
     unit's projects; a unit's clerk or leader records its own self-inspection or self-evaluation."""
     user = portal_user(request)
-    kinds = inspections.inspection_kinds_for(user)
+    kinds = selectors.inspection_kinds_for(user)
     if not kinds:
         raise PermissionDenied(_("只有市老旧办和区县填报员、审核人可以记录检查"))
     plan_year = plan_year_or_404()
@@ -176,7 +177,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            inspection = inspections.inspection_create(
+            inspection = services.inspection_create(
                 plan_year=plan_year, unit=unit, user=user, data=form.service_data()
             )
         except ValidationError as error:
@@ -205,13 +206,13 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "projects": list(inspection.projects.order_by("name")),
-            "rows": [(f, inspections.finding_overdue(f, today=today)) for f in findings],
+            "rows": [(f, selectors.finding_overdue(f, today=today)) for f in findings],
             "today": today,
-            "is_city_kind": inspection.kind not in inspections.SELF_KINDS,
-            "may_author": inspections.user_may_author(
+            "is_city_kind": inspection.kind not in selectors.SELF_KINDS,
+            "may_author": selectors.user_may_author(
                 user, kind=inspection.kind, unit_id=inspection.unit_id
             ),
-            "may_close": inspections.user_may_close(user, unit_id=inspection.unit_id),
+            "may_close": selectors.user_may_close(user, unit_id=inspection.unit_id),
         },
     )
 
@@ -221,12 +222,12 @@ def finding_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a finding to an inspection (the side that inspected)."""
     user = portal_user(request)
     inspection = _inspection_or_404(request, pk)
-    if not inspections.user_may_author(user, kind=inspection.kind, unit_id=inspection.unit_id):
+    if not selectors.user_may_author(user, kind=inspection.kind, unit_id=inspection.unit_id):
         raise PermissionDenied(_("检查发现的问题由组织检查的一方记录"))
-    form = FindingForm(request.POST or None, projects=inspections.finding_projects(inspection))
+    form = FindingForm(request.POST or None, projects=selectors.finding_projects(inspection))
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.finding_create(inspection=inspection, user=user, data=form.service_data())
+            services.finding_create(inspection=inspection, user=user, data=form.service_data())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -248,7 +249,7 @@ def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close a finding's rectification (the inspected unit): the date, what was done, evidence."""
     user = portal_user(request)
     finding = _finding_or_404(request, pk)
-    if not inspections.user_may_close(user, unit_id=finding.inspection.unit_id):
+    if not selectors.user_may_close(user, unit_id=finding.inspection.unit_id):
         raise PermissionDenied(_("只有被检查区县的填报员和审核人可以填报整改情况"))
     form = FindingCloseForm(
         request.POST or None,
@@ -259,7 +260,7 @@ def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            inspections.finding_close(
+            services.finding_close(
                 finding=finding,
                 user=user,
                 closed_on=data["closed_on"],
@@ -303,7 +304,7 @@ def aftercare(request: HttpRequest, pk: int) -> HttpResponse:
         "paperwork/aftercare_detail.html",
         {
             "project": project,
-            "care": inspections.aftercare(project=project, today=today),
+            "care": selectors.aftercare(project=project, today=today),
             "today": today,
             "may_write": permissions.may_change_unit(portal_user(request), project.unit_id),
         },
@@ -321,7 +322,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.complaint_create(
+            services.complaint_create(
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
@@ -337,7 +338,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the handling of a complaint or dispute and close it."""
     user = portal_user(request)
-    complaint = get_object_or_404(inspections.complaints_visible(user=user), pk=pk)
+    complaint = get_object_or_404(selectors.complaints_visible(user=user), pk=pk)
     project = complaint.project
     if not permissions.may_change_unit(user, project.unit_id):
         raise PermissionDenied(
@@ -349,7 +350,7 @@ def complaint_handle(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.complaint_handle(
+            services.complaint_handle(
                 complaint=complaint,
                 user=user,
                 handling=form.cleaned_data["handling"],
@@ -375,7 +376,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.visit_create(
+            services.visit_create(
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:
@@ -395,7 +396,7 @@ def warranty_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            inspections.warranty_save(
+            services.warranty_save(
                 project=project, user=portal_user(request), data=form.service_data()
             )
         except ValidationError as error:

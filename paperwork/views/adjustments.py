@@ -1,7 +1,7 @@
 """Pages of plan adjustments (计划调整): the list, a draft's form, the page with the original plan
 beside the adjusted one, the unit's submission, the city office's decision, and the two scans.
 
-Every adjustment is looked up through the user's scope (adjustments.adjustments_visible), so
+Every adjustment is looked up through the user's scope (adjustments_visible), so
 another unit's adjustment is a 404 whatever id the URL names; the unit's clerk or leader writes its
 drafts, only the city office decides (403 for anyone else).
 """
@@ -16,18 +16,20 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import permissions, selectors
+from projects import permissions
+from projects import selectors as facts
 from projects.models import PlanYear
 from projects.uploads import stored_file_response
 from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
 
-from . import adjustments
-from .adjustments import AdjustmentForm, CommunityFormSet, ReturnForm
-from .models import AdjustmentState, PlanAdjustment
+from ..forms.adjustments import AdjustmentForm, CommunityFormSet, ReturnForm, adjustment_input
+from ..models import AdjustmentState, PlanAdjustment
+from ..selectors import adjustments as selectors
+from ..services import adjustments as services
 
 
 def _adjustment_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
-    return get_object_or_404(adjustments.adjustments_visible(user=portal_user(request)), pk=pk)
+    return get_object_or_404(selectors.adjustments_visible(user=portal_user(request)), pk=pk)
 
 
 def _writable_or_404(request: HttpRequest, pk: int) -> PlanAdjustment:
@@ -48,7 +50,7 @@ def _report(request: HttpRequest, error: Exception) -> None:
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     """The unit's own adjustments, or every unit's for the city office, newest first."""
     user = portal_user(request)
-    visible = adjustments.adjustments_visible(user=user).annotate(
+    visible = selectors.adjustments_visible(user=user).annotate(
         added_count=Count("added", distinct=True), removed_count=Count("removed", distinct=True)
     )
     # Once submitted, the projects swapped out are counted from the copy of the plan (accepted,
@@ -69,7 +71,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "may_create": user.unit_id is not None
             and permissions.may_change_unit(user, user.unit_id),
-            "plan_year": selectors.plan_year_latest(),
+            "plan_year": facts.plan_year_latest(),
         },
     )
 
@@ -96,17 +98,17 @@ def _form_page(
         initial=CommunityFormSet.initial_for(adjustment) if adjustment is not None else None,
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        given = adjustments.adjustment_input(form, formset)
+        given = adjustment_input(form, formset)
         try:
             if adjustment is None:
-                saved = adjustments.adjustment_create(
+                saved = services.adjustment_create(
                     plan_year=plan_year, unit=unit, user=user, data=given
                 )
             else:
-                saved = adjustments.adjustment_update(adjustment=adjustment, user=user, data=given)
+                saved = services.adjustment_update(adjustment=adjustment, user=user, data=given)
         except ValidationError as error:
             apply_errors(form, error)
-        except adjustments.AdjustmentConflict as conflict:
+        except services.AdjustmentConflict as conflict:
             messages.error(request, str(conflict))
             assert adjustment is not None
             return redirect("paperwork:adjustment_detail", pk=adjustment.pk)
@@ -152,7 +154,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draft's submission today, the documents, and the actions the user's role allows."""
     user = portal_user(request)
     adjustment = _adjustment_or_404(request, pk)
-    page = adjustments.adjustment_page(adjustment, today=selectors.today_local())
+    page = selectors.adjustment_page(adjustment, today=facts.today_local())
     may_write = permissions.may_change_unit(user, adjustment.unit_id)
     is_city = permissions.is_city_office(user)
     pending = adjustment.state == AdjustmentState.SUBMITTED
@@ -175,10 +177,10 @@ def adjustment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit submits its draft today; a refusal names every reason on the adjustment's page."""
     adjustment = _writable_or_404(request, pk)
     try:
-        adjustments.adjustment_submit(
-            adjustment=adjustment, user=portal_user(request), today=selectors.today_local()
+        services.adjustment_submit(
+            adjustment=adjustment, user=portal_user(request), today=facts.today_local()
         )
-    except (ValidationError, adjustments.AdjustmentConflict) as error:
+    except (ValidationError, services.AdjustmentConflict) as error:
         messages.error(request, _("计划调整未能报送："))
         _report(request, error)
     else:
@@ -192,8 +194,8 @@ def adjustment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office accepts: the unit's plan changes at once."""
     adjustment = _adjustment_or_404(request, pk)
     try:
-        adjustments.adjustment_accept(adjustment=adjustment, user=portal_user(request))
-    except (ValidationError, adjustments.AdjustmentConflict) as error:
+        services.adjustment_accept(adjustment=adjustment, user=portal_user(request))
+    except (ValidationError, services.AdjustmentConflict) as error:
         _report(request, error)
     else:
         messages.success(request, _("已同意计划调整，项目计划已更新"))
@@ -206,10 +208,10 @@ def adjustment_return(request: HttpRequest, pk: int) -> HttpResponse:
     """The city office returns the adjustment with a reason."""
     adjustment = _adjustment_or_404(request, pk)
     try:
-        adjustments.adjustment_return(
+        services.adjustment_return(
             adjustment=adjustment, reason=request.POST.get("reason", ""), user=portal_user(request)
         )
-    except (ValidationError, adjustments.AdjustmentConflict) as error:
+    except (ValidationError, services.AdjustmentConflict) as error:
         _report(request, error)
     else:
         messages.success(request, _("已退回计划调整"))

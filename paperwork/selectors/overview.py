@@ -14,7 +14,8 @@ from projects.choices import LINKED_TAGS, ProjectKind
 from projects.models import PlanYear, Project, Unit
 from projects.rules.paperwork import document_overdue, submitted_in_time
 
-from .models import ImplementationPlan, RenovationPlan
+from ..models import ImplementationPlan, RenovationPlan
+from .inspections import overdue_counts_by_unit
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,6 @@ def paperwork_rows(
 ) -> list[UnitPaperwork]:
     """Every unit's paperwork (or only ``units``') with its overdue rectifications, for the city
     overview."""
-    from .inspections import overdue_counts_by_unit
-
     return unit_paperwork(
         plan_year=plan_year,
         today=today,

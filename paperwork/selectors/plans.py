@@ -1,8 +1,10 @@
-"""Implementation plans (年度工作实施方案) and renovation plans (改造方案): their reads, writes and forms.
+"""Implementation plans (年度工作实施方案) and renovation plans (改造方案), the reads: where each
+document stands against its due date, every unit's plans for the city's page, a unit's renovation
+plans, and the implementation plan's project table.
 
 The deadlines are judged by projects/rules/paperwork.py, the plan table's gaps by its
 ``plan_table_gaps`` and the 应改尽改 check by projects/rules/project_checks.py; nothing here
-decides a rule of its own.
+decides a rule of its own. The writes are in paperwork.services.plans.
 """
 
 from collections import defaultdict
@@ -11,18 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
-from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from projects import permissions
-from projects import selectors as facts
 from projects.choices import ProjectKind
-from projects.models import PlanYear, Project, Unit, UnitTarget, User
+from projects.models import PlanYear, Project, Unit, UnitTarget
 from projects.records import ParticipantRow, participants_by_project
 from projects.rules.paperwork import (
     PlanCoverage,
@@ -32,11 +26,8 @@ from projects.rules.paperwork import (
     submitted_in_time,
 )
 from projects.rules.project_checks import missing_pipeline_contents
-from projects.uploads import EvidenceField
 
-from .models import ImplementationPlan, RenovationPlan
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from ..models import ImplementationPlan, RenovationPlan
 
 # The seven funding sources of a project (SPEC §4), in the order of the task tables.
 FUND_FIELDS: tuple[tuple[str, Any], ...] = (
@@ -309,192 +300,3 @@ def project_missing_pipelines(project: Project) -> tuple[str, ...]:
     return missing_pipeline_contents(
         hazards=frozenset(project.hazards or ()), contents=frozenset(project.contents or ())
     )
-
-
-# --- writes -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def implementation_plan_submit(
-    *,
-    plan_year: PlanYear,
-    unit: Unit,
-    user: User | None,
-    document_date: date | None,
-    safeguards: str,
-    document: File | None = None,
-    note: str = "",
-    today: date | None = None,
-) -> ImplementationPlan:
-    """Record (or re-record) the unit's signed implementation plan: a new scan replaces the old
-    one, whose name stays in the history with who submitted it and when. The submission date is
-    the day it is first submitted here (``today``), whatever is typed; a later re-submission
-    corrects the plan without moving it. ``document_date`` is the signed document's own date."""
-    permissions.require_unit_writer(user, unit.id)
-    today = today or facts.today_local()
-    plan, _created = ImplementationPlan.objects.select_for_update().get_or_create(
-        plan_year=plan_year, unit=unit
-    )
-    errors: dict[str, str] = {}
-    if document is None and not plan.document:
-        errors["document"] = "请上传签批的实施方案扫描件"
-    if document_date is None:
-        errors["document_date"] = "请填写实施方案的文件日期"
-    elif document_date > today:
-        errors["document_date"] = "文件日期不能晚于今天"
-    if not safeguards.strip():
-        errors["safeguards"] = "请填写保障措施"
-    if errors:
-        raise ValidationError(errors)
-    if document is not None:
-        plan.document = document
-    plan.document_date = document_date
-    plan.submitted_on = plan.submitted_on or today
-    plan.safeguards = safeguards.strip()
-    plan.note = note.strip()
-    plan.submitted_by = user
-    plan.full_clean()
-    plan._history_user = user  # type: ignore[attr-defined]
-    plan.save()
-    return plan
-
-
-def _lock_project(project: Project) -> Project:
-    """Hold the project's row so its hazards and contents cannot change while its plan is judged."""
-    return (
-        Project.objects.select_for_update().select_related("plan_year", "unit").get(pk=project.pk)
-    )
-
-
-@transaction.atomic
-def renovation_plan_save(
-    *,
-    project: Project,
-    user: User | None,
-    survey_summary: str,
-    consultation_on: date | None,
-    consultation_record: File | None = None,
-    today: date | None = None,
-) -> RenovationPlan:
-    """Save a renovation plan's survey and the residents' consultation (a new record replaces the
-    old one; the history keeps it). A final plan is not edited: reopen it first."""
-    project = _lock_project(project)
-    permissions.require_unit_writer(user, project.unit_id)
-    today = today or facts.today_local()
-    plan, _created = RenovationPlan.objects.get_or_create(project=project)
-    if plan.final:
-        raise ValidationError("改造方案已定稿，如需修改请先撤销定稿")
-    errors: dict[str, str] = {}
-    if consultation_on is not None and consultation_on > today:
-        errors["consultation_on"] = "征求意见日期不能晚于今天"
-    if consultation_on is None and (consultation_record is not None or plan.consultation_record):
-        errors["consultation_on"] = "已上传征求意见记录，请填写征求居民意见日期"
-    if errors:
-        raise ValidationError(errors)
-    plan.survey_summary = survey_summary.strip()
-    plan.consultation_on = consultation_on
-    if consultation_record is not None:
-        plan.consultation_record = consultation_record
-    plan.full_clean()
-    plan._history_user = user  # type: ignore[attr-defined]
-    plan.save()
-    return plan
-
-
-@transaction.atomic
-def renovation_plan_finalize(
-    *, project: Project, user: User | None, today: date | None = None
-) -> RenovationPlan:
-    """Mark the plan final (定稿) today; refused while a pipeline hazard found in the survey is not
-    in the renovation contents (应改尽改)."""
-    project = _lock_project(project)
-    permissions.require_unit_writer(user, project.unit_id)
-    plan, _created = RenovationPlan.objects.get_or_create(project=project)
-    if plan.final:
-        raise ValidationError("改造方案已定稿")
-    missing = project_missing_pipelines(project)
-    if missing:
-        raise ValidationError(pipeline_message(missing) + "，不能定稿")
-    plan.final = True
-    plan.finalized_on = today or facts.today_local()
-    plan.finalized_by = user
-    plan.full_clean()
-    plan._history_user = user  # type: ignore[attr-defined]
-    plan.save()
-    return plan
-
-
-@transaction.atomic
-def renovation_plan_reopen(*, project: Project, user: User | None) -> RenovationPlan:
-    """Withdraw the final mark so the plan can be corrected; the history keeps the earlier date."""
-    project = _lock_project(project)
-    permissions.require_unit_writer(user, project.unit_id)
-    plan = RenovationPlan.objects.select_for_update().filter(project=project).first()
-    if plan is None or not plan.final:
-        raise ValidationError("改造方案尚未定稿")
-    plan.final = False
-    plan.finalized_on = None
-    plan.finalized_by = None
-    plan._history_user = user  # type: ignore[attr-defined]
-    plan.save()
-    return plan
-
-
-# --- forms ------------------------------------------------------------------------------------
-
-
-class ImplementationPlanForm(forms.Form):
-    """The signed implementation plan: the scan, the submission date and the safeguards."""
-
-    document = EvidenceField(
-        label=_("签批的实施方案"),
-        required=False,
-        help_text=_("PDF、JPEG 或 PNG 格式的扫描件"),
-    )
-    document_date = forms.DateField(
-        label=_("文件日期"),
-        widget=DATE_INPUT,
-        help_text=_("签批文件上的日期；报送日期由系统按报送当天记录"),
-    )
-    safeguards = forms.CharField(
-        label=_("保障措施"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    )
-    note = forms.CharField(label=_("说明"), max_length=300, required=False)
-
-    def __init__(self, *args: Any, has_document: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.has_document = has_document
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.add_input(Submit("save", _("报送"), css_class="btn-primary"))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not self.has_document and not data.get("document") and "document" not in self.errors:
-            self.add_error("document", _("请上传签批的实施方案扫描件"))
-        return data
-
-
-class RenovationPlanForm(forms.Form):
-    """A renovation plan's survey of deficiencies and hazards, and the residents' consultation."""
-
-    survey_summary = forms.CharField(
-        label=_("摸底排查情况"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=5000,
-    )
-    consultation_on = forms.DateField(
-        label=_("征求居民意见日期"), widget=DATE_INPUT, required=False
-    )
-    consultation_record = EvidenceField(
-        label=_("征求意见记录"),
-        required=False,
-        help_text=_("PDF、JPEG 或 PNG 格式的扫描件或照片"),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.add_input(Submit("save", _("保存"), css_class="btn-primary"))

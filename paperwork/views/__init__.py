@@ -1,0 +1,2 @@
+"""The paperwork's pages, one module per entity, each with its ``urlpatterns`` (joined in
+paperwork/urls.py)."""
