@@ -3,7 +3,9 @@ driving it headless from a second process over loopback.
 
 Both are started and stopped here, by their process ids. The figures come from locust's CSV
 statistics: per request name and in aggregate, the request count, failures, median and 95th
-percentile (ms) and requests per second.
+percentile (ms) and requests per second. The verdict: zero errors, and every request kind's 95th
+percentile within the scale's bound (``Scale.load_p95_ms``) — the bound judged only in a full run,
+a smoke run's times meaning nothing.
 """
 
 import csv
@@ -62,18 +64,60 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _stats(path: Path) -> dict[str, dict[str, Any]]:
+# locust's name for the row of all requests together; every other row is one kind of request.
+AGGREGATED = "Aggregated"
+
+
+def _ms(value: str) -> float | None:
+    """A time of locust's CSV in ms; locust writes N/A for a percentile of a name never answered."""
+    return None if value in ("", "N/A") else float(value)
+
+
+def read_stats(path: Path) -> dict[str, dict[str, Any]]:
+    """locust's ``*_stats.csv``: per request name (and the Aggregated row) the request count,
+    failures, median and 95th percentile (ms, None when there is none) and requests per second."""
     result = {}
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):
             result[row["Name"]] = {
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "median_ms": float(row["Median Response Time"]),
-                "p95_ms": float(row["95%"]),
+                "median_ms": _ms(row["Median Response Time"]),
+                "p95_ms": _ms(row["95%"]),
                 "rps": float(row["Requests/s"]),
             }
     return result
+
+
+def verdict(
+    requests: dict[str, dict[str, Any]], *, p95_goal_ms: float, judged: bool
+) -> dict[str, Any]:
+    """The load test's verdict on locust's figures: zero failed requests, and each request kind's
+    95th percentile (the Aggregated row is not a kind) at most ``p95_goal_ms``. With ``judged``
+    false (a smoke run) the times are recorded beside the goal but not judged: their results are
+    None. A kind with no percentile (never answered) fails the bound when judged."""
+    kinds = {
+        name: {
+            "median_ms": s["median_ms"],
+            "p95_ms": s["p95_ms"],
+            "passed": (s["p95_ms"] is not None and s["p95_ms"] <= p95_goal_ms) if judged else None,
+        }
+        for name, s in requests.items()
+        if name != AGGREGATED
+    }
+    failures = sum(s["failures"] for name, s in requests.items() if name != AGGREGATED)
+    slow = [name for name, kind in kinds.items() if kind["passed"] is False]
+    latency_passed = (bool(kinds) and not slow) if judged else None
+    return {
+        "failures": failures,
+        "zero_errors": failures == 0,
+        "p95_goal_ms": p95_goal_ms,
+        "judged": judged,
+        "kinds": kinds,
+        "slow": slow,
+        "latency_passed": latency_passed,
+        "passed": (failures == 0 and bool(latency_passed)) if judged else None,
+    }
 
 
 def _failures(path: Path) -> list[dict[str, str]]:
@@ -86,8 +130,17 @@ def _failures(path: Path) -> list[dict[str, str]]:
         ]
 
 
-def load_test(*, users: int, seconds: int, workers: int = 2, wait: str = "0.5,1.5") -> dict:
-    """Serve with gunicorn, drive with locust, return the figures (and stop both)."""
+def load_test(
+    *,
+    users: int,
+    seconds: int,
+    p95_goal_ms: float,
+    judged: bool = True,
+    workers: int = 2,
+    wait: str = "0.5,1.5",
+) -> dict[str, Any]:
+    """Serve with gunicorn, drive with locust, return the figures and their verdict (and stop
+    both); ``judged`` false records the times without judging them (a smoke run)."""
     connection.close()  # the server's workers open their own connections
     city_users = max(1, users // 5)
     clerk_users = users - city_users
@@ -152,7 +205,7 @@ def load_test(*, users: int, seconds: int, workers: int = 2, wait: str = "0.5,1.
     stats_file = work / "load_stats.csv"
     if not stats_file.exists():
         raise RuntimeError(f"locust wrote no statistics: {locust.stderr[-2000:]}")
-    stats = _stats(stats_file)
+    stats = read_stats(stats_file)
     return {
         "users": users,
         "city_users": city_users,
@@ -162,7 +215,8 @@ def load_test(*, users: int, seconds: int, workers: int = 2, wait: str = "0.5,1.
         "workers": workers,
         "wait_seconds": wait,
         "requests": stats,
-        "aggregated": stats.get("Aggregated", {}),
+        "aggregated": stats.get(AGGREGATED, {}),
+        "verdict": verdict(stats, p95_goal_ms=p95_goal_ms, judged=judged),
         "errors": _failures(work / "load_failures.csv"),
         "locust_exit": locust.returncode,
         "work_dir": str(work),

@@ -76,22 +76,51 @@ def memory_lines(info: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} ms"
+
+
+RESULT = {True: "pass", False: "**FAIL**", None: "—"}
+
+
 def load_lines(load: dict[str, Any]) -> list[str]:
+    """The load test's table, each request kind's p95 beside its goal, then the verdict."""
     if not load:
         return []
+    verdict = load.get("verdict", {})
+    kinds = verdict.get("kinds", {})
+    goal = verdict.get("p95_goal_ms")
     lines = [
         f"load: {load['users']} users ({load['city_users']} city office, {load['clerk_users']} "
         f"clerks), {load['seconds']} s, gunicorn {load['workers']} workers, think time "
         f"{load['wait_seconds']} s",
-        "| request | requests | failures | median | p95 | req/s |",
-        "|---|---|---|---|---|---|",
+        "| request | requests | failures | median | p95 | p95 goal | result | req/s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in load["requests"].items():
+        kind = kinds.get(name)
         lines.append(
-            f"| {name} | {s['requests']} | {s['failures']} | {s['median_ms']:.0f} ms "
-            f"| {s['p95_ms']:.0f} ms | {s['rps']:.1f} |"
+            f"| {name} | {s['requests']} | {s['failures']} | {_ms(s['median_ms'])} "
+            f"| {_ms(s['p95_ms'])} | {'≤ ' + _ms(goal) if kind and goal else '—'} "
+            f"| {RESULT[kind['passed']] if kind else '—'} | {s['rps']:.1f} |"
         )
+    if verdict:
+        lines.append(verdict_line(verdict))
     return lines
+
+
+def verdict_line(verdict: dict[str, Any]) -> str:
+    """One line: zero errors, and every request kind's p95 within the goal (or not judged)."""
+    errors = f"{verdict['failures']} failed requests ({RESULT[verdict['zero_errors']]})"
+    bound = f"p95 ≤ {_ms(verdict['p95_goal_ms'])} for every request kind"
+    if not verdict["judged"]:
+        return f"load verdict: {errors}; {bound}: times not judged (smoke run)"
+    over = [f"{name} {_ms(verdict['kinds'][name]['p95_ms'])}" for name in verdict["slow"]]
+    slow = f" (over it: {', '.join(over)})" if over else ""
+    return (
+        f"load verdict: {errors}; {bound}: {RESULT[verdict['latency_passed']]}{slow} "
+        f"— {RESULT[verdict['passed']]}"
+    )
 
 
 def _git(*args: str) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -15,6 +14,7 @@ from projects.presenters import mask_name, mask_phone
 from projects.resources import HouseholdExportResource, HouseholdImportResource
 
 from .base import PortalWritesAdmin, ServiceImportExportAdmin, UnitScopedAdmin
+from .lists import HistoryAdmin, LargeListAdmin
 
 
 class MaskedHouseholdHistory(HistoricalRecordContextHelper):
@@ -31,7 +31,7 @@ class MaskedHouseholdHistory(HistoricalRecordContextHelper):
 
 @admin.register(Household)
 class HouseholdAdmin(
-    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
+    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, LargeListAdmin, HistoryAdmin
 ):
     """Household answers, read-only (names and phones masked in the list and not searchable): edited
     on the portal's roster pages or imported here, through the same services."""
@@ -44,8 +44,13 @@ class HouseholdAdmin(
     list_display = ("project", "building", "entrance", "room", "masked_head_name", "masked_phone",
                     "plan_opinion", "management_opinion", "answered_on")  # fmt: skip
     list_filter = ("project__unit", "plan_opinion", "management_opinion")
+    # The project column shows the project's unit and name, nothing more.
     list_select_related = ("project__unit",)
+    # The columns of the unique dwelling index: the database reads a page off the index. The
+    # model's order (by the project's unit and name) joined and sorted every household for each page.
+    ordering = ("project_id", "building", "entrance", "room")
     search_fields = ("building", "room")
+    history_related = ("project__unit",)
     # Names and phones stay masked here too: the portal's household page shows them, and logs it.
     fields = ("portal_link", "project", "building", "entrance", "room", "masked_head_name",
               "masked_phone", "plan_opinion", "management_opinion", "answered_on")  # fmt: skip

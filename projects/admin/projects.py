@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects import selectors
 from projects.choices import ProjectKind
@@ -18,6 +17,7 @@ from projects.resources import ProjectImportResource
 from projects.rules.start import CRITERION_SHORT_LABELS
 
 from .base import PortalWritesAdmin, ReadOnly, ServiceImportExportAdmin, UnitScopedAdmin
+from .lists import HistoryAdmin, LargeListAdmin
 
 
 class StartCriterionInline(ReadOnly, admin.StackedInline):
@@ -56,7 +56,7 @@ class ProjectChangeList(ChangeList):
 
 @admin.register(Project)
 class ProjectAdmin(
-    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
+    ServiceImportExportAdmin, PortalWritesAdmin, UnitScopedAdmin, LargeListAdmin, HistoryAdmin
 ):
     """Projects, read-only: edited on the portal's project page (version check, 情况说明 for
     warnings, start date recomputed) or imported here through the same service."""
@@ -71,6 +71,7 @@ class ProjectAdmin(
     list_filter = ("unit", "kind", StartedFilter, "plan_year")
     list_select_related = ("unit", "plan_year")
     search_fields = ("name",)
+    history_related = ("rolled_from__unit",)
     readonly_fields = (
         "portal_link",
         "checks",
@@ -127,7 +128,7 @@ class ProjectAdmin(
 
 
 @admin.register(StartCriterion)
-class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, LargeListAdmin, HistoryAdmin):
     """Start criteria 2–5, read-only: recorded on the portal's criterion page (future dates and the
     dates' order refused, evidence checked, the project's start date recomputed)."""
 
@@ -136,8 +137,11 @@ class StartCriterionAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin
                     "recorded_by", "recorded_at", "portal_link")  # fmt: skip
     list_filter = ("criterion", "project__unit")
     list_select_related = ("project__unit", "recorded_by")
+    # The columns of the unique index of a project's criteria (the model's order joins the projects).
+    ordering = ("project_id", "criterion")
     search_fields = ("project__name",)
     readonly_fields = ("portal_link",)
+    history_related = ("project__unit",)
 
     def portal_url(self, obj: Any) -> str:
         if obj is None:

@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
     AcceptanceRecord,
@@ -20,17 +19,19 @@ from projects.models import (
 from projects.presenters import mask_phone
 
 from .base import PortalWritesAdmin, ReadOnly, UnitScopedAdmin
+from .lists import HistoryAdmin, LargeListAdmin
 
 # --- the source document's records (资金到位、参建单位、审批接入、统筹施工方案、验收移交) ------------
 
 
-class RecordAdmin(PortalWritesAdmin, UnitScopedAdmin, SimpleHistoryAdmin):
+class RecordAdmin(PortalWritesAdmin, UnitScopedAdmin, HistoryAdmin):
     """A project's record, read-only: entered on the project's records page, whose services check
     the dates and the unit and keep the history. Documents are opened from the portal (which checks
     who may see them), so they are not linked here."""
 
     portal_hint = "此记录须在门户的“建设管理记录”页面填写（含日期校验和修改记录）。"
     search_fields = ("project__name",)
+    history_related = ("project__unit",)
 
     def portal_url(self, obj: Any) -> str:
         if obj is None:
@@ -92,7 +93,7 @@ class AcceptanceRecordAdmin(RecordAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly, admin.ModelAdmin):
+class NotificationAdmin(ReadOnly, LargeListAdmin):
     """The portal notifications and reminders sent (站内通知), read-only: they are written by
     ``projects.notifications.notify`` alone, so a reminder is never sent twice."""
 
@@ -100,11 +101,10 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ("kind",)
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-    show_full_result_count = False
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(LargeListAdmin):
     """The audit of who viewed or exported residents' personal data: read-only."""
 
     list_display = ("at", "user", "role", "action", "unit", "households", "reason")

@@ -5,11 +5,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.urls import reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import Milestone, PlanYear, UnassignedCarryover, UnitTarget
 
 from .base import PortalWritesAdmin, ReadOnly
+from .lists import HistoryAdmin
 
 
 class MilestoneInline(ReadOnly, admin.TabularInline):
@@ -18,7 +18,7 @@ class MilestoneInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(PlanYear)
-class PlanYearAdmin(PortalWritesAdmin, SimpleHistoryAdmin):
+class PlanYearAdmin(PortalWritesAdmin, HistoryAdmin):
     """Plan years with their milestones, shown only: they are loaded from the task tables
     (``load_programme``) and their targets are kept on the target page, with a reason and checks."""
 
@@ -44,7 +44,7 @@ class TargetsInPortalAdmin(PortalWritesAdmin):
 
 
 @admin.register(UnitTarget)
-class UnitTargetAdmin(TargetsInPortalAdmin, SimpleHistoryAdmin):
+class UnitTargetAdmin(TargetsInPortalAdmin, HistoryAdmin):
     """The annex targets, with their history; changed on the target page, with a reason."""
 
     list_display = ("plan_year", "unit", "new_starts", "completions", "carryover", "portal_link")
@@ -53,7 +53,7 @@ class UnitTargetAdmin(TargetsInPortalAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(UnassignedCarryover)
-class UnassignedCarryoverAdmin(TargetsInPortalAdmin, SimpleHistoryAdmin):
+class UnassignedCarryoverAdmin(TargetsInPortalAdmin, HistoryAdmin):
     """Carry-over households not yet given to a unit; assigned on the target page, with a reason."""
 
     list_display = ("plan_year", "households", "source_note", "assigned_unit", "assigned_at",
