@@ -14,12 +14,12 @@ from django.urls import reverse
 
 from projects import records, services
 from projects.choices import Criterion, Opinion, Role
-from projects.importing import PROJECT_HEADERS
+from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import Household, Project, StartCriterion, Unit, User
 from tests.factories import HouseholdFactory, UserFactory
 from tests.pdf import PDF
 from tests.rollover import RolloverWorld, rollover_world
-from tests.xlsx import project_row, write_xlsx
+from tests.xlsx import household_row, project_row, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +197,19 @@ def test_the_2022_project_import_refuses_a_completion_date(
         "该项目已转入2023年度续建（未开工小区），完工和验收移交请在2023年度的项目中填报",
     ) in [(e.column, e.message) for e in result.errors]
     assert Project.objects.get(pk=world.projects["未开工小区"].pk).completed_on is None
+
+
+def test_the_new_years_roster_file_fills_the_2022_roster(
+    world: RolloverWorld, clerk: User, tmp_path: Path
+) -> None:
+    """A 2023 roster file naming 未开工小区 adds its households to the 2022 project's roster."""
+    origin, now = world.projects["未开工小区"], continued(world, "未开工小区")
+    path = write_xlsx(
+        tmp_path / "h.xlsx",
+        HOUSEHOLD_HEADERS,
+        [household_row(**{"小区名称": "未开工小区", "房号": "301", "表态日期": "2023-02-01"})],
+    )
+    result = services.households_import(source=path, plan_year=world.y2023, user=clerk)
+    assert result.ok, result.errors
+    assert (result.created, Household.objects.filter(project=origin).count()) == (1, 3)
+    assert not Household.objects.filter(project=now).exists()

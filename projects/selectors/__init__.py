@@ -45,6 +45,7 @@ from .rollover import (
     rollover_candidates,
     rollover_preview,
     roster_project,
+    roster_projects,
     unfinished_by,
 )
 from .start import (
@@ -114,6 +115,7 @@ __all__ = [
     "rollover_preview",
     "roster_households",
     "roster_project",
+    "roster_projects",
     "start_input",
     "start_inputs",
     "start_statuses",

@@ -182,10 +182,24 @@ def roster_project(project: Project) -> Project:
     """The project whose households, start criteria and evidence ``project`` shows and writes: the
     first year's project it continues (through every year it was carried on), else itself. One
     query per year carried on."""
-    origin = project
-    while origin.rolled_from_id is not None:
-        origin = Project.objects.select_related("unit", "plan_year").get(pk=origin.rolled_from_id)
-    return origin
+    return roster_projects([project])[project.id]
+
+
+def roster_projects(projects: Iterable[Project]) -> dict[int, Project]:
+    """``roster_project`` of each of ``projects`` by id (its unit selected), in one query per year
+    carried on, whatever the number of projects."""
+    roster = {p.id: p for p in projects}
+    pending = {p.id: p.rolled_from_id for p in roster.values() if p.rolled_from_id is not None}
+    while pending:
+        earlier = Project.objects.select_related("unit", "plan_year").in_bulk(set(pending.values()))
+        for project_id, origin_id in list(pending.items()):
+            origin = earlier[origin_id]
+            roster[project_id] = origin
+            if origin.rolled_from_id is None:
+                del pending[project_id]
+            else:
+                pending[project_id] = origin.rolled_from_id
+    return roster
 
 
 def continuation(project: Project) -> Project | None:
