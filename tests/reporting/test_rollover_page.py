@@ -134,3 +134,9 @@ def test_preview_queries_do_not_grow_with_the_projects(world: RolloverWorld) -> 
         page = city.get(URL).content.decode()
     assert 'data-held-back="追加小区0"' in page
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_target_page_of_a_draft_year_leads_to_the_rollover(world: RolloverWorld) -> None:
+    """While 2023 is the latest year and a draft, its target page links to its rollover."""
+    page = client_as(Role.CITY).get(reverse("reporting:targets")).content.decode()
+    assert 'id="rollover-link"' in page and URL in page
