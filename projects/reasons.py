@@ -101,6 +101,15 @@ REASONS: dict[str, Any] = {
     ),
     "records.wish_households_none": _("提出户数至少为 1"),
     "records.wish_households_over": _("提出户数 %(asked)d 超过项目户数 %(households)d"),
+    # rules/rollover.py: carrying a year's unfinished projects into the next year
+    "rollover.not_next_year": _(
+        "续建项目只能转入下一年度：%(target)s年度不是%(source)s年度的下一年度"
+    ),
+    "rollover.source_draft": _("%(year)s年度计划尚未开启，没有可转入下一年度的项目"),
+    "rollover.target_open": _("%(year)s年度计划已开启，续建项目须在开启前转入"),
+    "rollover.carried_on": _(
+        "该项目已转入%(year)s年度续建（%(name)s），完工和验收移交请在%(year)s年度的项目中填报"
+    ),
 }
 
 

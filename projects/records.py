@@ -465,6 +465,9 @@ def acceptance_save(
     the project's own date rules (after completion, not in the future), so the two never differ."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     permissions.require_unit_writer(user, project.unit_id, WRITERS_ONLY)
+    carried_on = selectors.carried_on_problems(project, fields=["accepted_on"])
+    if carried_on:
+        raise ValidationError(carried_on)
     _refuse_future("accepted_on", "验收移交", accepted_on, today)
     problems = date_order_problems(
         started_on=project.started_on, completed_on=project.completed_on, accepted_on=accepted_on

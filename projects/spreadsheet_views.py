@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import permissions, previews, services
+from . import permissions, previews, selectors, services
 from .consequences import StatusChangesNeedConfirmation
 from .forms import ProjectImportForm
 from .models import Project, Unit, User
@@ -44,11 +44,12 @@ def household_list_download(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's whole roster in the roster template; names and phones in full only for the
     unit's own clerk and leader. Every download is kept in the personal-data audit."""
     project = _project_or_404(request, pk)
+    roster = selectors.roster_project(project)  # a carried-on project's roster is its origin's
     content = services.roster_download(
         user=portal_user(request),
         unit=project.unit,
-        projects=Project.objects.filter(pk=project.pk),
-        project=project,
+        projects=Project.objects.filter(pk=roster.pk),
+        project=roster,
     )
     return xlsx_response(content, f"{project.name}住户花名册.xlsx")
 

@@ -204,8 +204,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A project at a glance: the five criteria (which are open and why), consent, warnings."""
     project = _project_or_404(request, pk)
     check = services.project_check(project)
-    criteria = selectors.criteria_by_project(project_ids=[project.id]).get(project.id, {})
-    counts = Household.objects.filter(project=project).aggregate(
+    # A project carried on from an earlier year shows that year's criteria, evidence and roster
+    # (the same rows, read from the project it continues); the earlier one shows where it went.
+    origin = selectors.roster_project(project)
+    start = check if origin is project else services.project_check(origin)
+    criteria = selectors.criteria_by_project(project_ids=[origin.id]).get(origin.id, {})
+    counts = Household.objects.filter(project=origin).aggregate(
         records=Count("id"),
         agreed=Count("id", filter=selectors.AGREES),
     )
@@ -217,9 +221,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "state": state,
             "record": criteria.get(state.key),
         }
-        for state in check.status.criteria
+        for state in start.status.criteria
     ]
-    needed = check.status.consent_needed
+    needed = start.status.consent_needed
     user = portal_user(request)
     return render(
         request,
@@ -237,8 +241,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else 0,
             "consent_bar": min(100, counts["agreed"] * 100 // needed) if needed else 100,
             "may_write": permissions.may_change_unit(user, project.unit_id),
-            "start_applies": project.kind == ProjectKind.NEW,
+            "start_applies": origin.kind == ProjectKind.NEW,
             "consultation": selectors.consultation_checks(projects=[project])[project.id],
+            "origin": origin if origin is not project else None,
+            "start_project": origin,
+            "status": start.status,
+            "continuation": selectors.continuation(project),
         },
     )
 
@@ -401,6 +409,9 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
     """Record one of criteria 2–5 with its evidence."""
     project = _writable_project_or_404(request, pk)
     key = _criterion_or_404(criterion)
+    origin = selectors.roster_project(project)
+    if origin is not project:
+        return redirect("criterion_edit", pk=origin.pk, criterion=key.value)
     if project.kind != ProjectKind.NEW:
         messages.info(request, _("续建项目已于上年开工，不适用开工认定条件"))
         return redirect("project_detail", pk=project.pk)
@@ -463,7 +474,7 @@ def criterion_edit(request: HttpRequest, pk: int, criterion: str) -> HttpRespons
 @login_required
 def evidence_download(request: HttpRequest, pk: int, criterion: str) -> FileResponse:
     """A criterion's evidence, only to users who may see the project, typed by its content."""
-    project = _project_or_404(request, pk)
+    project = selectors.roster_project(_project_or_404(request, pk))
     key = _criterion_or_404(criterion)
     record = StartCriterion.objects.filter(project=project, criterion=key).first()
     if record is None:
@@ -477,10 +488,12 @@ def evidence_download(request: HttpRequest, pk: int, criterion: str) -> FileResp
 @never_cache
 @login_required
 def household_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """A project's roster, names and phones masked, with the consent share."""
+    """A project's roster, names and phones masked, with the consent share (a project carried on
+    from an earlier year: that year's roster, the same rows)."""
     project = _project_or_404(request, pk)
+    roster = selectors.roster_project(project)
     q = (request.GET.get("q") or "").strip()
-    households = Household.objects.filter(project=project)
+    households = Household.objects.filter(project=roster)
     if q:
         households = households.filter(
             Q(building__icontains=q) | Q(entrance__icontains=q) | Q(room__icontains=q)
@@ -495,17 +508,18 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
     by_id = Household.objects.in_bulk(list(page.object_list))
     listed = [by_id[i] for i in page.object_list]
     rows = [(h, mask_name(h.head_name), mask_phone(h.phone)) for h in listed]
-    check = services.project_check(project)
+    check = services.project_check(roster)
     return render(
         request,
         "projects/household_list.html",
         {
             "project": project,
+            "origin": roster if roster is not project else None,
             "page": page,
             "rows": rows,
             "q": q,
             "status": check.status,
-            "records": Household.objects.filter(project=project).count(),
+            "records": Household.objects.filter(project=roster).count(),
             "may_write": permissions.may_change_unit(portal_user(request), project.unit_id),
             "in_full": permissions.sees_residents_in_full(portal_user(request), project.unit_id),
         },
@@ -516,12 +530,13 @@ def household_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _writable_project_or_404(request, pk)
-    form = HouseholdForm(request.POST or None, instance=Household(project=project))
+    roster = selectors.roster_project(project)
+    form = HouseholdForm(request.POST or None, instance=Household(project=roster))
     consequences: Consequences | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.household_create(
-                project=project,
+                project=roster,
                 user=portal_user(request),
                 data=form.service_data(),
                 allow_status_changes=_status_changes_confirmed(request),
@@ -664,6 +679,7 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
     the values changed, the projects whose status changes and the valid reports affected), then
     confirm; a file that changes a project's status needs the confirmation checkbox too."""
     project = _writable_project_or_404(request, pk)
+    roster = selectors.roster_project(project)
     form = RosterImportForm()
     result = None
     token = ""
@@ -682,9 +698,9 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
             with default_storage.open(path, "rb") as handle:
                 result = services.households_import(
                     source=handle,
-                    plan_year=project.plan_year,
+                    plan_year=roster.plan_year,
                     user=portal_user(request),
-                    project=project,
+                    project=roster,
                     allow_status_changes=_status_changes_confirmed(request),
                 )
         except StatusChangesNeedConfirmation:
@@ -693,9 +709,9 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
             with default_storage.open(path, "rb") as handle:
                 result = services.households_import(
                     source=handle,
-                    plan_year=project.plan_year,
+                    plan_year=roster.plan_year,
                     user=portal_user(request),
-                    project=project,
+                    project=roster,
                     dry_run=True,
                 )
         if not refused:
@@ -724,9 +740,9 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                 content = upload.read()
                 result = services.households_import(
                     source=ContentFile(content),
-                    plan_year=project.plan_year,
+                    plan_year=roster.plan_year,
                     user=portal_user(request),
-                    project=project,
+                    project=roster,
                     dry_run=True,
                 )
                 if result.ok:

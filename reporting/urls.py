@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import notice_views, report_views, residents, target_views, views
+from . import notice_views, report_views, residents, rollover_views, target_views, views
 
 app_name = "reporting"
 
@@ -36,6 +36,11 @@ urlpatterns = [
     path("notices/draft.docx", notice_views.notice_docx_download, name="notice_docx"),
     path("notices/record/", notice_views.notice_record, name="notice_record"),
     path("notices/<int:pk>/scan/", notice_views.notice_scan, name="notice_scan"),
+    path(
+        "plan-years/<int:year>/rollover/",
+        rollover_views.plan_year_rollover,
+        name="plan_year_rollover",
+    ),
     path(
         "targets/carryover/<int:pk>/assign/",
         target_views.carryover_assign,

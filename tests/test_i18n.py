@@ -47,6 +47,7 @@ SOURCES = [
     "reporting/residents.py",
     "reporting/worklist.py",
     "reporting/notice_views.py",
+    "reporting/rollover_views.py",
     "paperwork/models.py",
     "paperwork/selectors/plans.py",
     "paperwork/services/inspections.py",

@@ -141,6 +141,8 @@ EXPECTED: dict[str, Expect] = {
     "reporting:target_edit": Expect("unit_target", CITY_ONLY),
     "reporting:trial_months": Expect(None, CITY_ONLY),
     "reporting:carryover_assign": Expect("unassigned", CITY_ONLY),
+    # the year rollover: previewed by the city office and administrators, confirmed by the city
+    "reporting:plan_year_rollover": Expect(None, CITY_ONLY),
     # monthly reports
     "reporting:reports": Expect(None, SIGNED_IN),
     "reporting:report_month": Expect("unit", READ_A),
@@ -236,6 +238,7 @@ FIXED_KWARGS: dict[str, Any] = {
     "criterion": Criterion.DESIGN_POSTED.value,
     "kind": "projects",
     "role": "design",
+    "year": 2022,
 }
 
 

@@ -38,6 +38,7 @@ from .projects import (
     project_update,
     same_value,
 )
+from .rollover import CARRIED_FIELDS, RolloverResult, carried_on, plan_year_rollover
 from .start_dates import plan_year_consent_problems, project_date_problems, projects_refresh_start
 from .targets import (
     BASELINE_REASON,
@@ -51,6 +52,7 @@ from .targets import (
 
 __all__ = [
     "BASELINE_REASON",
+    "CARRIED_FIELDS",
     "HISTORY_COPY_BATCH",
     "IMPORT_BUSY",
     "IMPORT_LOCK_KEYS",
@@ -68,9 +70,11 @@ __all__ = [
     "Merge",
     "MergeChoiceNeeded",
     "ProjectCheck",
+    "RolloverResult",
     "RowChange",
     "StaleEdit",
     "bulk_create_recorded",
+    "carried_on",
     "carryover_assign",
     "criterion_record",
     "criterion_record_consequences",
@@ -81,6 +85,7 @@ __all__ = [
     "personal_data_access_record",
     "plan_projects_swap",
     "plan_year_consent_problems",
+    "plan_year_rollover",
     "plan_year_trial_months_set",
     "project_check",
     "project_conflict",

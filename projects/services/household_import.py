@@ -124,10 +124,15 @@ class _RosterReader:
             names = {normalized(cell_text(r.cells.get("小区名称"))) for r in batch} - self.names
             if names:
                 self.names |= names
-                for p in Project.objects.filter(
-                    plan_year=self.plan_year, name__in=names
-                ).select_related("unit"):
-                    self.projects[(p.unit.name, p.name)] = p
+                found = list(
+                    Project.objects.filter(plan_year=self.plan_year, name__in=names).select_related(
+                        "unit"
+                    )
+                )
+                # A project carried on from an earlier year keeps its households there.
+                roster = selectors.roster_projects(found)
+                for p in found:
+                    self.projects[(p.unit.name, p.name)] = roster[p.id]
             yield [self._parse(row) for row in batch]
 
     def _parse(self, row: SheetRow) -> _HouseholdRow:

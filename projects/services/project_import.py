@@ -27,6 +27,7 @@ from ..importing import (
 )
 from ..models import Household, PlanYear, Project, StartCriterion, Unit, User
 from ..rules.project_checks import date_order_problems, household_count_problem
+from ..rules.rollover import carried_on_problem
 from ..rules.start import start_status
 from ._common import (
     BATCH,
@@ -185,6 +186,7 @@ def _projects_import_rows(
     agree = selectors.agree_dates_by_project(project_ids=existing_ids)
     old_criteria = selectors.criteria_by_project(project_ids=existing_ids)
     record_counts = _household_counts(existing_ids)
+    continued = selectors.continuations(project_ids=existing_ids)
     seen: dict[tuple[int, str], int] = {}
     subsidised = selectors.subsidised_unit_names(plan_year_id=plan_year.id)
     for item in parsed:
@@ -206,6 +208,7 @@ def _projects_import_rows(
             records=record_counts.get(project.id, 0) if project else 0,
             warnings=result.warnings,
             subsidised_units=subsidised,
+            continued=continued.get(project.id) if project else None,
         )
     if _collect_errors((item.row for item in parsed), result):
         return
@@ -253,9 +256,11 @@ def _check_project_row(
     records: int,
     warnings: list[RowError],
     subsidised_units: Sequence[str],
+    continued: Project | None = None,
 ) -> None:
     """The checks of one row against what is recorded: household records, the start rule on the
-    row's dates, dates in order; then the warnings of SPEC §4 for a row without errors."""
+    row's dates, dates in order, no completion on a project carried into the next year
+    (``continued``); then the warnings of SPEC §4 for a row without errors."""
     row, values = item.row, item.fields
     if values["households"] is None or values["kind"] is None or item.unit is None:
         return
@@ -264,6 +269,15 @@ def _check_project_row(
         row.error("户数", problem + "，请先删除多余住户记录或更正户数")
     _keep_recorded_dates(item, project, old_criteria, warnings)
     _keep_recorded_confirmer(item, old_criteria)
+    if project is not None and continued is not None:
+        for field_name, column in PROJECT_DATE_COLUMNS.items():
+            if values[field_name] != getattr(project, field_name):
+                row.error(
+                    column,
+                    carried_on_problem(
+                        field=field_name, year=continued.plan_year.year, name=continued.name
+                    ),
+                )
     candidate = Project(plan_year=plan_year, unit=item.unit, name=item.name, **values)
     criteria = {
         key: StartCriterion(

@@ -283,6 +283,12 @@ def project_update(
         if merge.clashes:
             raise MergeChoiceNeeded(merge.clashes)
         values = merge.values
+    # A project carried into the next year keeps its completion there, never again on this row.
+    carried_on = selectors.carried_on_problems(
+        project, fields=[name for name, value in values.items() if getattr(project, name) != value]
+    )
+    if carried_on:
+        raise ValidationError(carried_on)
     for name, value in values.items():
         if name in LIST_FIELDS and same_value(getattr(project, name), value):
             continue  # the same terms (stored before the one order was kept): not a change
