@@ -140,6 +140,7 @@ REASONS: dict[str, Any] = {
     "plan_year.settings_unchanged": _("设置与现有数值相同，未作修改"),
     "plan_year.milestones_unchanged": _("阶段任务与现有设置相同，未作修改"),
     "plan_year.targets_unchanged": _("目标与现有数值相同，未作修改"),
+    "plan_year.milestone_row": _("第 %(n)d 项阶段任务：%(problem)s"),
     "plan_year.consent_breaks": _("改变开工同意比例会使已完工项目的开工日期出错：%(projects)s"),
 }
 
