@@ -13,7 +13,7 @@ from projects.choices import Measure, TargetBasis
 from projects.forms import DATE_INPUT
 from projects.models import PlanYear, Unit
 from projects.rules.plan_years import KEY_MAX_LENGTH, NAME_MAX_LENGTH, MilestoneInput
-from projects.services_plan_years import PlanYearSettings
+from projects.services import PlanYearSettings
 
 from .targets import _households_field
 from .targets import _reason_field as reason_field

@@ -16,9 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from projects import permissions, selectors
-from projects import selectors_plan_years as year_selectors
-from projects import services_plan_years as services
+from projects import permissions, selectors, services
 from projects.choices import PlanYearState
 from projects.milestone_names import milestone_name
 from projects.models import PlanYear, User
@@ -45,7 +43,7 @@ def _setter(request: HttpRequest) -> User:
 
 def _plan_year(user: User, year: int) -> PlanYear:
     """The plan year ``year`` if the door lets ``user`` see it, else a 404."""
-    return get_object_or_404(year_selectors.plan_years_visible(user=user), year=year)
+    return get_object_or_404(selectors.plan_years_visible(user=user), year=year)
 
 
 @login_required
@@ -55,7 +53,7 @@ def plan_year_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/plan_years.html",
-        {"years": list(year_selectors.plan_year_list(user=user))},
+        {"years": list(selectors.plan_year_list(user=user))},
     )
 
 
@@ -68,7 +66,9 @@ def _new_settings(form: PlanYearNewForm) -> services.PlanYearSettings:
         "city_completions": data["city_completions"],
         "city_carryover": data["city_carryover"],
     }
-    dates = {name: data[name] for name in services.DATE_FIELDS if data.get(name) is not None}
+    dates = {
+        name: data[name] for name in services.PLAN_YEAR_DATE_FIELDS if data.get(name) is not None
+    }
     source = data["source"]
     if source is not None:
         prefilled = services.plan_year_prefill(year=data["year"], source=source)
@@ -84,7 +84,7 @@ def _new_settings(form: PlanYearNewForm) -> services.PlanYearSettings:
 def plan_year_new(request: HttpRequest) -> HttpResponse:
     """Draft a new plan year; by default it copies the latest year's settings and milestones."""
     user = _setter(request)
-    years = year_selectors.plan_years_visible(user=user)
+    years = selectors.plan_years_visible(user=user)
     latest = years.first()
     initial: dict[str, Any] = {"source": latest}
     if latest is not None:

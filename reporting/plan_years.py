@@ -12,14 +12,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from projects import permissions, selectors
-from projects import services_plan_years as services
+from projects import permissions, selectors, services
 from projects.choices import Measure, PlanYearState, TargetBasis
 from projects.milestone_names import milestone_name
 from projects.models import Milestone, PlanYear, Unit, UnitTarget, User
 from projects.rules.dates import cn_date
 from projects.rules.plan_years import MilestoneInput
-from projects.services_plan_years import PlanYearSettings
+from projects.services import PlanYearSettings
 
 from .targets import target_changes
 

@@ -117,7 +117,9 @@ def test_2022_milestones_are_accepted() -> None:
             NEW_STARTED,
             requires_all_projects_started=True,
         ),
-        MilestoneInput("new_completed_70", date(2022, 12, 31), 100, BASIS_COMPLETIONS, NEW_COMPLETED),
+        MilestoneInput(
+            "new_completed_70", date(2022, 12, 31), 100, BASIS_COMPLETIONS, NEW_COMPLETED
+        ),
     ]
     assert milestone_problems(year=2022, milestones=milestones) == []
 

@@ -15,14 +15,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from projects import selectors_plan_years as year_selectors
-from projects import services
-from projects import services_plan_years as plan_years
+from projects import selectors, services
 from projects.choices import Measure, PlanYearState, Role, TargetBasis
 from projects.models import Milestone, PlanYear, Unit, UnitTarget, User
 from projects.rules.plan_years import MilestoneInput
 from projects.selectors import Targets
-from projects.services_plan_years import MilestonesRefused, PlanYearSettings
+from projects.services import MilestonesRefused, PlanYearSettings
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +59,7 @@ def city(programme: None) -> User:
 
 @pytest.fixture
 def draft(city: User) -> PlanYear:
-    return plan_years.plan_year_create(year=2023, settings=SETTINGS_2023, reason=REASON, user=city)
+    return services.plan_year_create(year=2023, settings=SETTINGS_2023, reason=REASON, user=city)
 
 
 def unit(name: str) -> Unit:
@@ -95,7 +93,7 @@ def test_create_a_draft(draft: PlanYear, city: User) -> None:
 
 def test_a_blank_city_completion_total_is_the_share(city: User) -> None:
     """Left blank, the city completion total is the new starts × the share, half up: 1000 × 80 %."""
-    plan_year = plan_years.plan_year_create(
+    plan_year = services.plan_year_create(
         year=2023,
         settings=replace(SETTINGS_2023, city_completions=None),
         reason=REASON,
@@ -112,7 +110,7 @@ def test_prefilled_from_2022(city: User) -> None:
     y2022.trial_months = [1, 2]
     y2022.save()
     settings = replace(
-        plan_years.plan_year_prefill(year=2023, source=y2022),
+        services.plan_year_prefill(year=2023, source=y2022),
         city_new_starts=1000,
         city_completions=None,
         city_carryover=300,
@@ -124,7 +122,7 @@ def test_prefilled_from_2022(city: User) -> None:
     )
     assert settings.adjustment_cutoff == date(2023, 3, 31)
     assert (settings.completion_percent, settings.consent_percent) == (70, 80)
-    plan_year = plan_years.plan_year_create(
+    plan_year = services.plan_year_create(
         year=2023, settings=settings, reason=REASON, user=city, source=y2022
     )
     assert plan_year.city_completions == 700  # 1000 × 70 %
@@ -137,11 +135,14 @@ def test_prefilled_from_2022(city: User) -> None:
         ("new_all_started", date(2023, 10, 31), 100),
         ("new_completed_70", date(2023, 12, 31), 100),
     ]
-    assert all(
-        m.history.get().history_change_reason == REASON for m in plan_year.milestones.all()
-    )
+    assert all(m.history.get().history_change_reason == REASON for m in plan_year.milestones.all())
     # 2022 itself is untouched.
-    assert [m.due for m in y2022.milestones.all()][0] == date(2022, 6, 30)
+    assert [m.due for m in y2022.milestones.all()] == [
+        date(2022, 6, 30),
+        date(2022, 6, 30),
+        date(2022, 10, 31),
+        date(2022, 12, 31),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +164,7 @@ def test_create_refused(city: User, year: int, settings: PlanYearSettings, expec
     """Each refusal of a new year, with its reason; nothing is written."""
     before = PlanYear.objects.count()
     assert refused(
-        plan_years.plan_year_create, year=year, settings=settings, reason=REASON, user=city
+        services.plan_year_create, year=year, settings=settings, reason=REASON, user=city
     ) == [expected]
     assert PlanYear.objects.count() == before
 
@@ -171,14 +172,14 @@ def test_create_refused(city: User, year: int, settings: PlanYearSettings, expec
 def test_create_needs_a_reason(city: User) -> None:
     """Every change takes a reason."""
     assert refused(
-        plan_years.plan_year_create, year=2023, settings=SETTINGS_2023, reason=" ", user=city
+        services.plan_year_create, year=2023, settings=SETTINGS_2023, reason=" ", user=city
     ) == ["请填写修改原因（将记入修改记录）"]
 
 
 def test_copying_from_a_later_year_is_refused(draft: PlanYear, city: User) -> None:
     """Only an earlier year can be copied."""
     assert refused(
-        plan_years.plan_year_create,
+        services.plan_year_create,
         year=2022,
         settings=SETTINGS_2023,
         reason=REASON,
@@ -186,7 +187,7 @@ def test_copying_from_a_later_year_is_refused(draft: PlanYear, city: User) -> No
         source=draft,
     ) == ["2022年度计划已存在，不能重复新建"]
     assert refused(
-        plan_years.plan_year_create,
+        services.plan_year_create,
         year=2021,
         settings=replace(
             SETTINGS_2023,
@@ -214,7 +215,7 @@ def test_update_a_draft(draft: PlanYear, city: User) -> None:
         trial_months=(1,),
         subsidised_units=frozenset({unit("驿城区").pk}),
     )
-    plan_years.plan_year_update(plan_year=draft, settings=settings, reason="调整", user=city)
+    services.plan_year_update(plan_year=draft, settings=settings, reason="调整", user=city)
     draft.refresh_from_db()
     assert (draft.city_new_starts, draft.city_completions) == (1200, 960)  # 1200 × 80 %
     assert (draft.report_due_day, draft.trial_months) == (10, [1])
@@ -227,15 +228,15 @@ def test_update_a_draft(draft: PlanYear, city: User) -> None:
 
 def test_update_unchanged_is_refused(draft: PlanYear, city: User) -> None:
     assert refused(
-        plan_years.plan_year_update, plan_year=draft, settings=SETTINGS_2023, reason="x", user=city
+        services.plan_year_update, plan_year=draft, settings=SETTINGS_2023, reason="x", user=city
     ) == ["设置与现有数值相同，未作修改"]
 
 
 def test_an_open_year_refuses_settings(plan_year: PlanYear, city: User) -> None:
     """2022 is open: its settings are refused here."""
-    settings = plan_years.plan_year_settings(plan_year=plan_year)
+    settings = services.plan_year_settings(plan_year=plan_year)
     assert refused(
-        plan_years.plan_year_update,
+        services.plan_year_update,
         plan_year=plan_year,
         settings=replace(settings, report_due_day=10),
         reason="x",
@@ -248,7 +249,7 @@ def test_lowering_a_total_below_the_units_is_refused(draft: PlanYear, city: User
     600 and 480 are refused: the units' 400 + 250 = 650 and 320 + 200 = 520 would exceed them."""
     set_targets(draft, city, {"驿城区": (400, None, None), "西平县": (250, None, None)})
     assert refused(
-        plan_years.plan_year_update,
+        services.plan_year_update,
         plan_year=draft,
         settings=replace(SETTINGS_2023, city_new_starts=600, city_completions=480),
         reason="x",
@@ -264,7 +265,7 @@ def test_raising_the_share_above_stored_targets_is_refused(draft: PlanYear, city
     the share is refused for what it would do to that target (and to the city's 800 < 900)."""
     set_targets(draft, city, {"驿城区": (400, 320, None)})
     problems = refused(
-        plan_years.plan_year_update,
+        services.plan_year_update,
         plan_year=draft,
         settings=replace(SETTINGS_2023, completion_percent=90, city_completions=900),
         reason="x",
@@ -281,9 +282,7 @@ def test_raising_the_share_above_stored_targets_is_refused(draft: PlanYear, city
 def test_set_milestones(draft: PlanYear, city: User) -> None:
     """The example year's milestones differ from 2022's: 60 % started by 31 May, 80 % completed by
     31 December on households; blank codes are made from the figure and the share."""
-    plan_years.milestones_set(
-        plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city
-    )
+    services.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
     rows = [(m.key, m.due, m.percent, m.basis, m.sort_order) for m in draft.milestones.all()]
     assert rows == [
         ("carryover_completed", date(2023, 6, 30), 100, "carryover", 1),
@@ -298,17 +297,21 @@ def test_set_milestones(draft: PlanYear, city: User) -> None:
 def test_changing_milestones_keeps_each_by_its_code(draft: PlanYear, city: User) -> None:
     """A second save keeps a milestone's row by its code, changes what changed, deletes what is
     no longer given and adds what is new — each in the history with its reason."""
-    plan_years.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
+    services.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
     kept = Milestone.objects.get(plan_year=draft, key="new_started_60")
     changed = [
         MilestoneInput(
             "new_started_60", date(2023, 6, 30), 60, TargetBasis.NEW_STARTS, Measure.NEW_STARTED
         ),
         MilestoneInput(
-            "new_completed_80", date(2023, 12, 31), 80, TargetBasis.NEW_STARTS, Measure.NEW_COMPLETED
+            "new_completed_80",
+            date(2023, 12, 31),
+            80,
+            TargetBasis.NEW_STARTS,
+            Measure.NEW_COMPLETED,
         ),
     ]
-    plan_years.milestones_set(plan_year=draft, milestones=changed, reason="推迟", user=city)
+    services.milestones_set(plan_year=draft, milestones=changed, reason="推迟", user=city)
     assert Milestone.objects.get(plan_year=draft, key="new_started_60").pk == kept.pk
     assert [(m.key, m.due) for m in draft.milestones.all()] == [
         ("new_started_60", date(2023, 6, 30)),
@@ -327,10 +330,10 @@ def test_changing_milestones_keeps_each_by_its_code(draft: PlanYear, city: User)
 
 
 def test_unchanged_milestones_are_refused(draft: PlanYear, city: User) -> None:
-    plan_years.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
-    again = plan_years.milestones_of(plan_year=draft)
+    services.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
+    again = services.milestones_of(plan_year=draft)
     assert refused(
-        plan_years.milestones_set, plan_year=draft, milestones=again, reason="x", user=city
+        services.milestones_set, plan_year=draft, milestones=again, reason="x", user=city
     ) == ["阶段任务与现有设置相同，未作修改"]
 
 
@@ -343,16 +346,16 @@ def test_refused_milestones_name_their_rows(draft: PlanYear, city: User) -> None
         replace(MILESTONES_2023[1], key="x", basis=TargetBasis.CARRYOVER),
     ]
     with pytest.raises(MilestonesRefused) as error:
-        plan_years.milestones_set(plan_year=draft, milestones=wrong, reason=REASON, user=city)
+        services.milestones_set(plan_year=draft, milestones=wrong, reason=REASON, user=city)
     assert [(p.row, p.field) for p in error.value.problems] == [(1, "due"), (2, "basis")]
     assert messages_of(error)[0] == "第 2 项阶段任务：日期须在2023年内"
     assert draft.milestones.count() == 0
 
 
 def test_an_open_year_refuses_milestones(plan_year: PlanYear, city: User) -> None:
-    milestones = plan_years.milestones_of(plan_year=plan_year)
+    milestones = services.milestones_of(plan_year=plan_year)
     assert refused(
-        plan_years.milestones_set,
+        services.milestones_set,
         plan_year=plan_year,
         milestones=milestones[:1],
         reason="x",
@@ -371,7 +374,7 @@ def set_targets(
     reason: str = REASON,
     completions_reason: str = "",
 ) -> list[UnitTarget]:
-    return plan_years.plan_year_targets_set(
+    return services.plan_year_targets_set(
         plan_year=plan_year,
         targets={unit(n): Targets(*f, completions_reason) for n, f in figures.items()},
         reason=reason,
@@ -431,7 +434,9 @@ def test_targets_refused(
 
 def test_a_higher_completion_target_with_a_reason(draft: PlanYear, city: User) -> None:
     """Above the share with a reason is accepted, and the reason is kept with the figure."""
-    (target,) = set_targets(draft, city, {"上蔡县": (37, 31, None)}, completions_reason="县政府加码")
+    (target,) = set_targets(
+        draft, city, {"上蔡县": (37, 31, None)}, completions_reason="县政府加码"
+    )
     assert (target.completions, target.completions_reason) == (31, "县政府加码")
 
 
@@ -464,7 +469,7 @@ def test_an_open_year_refuses_draft_targets(plan_year: PlanYear, city: User) -> 
 
 def test_open_needs_milestones(draft: PlanYear, city: User) -> None:
     """A year without milestones is not opened; it stays a draft."""
-    assert refused(plan_years.plan_year_open, plan_year=draft, reason="开启", user=city) == [
+    assert refused(services.plan_year_open, plan_year=draft, reason="开启", user=city) == [
         "尚未设置阶段任务：至少须有一项"
     ]
     draft.refresh_from_db()
@@ -474,11 +479,11 @@ def test_open_needs_milestones(draft: PlanYear, city: User) -> None:
 def test_open_refuses_every_target_problem(draft: PlanYear, city: User) -> None:
     """Figures written around the services (as an admin's raw edit would) are caught at opening:
     驿城区's completions 300 < 400 × 80 % = 320, and 驿城区 900 + 西平县 250 = 1150 > 1000."""
-    plan_years.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
+    services.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
     UnitTarget.objects.create(plan_year=draft, unit=unit("驿城区"), new_starts=900, completions=720)
     UnitTarget.objects.create(plan_year=draft, unit=unit("西平县"), new_starts=250, completions=200)
     UnitTarget.objects.create(plan_year=draft, unit=unit("遂平县"), new_starts=400, completions=300)
-    assert refused(plan_years.plan_year_open, plan_year=draft, reason="开启", user=city) == [
+    assert refused(services.plan_year_open, plan_year=draft, reason="开启", user=city) == [
         "遂平县：完成改造目标 300 户低于新开工 400 户的 80%（四舍五入为 320 户），不能少于 320 户",
         "各区县新开工目标合计 1550 户超过全市目标 1000 户",
         "各区县完成改造目标合计 1220 户超过全市目标 800 户",
@@ -489,18 +494,18 @@ def test_open(draft: PlanYear, city: User) -> None:
     """With milestones and targets that pass the rule the draft opens: who and when are recorded,
     the opening's reason is in the history, and the units now see the year."""
     clerk = UserFactory(role=Role.CLERK, unit=unit("驿城区"))
-    assert not year_selectors.plan_years_visible(user=clerk).filter(year=2023).exists()
-    plan_years.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
+    assert not selectors.plan_years_visible(user=clerk).filter(year=2023).exists()
+    services.milestones_set(plan_year=draft, milestones=MILESTONES_2023, reason=REASON, user=city)
     set_targets(draft, city, {"驿城区": (400, None, 100), "西平县": (250, None, 200)})
     before = timezone.now()
-    opened = plan_years.plan_year_open(plan_year=draft, reason="市政府批准", user=city)
+    opened = services.plan_year_open(plan_year=draft, reason="市政府批准", user=city)
     opened.refresh_from_db()
     assert opened.state == PlanYearState.OPEN
     assert opened.opened_by == city and opened.opened_at is not None
     assert opened.opened_at >= before and timezone.is_aware(opened.opened_at)
     assert opened.history.first().history_change_reason == "市政府批准"
-    assert year_selectors.plan_years_visible(user=clerk).filter(year=2023).exists()
-    assert refused(plan_years.plan_year_open, plan_year=opened, reason="再开", user=city) == [
+    assert selectors.plan_years_visible(user=clerk).filter(year=2023).exists()
+    assert refused(services.plan_year_open, plan_year=opened, reason="再开", user=city) == [
         "2023年度计划已开启，不能重复开启"
     ]
 
@@ -511,4 +516,4 @@ def test_units_see_open_years_only(draft: PlanYear, city: User) -> None:
     admin = User.objects.create_superuser("root", password="Zmd-test-2022!")
     leader = UserFactory(role=Role.LEADER, unit=unit("西平县"))
     for user, years in ((leader, [2022]), (city, [2023, 2022]), (admin, [2023, 2022])):
-        assert [p.year for p in year_selectors.plan_years_visible(user=user)] == years
+        assert [p.year for p in selectors.plan_years_visible(user=user)] == years

@@ -4,7 +4,7 @@ of them the city office keeps."""
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from .models import PlanYear, UnitTarget, User
+from ..models import PlanYear, UnitTarget, User
 
 
 def plan_years_visible(*, user: User | None) -> QuerySet[PlanYear]:

@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import selectors
-from .choices import PlanYearState, ProjectKind
-from .models import Milestone, PlanYear, Project, UnassignedCarryover, Unit, UnitTarget, User
-from .rules.message import Message
-from .rules.plan_years import (
+from .. import selectors
+from ..choices import PlanYearState, ProjectKind
+from ..models import Milestone, PlanYear, Project, UnassignedCarryover, Unit, UnitTarget, User
+from ..rules.message import Message
+from ..rules.plan_years import (
     MilestoneInput,
     Problem,
     generated_key,
@@ -32,17 +32,11 @@ from .rules.plan_years import (
     settings_problems,
     year_problem,
 )
-from .rules.targets import CityTotals, check_targets_reconcile, expected_completion
-from .services import (
-    _clean_reason,
-    _save_target,
-    _targets_check,
-    plan_year_consent_problems,
-    projects_refresh_start,
-    unassigned_carryover_open,
-)
+from ..rules.targets import CityTotals, check_targets_reconcile, expected_completion
+from .start_dates import plan_year_consent_problems, projects_refresh_start
+from .targets import _clean_reason, _save_target, _targets_check, unassigned_carryover_open
 
-DATE_FIELDS = ("implementation_plan_due", "renovation_plans_due", "adjustment_cutoff")
+PLAN_YEAR_DATE_FIELDS = ("implementation_plan_due", "renovation_plans_due", "adjustment_cutoff")
 MILESTONE_FIELDS = (
     "key", "name", "due", "percent", "basis", "measure", "requires_all_projects_started",
     "requires_all_projects_completed",
@@ -102,7 +96,7 @@ def plan_year_prefill(*, year: int, source: PlanYear) -> PlanYearSettings:
     ``year`` (2022-03-31 → 2023-03-31) and no trial months (a trial run is a first year's)."""
     settings = plan_year_settings(plan_year=source)
     years = year - source.year
-    moved = {name: moved_on(getattr(settings, name), years=years) for name in DATE_FIELDS}
+    moved = {name: moved_on(getattr(settings, name), years=years) for name in PLAN_YEAR_DATE_FIELDS}
     return replace(settings, **moved, trial_months=())
 
 
@@ -148,7 +142,7 @@ def _settings_problems(year: int, settings: PlanYearSettings) -> list[tuple[str,
     """The rule's problems with the settings, and a city completion total below its share."""
     found = settings_problems(
         year=year,
-        dates={name: getattr(settings, name) for name in DATE_FIELDS},
+        dates={name: getattr(settings, name) for name in PLAN_YEAR_DATE_FIELDS},
         completion_percent=settings.completion_percent,
         consent_percent=settings.consent_percent,
         report_due_day=settings.report_due_day,
