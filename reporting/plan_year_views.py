@@ -66,18 +66,22 @@ def _new_settings(form: PlanYearNewForm) -> services.PlanYearSettings:
         "city_completions": data["city_completions"],
         "city_carryover": data["city_carryover"],
     }
-    dates = {
-        name: data[name] for name in services.PLAN_YEAR_DATE_FIELDS if data.get(name) is not None
-    }
     source = data["source"]
     if source is not None:
         prefilled = services.plan_year_prefill(year=data["year"], source=source)
+        dates = {n: data[n] for n in services.PLAN_YEAR_DATE_FIELDS if data.get(n) is not None}
         return replace(prefilled, **totals, **dates)
-    defaults = {
-        name: PlanYear._meta.get_field(name).get_default()
-        for name in ("completion_percent", "consent_percent", "report_due_day")
-    }
-    return services.PlanYearSettings(**totals, **dates, **defaults)
+    # Nothing copied: the plan year's own defaults for the shares and the report due day.
+    blank = PlanYear()
+    return services.PlanYearSettings(
+        **totals,
+        completion_percent=blank.completion_percent,
+        consent_percent=blank.consent_percent,
+        implementation_plan_due=data["implementation_plan_due"],
+        renovation_plans_due=data["renovation_plans_due"],
+        adjustment_cutoff=data["adjustment_cutoff"],
+        report_due_day=blank.report_due_day,
+    )
 
 
 @login_required

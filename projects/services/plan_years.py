@@ -96,8 +96,13 @@ def plan_year_prefill(*, year: int, source: PlanYear) -> PlanYearSettings:
     ``year`` (2022-03-31 → 2023-03-31) and no trial months (a trial run is a first year's)."""
     settings = plan_year_settings(plan_year=source)
     years = year - source.year
-    moved = {name: moved_on(getattr(settings, name), years=years) for name in PLAN_YEAR_DATE_FIELDS}
-    return replace(settings, **moved, trial_months=())
+    return replace(
+        settings,
+        implementation_plan_due=moved_on(settings.implementation_plan_due, years=years),
+        renovation_plans_due=moved_on(settings.renovation_plans_due, years=years),
+        adjustment_cutoff=moved_on(settings.adjustment_cutoff, years=years),
+        trial_months=(),
+    )
 
 
 def milestones_of(*, plan_year: PlanYear) -> list[MilestoneInput]:
