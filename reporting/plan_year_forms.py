@@ -166,8 +166,9 @@ class MilestoneForm(forms.Form):
     )
     due = _date_field(_("截止日期"))
     percent = _percent_field(_("比例（%）"))
-    basis = forms.ChoiceField(label=_("对照目标"), choices=TargetBasis.choices)
-    measure = forms.ChoiceField(label=_("统计口径"), choices=Measure.choices)
+    # A blank first choice, so an empty row of the table sends nothing and is left out.
+    basis = forms.ChoiceField(label=_("对照目标"), choices=[("", "—"), *TargetBasis.choices])
+    measure = forms.ChoiceField(label=_("统计口径"), choices=[("", "—"), *Measure.choices])
     requires_all_projects_started = forms.BooleanField(label=_("要求全部项目开工"), required=False)
     requires_all_projects_completed = forms.BooleanField(
         label=_("要求全部项目完工"), required=False
@@ -192,7 +193,7 @@ class MilestoneForm(forms.Form):
 
 
 class BaseMilestoneFormSet(forms.BaseFormSet):
-    """The milestone table: blank rows are ignored, rows ticked 删除 are dropped."""
+    """The milestone table: the rows shown are kept unless ticked 删除, blank rows are ignored."""
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
@@ -200,10 +201,13 @@ class BaseMilestoneFormSet(forms.BaseFormSet):
         form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
     def kept(self) -> list[MilestoneForm]:
+        """The rows to save, in order: the milestones shown (changed or not) and the blank rows
+        filled in, less those ticked 删除."""
         return [
             cast(MilestoneForm, form)
-            for form in self.forms
-            if form.has_changed() and not form.cleaned_data.get("DELETE")
+            for index, form in enumerate(self.forms)
+            if (index < self.initial_form_count() or form.has_changed())
+            and not form.cleaned_data.get("DELETE")
         ]
 
     def milestones(self) -> list[MilestoneInput]:

@@ -169,6 +169,9 @@ def plan_year_edit(request: HttpRequest, year: int) -> HttpResponse:
         prefix="ms",
         initial=MilestoneFormSet.initial_for(services.milestones_of(plan_year=plan_year)),
     )
+    # Each milestone's name as its data words it, shown in its blank name field.
+    for form, (name, _milestone) in zip(formset.forms, _milestone_rows(plan_year), strict=False):
+        form.fields["name"].widget.attrs["placeholder"] = name
     milestone_reason = MilestoneReasonForm(
         posted if section == "save_milestones" else None, prefix="milestones"
     )

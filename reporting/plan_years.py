@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 
 from projects import permissions, selectors, services
 from projects.choices import Measure, PlanYearState, TargetBasis
-from projects.milestone_names import milestone_name
 from projects.models import Milestone, PlanYear, Unit, UnitTarget, User
-from projects.rules.dates import cn_date
 from projects.rules.plan_years import MilestoneInput
 from projects.services import PlanYearSettings
+from projects.templatetags.portal import cn_date
 
 from .targets import target_changes
 
@@ -198,21 +197,21 @@ def _milestone_changes(plan_year: PlanYear) -> list[PlanYearChange]:
     changes: list[PlanYearChange] = []
     for record in rows:
         values = {name: getattr(record, name) for name in MILESTONE_FIELDS}
-        name = milestone_name(record, completion_percent=plan_year.completion_percent)
         previous = before.get(record.id)
+        # What the milestone says, in the data's own words (its composed name depends on the
+        # completion share of the moment, so only a name set by hand is quoted).
+        said = _("%(due)s前%(measure)s达%(basis)s的 %(percent)s%%") % {
+            "due": cn_date(record.due),
+            "measure": _shown("measure", record.measure),
+            "basis": _shown("basis", record.basis),
+            "percent": record.percent,
+        }
+        if record.name:
+            said = f"“{record.name}”：{said}"
         if record.history_type == "-":
-            what = [_("删除阶段任务“%(name)s”") % {"name": name}]
+            what = [_("删除阶段任务：%(milestone)s") % {"milestone": said}]
         elif previous is None:
-            what = [
-                _("新增阶段任务“%(name)s”：%(due)s前%(measure)s达%(basis)s的 %(percent)s%%")
-                % {
-                    "name": name,
-                    "due": cn_date(record.due),
-                    "measure": _shown("measure", record.measure),
-                    "basis": _shown("basis", record.basis),
-                    "percent": record.percent,
-                }
-            ]
+            what = [_("新增阶段任务：%(milestone)s") % {"milestone": said}]
         else:
             what = [
                 f"{labels[field]}：{_shown(field, previous[field])} → {_shown(field, values[field])}"

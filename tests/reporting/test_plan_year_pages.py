@@ -236,6 +236,32 @@ def test_milestone_table(draft: PlanYear, city: User) -> None:
     assert "5月底开工量达60%" in page and "12月底完成改造80%" in page
 
 
+def test_rows_shown_are_kept_unless_deleted(city: User) -> None:
+    """Copied from 2022, the table shows four milestones: sending them back with one changed and
+    one ticked 删除 keeps the two untouched, changes the one and deletes the other (an unchanged
+    row is a milestone to keep, not a blank row to drop)."""
+    y2022 = PlanYear.objects.get(year=2022)
+    draft = services.plan_year_create(
+        year=2023,
+        settings=services.plan_year_prefill(year=2023, source=y2022),
+        reason=REASON,
+        user=city,
+        source=y2022,
+    )
+    rows: list[dict[str, Any]] = [
+        {**m.__dict__, "due": m.due.isoformat()} for m in services.milestones_of(plan_year=draft)
+    ]
+    rows[1] |= {"due": "2023-05-31", "percent": 60}
+    rows[2] |= {"DELETE": True}
+    data = milestone_data(rows) | {"ms-INITIAL_FORMS": 4}
+    assert logged_in(city).post(url("plan_year_edit", 2023), data).status_code == 302
+    assert [(m.key, m.due, m.percent) for m in draft.milestones.all()] == [
+        ("carryover_completed", date(2023, 6, 30), 100),
+        ("new_started_half", date(2023, 5, 31), 60),
+        ("new_completed_70", date(2023, 12, 31), 100),
+    ]
+
+
 def test_milestone_row_refused_beside_its_field(draft: PlanYear, city: User) -> None:
     """A due date in 2024 is refused on its row; nothing is saved."""
     rows = [EXAMPLE_ROWS[0], {**EXAMPLE_ROWS[1], "due": "2024-05-31"}]
