@@ -123,6 +123,14 @@ def _milestone_rows(plan_year: PlanYear) -> list[tuple[str, Any]]:
     ]
 
 
+def _rolls_from(plan_year: PlanYear) -> int | None:
+    """The year whose unfinished projects a draft may take over as carry-over (续建项目转入,
+    reporting.rollover_views), if that year exists and is open."""
+    previous = plan_year.year - 1
+    opened = PlanYear.objects.filter(year=previous, state=PlanYearState.OPEN).exists()
+    return previous if opened else None
+
+
 @login_required
 def plan_year_detail(request: HttpRequest, year: int) -> HttpResponse:
     """A plan year's settings, milestones and targets, what stands in the way of opening it (a
@@ -141,6 +149,7 @@ def plan_year_detail(request: HttpRequest, year: int) -> HttpResponse:
             "rows": selectors.unit_targets(plan_year=plan_year),
             "check": selectors.target_reconciliation(plan_year=plan_year),
             "open_problems": services.plan_year_open_problems(plan_year=plan_year) if draft else [],
+            "rolls_from": _rolls_from(plan_year) if draft else None,
             "changes": plan_years.plan_year_changes(plan_year=plan_year),
         },
     )
@@ -214,6 +223,7 @@ def plan_year_edit(request: HttpRequest, year: int) -> HttpResponse:
         {
             "plan_year": plan_year,
             "draft": True,
+            "rolls_from": _rolls_from(plan_year),
             "section": section,
             "settings_form": settings_form,
             "formset": formset,

@@ -160,6 +160,8 @@ def test_new_year_copied_from_2022(city: User) -> None:
     ]
     page = html(client.get(response["Location"]))
     assert 'value="2023-03-31"' in page and "草拟中" in page
+    # The draft points to the carry-over of 2022's unfinished projects (续建项目转入).
+    assert reverse("reporting:plan_year_rollover", kwargs={"year": 2023}) in page
 
 
 def test_new_year_without_copy_needs_its_deadlines(city: User) -> None:
