@@ -6,14 +6,17 @@ office and administrators (403 for the units' clerks and leaders); the writes go
 reporting.plan_years, where the door decides before the service writes.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from projects import permissions, selectors, services
@@ -155,7 +158,8 @@ def plan_year_detail(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-SECTIONS = ("save_settings", "save_milestones", "save_targets")
+# The edit page's three forms: the name of each one's submit button and its place on the page.
+SECTIONS = {"save_settings": "settings", "save_milestones": "milestones", "save_targets": "targets"}
 
 
 @login_required
@@ -201,6 +205,7 @@ def plan_year_edit(request: HttpRequest, year: int) -> HttpResponse:
                 reason=settings_form.cleaned_data["reason"],
                 user=user,
             ),
+            _("已保存年度设置"),
         )
     elif section == "save_milestones" and formset.is_valid() and milestone_reason.is_valid():
         saved = _save_milestones(plan_year, formset, milestone_reason, user)
@@ -213,10 +218,12 @@ def plan_year_edit(request: HttpRequest, year: int) -> HttpResponse:
                 reason=targets_form.cleaned_data["reason"],
                 user=user,
             ),
+            _("已保存区县目标"),
         )
-    if saved:
+    if saved and section:
         messages.success(request, saved)
-        return redirect("reporting:plan_year_edit", year=plan_year.year)
+        edit = reverse("reporting:plan_year_edit", kwargs={"year": plan_year.year})
+        return redirect(f"{edit}#{SECTIONS[section]}")
     return render(
         request,
         "reporting/plan_year_edit.html",
@@ -235,14 +242,14 @@ def plan_year_edit(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-def _save(form: Any, write: Any) -> str | None:
-    """Run the service ``write``; its refusal goes beside the form's fields."""
+def _save(form: forms.Form, write: Callable[[], object], done: str) -> str | None:
+    """Run the service ``write``: ``done`` when it wrote, else its refusal beside the fields."""
     try:
         write()
     except ValidationError as error:
         apply_errors(form, error)
         return None
-    return _("已保存")
+    return done
 
 
 def _save_milestones(
