@@ -26,7 +26,7 @@ from .choices import (
     TargetBasis,
 )
 from .milestone_names import milestone_name
-from .permissions import RestrictedManager, register, target_setters
+from .permissions import RestrictedManager, open_years_for_units, register, target_setters
 from .rules.start import agrees
 from .rules.text import normalized
 
@@ -136,7 +136,11 @@ class PlanYear(models.Model):
         blank=True,
         editable=False,
     )
-    history = HistoricalRecords()
+    # Each row keeps the subsidised units as they stood, so the plan year's page can say what a
+    # change of them was (projects.selectors.plan_years.plan_year_changes).
+    history = HistoricalRecords(m2m_fields=[subsidised_units])
+
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name = _("年度计划")
@@ -187,6 +191,7 @@ class Milestone(models.Model):
     requires_all_projects_started = models.BooleanField(_("要求全部项目开工"), default=False)
     requires_all_projects_completed = models.BooleanField(_("要求全部项目完工"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("阶段任务")
@@ -795,6 +800,7 @@ class Notification(models.Model):
 
 
 # The door's rules for this app's models (projects.permissions): the path to each row's unit.
+register(PlanYear, unit="", change=target_setters, view=open_years_for_units)
 register(UnitTarget, unit="unit_id", change=target_setters)
 register(Project, unit="unit_id")
 register(Household, unit="project__unit_id")

@@ -8,7 +8,9 @@ once the door has said yes. Who may do what, in one table:
 - a unit's clerk and leader read and write their own unit's data, nothing of another unit;
 - the city office (市老旧办) reads every unit and makes the city's decisions (targets, rulings,
   accepting plan adjustments, city inspections);
-- administrators read every unit and configure; they set targets but write no unit's data.
+- administrators read every unit and configure; they set targets but write no unit's data;
+- plan years: the city office and administrators draft, change and open them; a unit's clerk and
+  leader see the opened ones only.
 
 ``None`` as the user is the system (commands, demo data): it may see and change everything.
 Models of the apps built on this one (reporting, paperwork) register their rules with
@@ -24,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
-from .choices import Role
+from .choices import PlanYearState, Role
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -164,20 +166,39 @@ def either(*rules: ChangeRule) -> ChangeRule:
     return rule
 
 
+# Which rows of a model a user may see, for a model whose rows are not a unit's (a plan year):
+# given the user, the filter on the rows they may see.
+ViewRule = Callable[["User"], Q]
+
+
+def open_years_for_units(user: "User") -> Q:
+    """Plan years: a unit's clerk and leader see the opened years only; a year the city office is
+    still drafting is the city office's and the administrators' (issue 16)."""
+    return Q(state=PlanYearState.OPEN) if is_unit_user(user) else Q()
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A model's rule: the path from its rows to their unit id, and who may change them."""
+    """A model's rule: the path from its rows to their unit id ("" for rows of no unit, seen by the
+    ``view`` rule instead), and who may change them."""
 
     unit: str
     change: ChangeRule = field(default=unit_writers)
+    view: ViewRule | None = None
 
 
 RULES: dict[type[models.Model], Rule] = {}
 
 
-def register(model: type[models.Model], *, unit: str, change: ChangeRule = unit_writers) -> None:
+def register(
+    model: type[models.Model],
+    *,
+    unit: str,
+    change: ChangeRule = unit_writers,
+    view: ViewRule | None = None,
+) -> None:
     """Say how ``model``'s rows are restricted (called from the models modules of every app)."""
-    RULES[model] = Rule(unit, change)
+    RULES[model] = Rule(unit, change, view)
 
 
 def rule_for(model: type[models.Model]) -> Rule:
@@ -202,6 +223,8 @@ def restrict_q(model: type[models.Model], user: "User | None", action: Action) -
     if user is None:
         return Q()
     rule = rule_for(model)
+    if action == VIEW and rule.view is not None:
+        return rule.view(user)
     if action == VIEW:
         scope = unit_scope(user)
         return Q() if scope is None else Q(**{rule.unit: scope})
@@ -233,7 +256,7 @@ def may(user: "User | None", action: Action, obj: models.Model) -> bool:
     not decided by the user alone)."""
     if user is None:
         return True
-    if action == VIEW:
+    if action == VIEW and rule_for(type(obj)).view is None:
         return may_see_unit(user, unit_of(obj))
     q = restrict_q(type(obj), user, action)
     if q is None:

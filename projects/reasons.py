@@ -110,6 +110,38 @@ REASONS: dict[str, Any] = {
     "rollover.carried_on": _(
         "该项目已转入%(year)s年度续建（%(name)s），完工和验收移交请在%(year)s年度的项目中填报"
     ),
+    # rules/plan_years.py and services/plan_years.py: a plan year the city office enters
+    "plan_year.year_range": _("年度须在 %(low)d 至 %(high)d 之间"),
+    "plan_year.date_outside_year": _("日期须在%(year)d年内"),
+    "plan_year.percent_range": _("比例须在 1 至 100 之间"),
+    "plan_year.due_day_range": _("月报报送截止日须在 1 至 %(high)d 日之间"),
+    "plan_year.trial_months": _("试填报月份须为 1 至 12 月，每月只能选一次"),
+    "plan_year.no_milestones": _("尚未设置阶段任务：至少须有一项"),
+    "plan_year.key_format": _(
+        "代码须以小写英文字母开头，只含小写英文字母、数字和下划线，不超过 %(most)d 个字符"
+    ),
+    "plan_year.key_repeated": _("代码“%(key)s”重复：每项阶段任务的代码须不同"),
+    "plan_year.name_length": _("名称不能超过 %(most)d 个字"),
+    "plan_year.measure_unknown": _("请选择统计口径"),
+    "plan_year.basis_mismatch": _(
+        "对照目标与统计口径不符：续建项目完工户数对照续建目标，新开工项目开工户数对照新开工目标，"
+        "新开工项目完工户数对照新开工目标或完成改造目标"
+    ),
+    "plan_year.all_started_only": _("“要求全部项目开工”只适用于新开工项目开工户数"),
+    "plan_year.all_completed_only": _("“要求全部项目完工”只适用于续建项目完工户数"),
+    "plan_year.exists": _("%(year)d年度计划已存在，不能重复新建"),
+    "plan_year.source_not_earlier": _("只能从更早的年度计划复制（所选为%(source)d年）"),
+    "plan_year.date_needed": _("不从往年复制时须填写此日期"),
+    "plan_year.not_draft": _("%(year)d年度计划已开启：设置和阶段任务不能再修改"),
+    "plan_year.targets_not_draft": _(
+        "%(year)d年度计划已开启：目标只能在“目标维护”页面逐个区县修改（须填写原因）"
+    ),
+    "plan_year.already_open": _("%(year)d年度计划已开启，不能重复开启"),
+    "plan_year.settings_unchanged": _("设置与现有数值相同，未作修改"),
+    "plan_year.milestones_unchanged": _("阶段任务与现有设置相同，未作修改"),
+    "plan_year.targets_unchanged": _("目标与现有数值相同，未作修改"),
+    "plan_year.milestone_row": _("第 %(n)d 项阶段任务：%(problem)s"),
+    "plan_year.consent_breaks": _("改变开工同意比例会使已完工项目的开工日期出错：%(projects)s"),
 }
 
 

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from . import notice_views, report_views, residents, rollover_views, target_views, views
+from . import (
+    notice_views,
+    plan_year_views,
+    report_views,
+    residents,
+    rollover_views,
+    target_views,
+    views,
+)
 
 app_name = "reporting"
 
@@ -13,6 +21,11 @@ urlpatterns = [
     path("residents/export/", residents.residents_export, name="residents_export"),
     path("targets/<int:pk>/", target_views.target_edit, name="target_edit"),
     path("targets/trial-months/", target_views.trial_months, name="trial_months"),
+    path("plan-years/", plan_year_views.plan_year_list, name="plan_years"),
+    path("plan-years/new/", plan_year_views.plan_year_new, name="plan_year_new"),
+    path("plan-years/<int:year>/", plan_year_views.plan_year_detail, name="plan_year_detail"),
+    path("plan-years/<int:year>/edit/", plan_year_views.plan_year_edit, name="plan_year_edit"),
+    path("plan-years/<int:year>/open/", plan_year_views.plan_year_open, name="plan_year_open"),
     path("reports/", report_views.report_index, name="reports"),
     path("reports/<int:unit_id>/<int:month>/", report_views.report_month, name="report_month"),
     path(

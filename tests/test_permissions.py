@@ -143,6 +143,12 @@ EXPECTED: dict[str, Expect] = {
     "reporting:carryover_assign": Expect("unassigned", CITY_ONLY),
     # the year rollover: previewed by the city office and administrators, confirmed by the city
     "reporting:plan_year_rollover": Expect(None, CITY_ONLY),
+    # plan years as data (2022 here, open: its edit and open pages only say so)
+    "reporting:plan_years": Expect(None, CITY_ONLY),
+    "reporting:plan_year_new": Expect(None, CITY_ONLY),
+    "reporting:plan_year_detail": Expect(None, CITY_ONLY),
+    "reporting:plan_year_edit": Expect(None, CITY_ONLY),
+    "reporting:plan_year_open": Expect(None, CITY_ONLY),
     # monthly reports
     "reporting:reports": Expect(None, SIGNED_IN),
     "reporting:report_month": Expect("unit", READ_A),

@@ -26,6 +26,7 @@ from .milestones import (
     unit_targets,
     units_with_figures,
 )
+from .plan_year_list import plan_year_list, plan_years_visible
 from .plan_years import clip_to_year, page_date, plan_year_get, plan_year_latest, today_local
 from .project_list import (
     EVIDENCE_FILTERS,
@@ -104,6 +105,8 @@ __all__ = [
     "page_date",
     "plan_year_get",
     "plan_year_latest",
+    "plan_year_list",
+    "plan_years_visible",
     "project_funding",
     "project_list",
     "project_search",
