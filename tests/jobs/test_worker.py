@@ -1,20 +1,11 @@
-"""Background jobs through a real Celery worker and Redis (CI runs this module in both passes, with
-the Redis that .ci/run starts): the page only queues the job, a worker thread takes it from Redis
-and runs it, and the user's page sees it through to its end.
+"""Background jobs through a real Celery worker and Redis (tests.jobs.worker; CI runs this module
+in both passes, with the Redis that .ci/run starts): the page only queues the job, a worker thread
+takes it from Redis and runs it, and the user's page sees it through to its end."""
 
-The broker is Redis database 5 at 127.0.0.1:6379 (TEST_REDIS_URL overrides). Without Redis the
-module is skipped with the reason, except under CI=true, where it fails. Each test process uses a
-queue of its own, so parallel runs (xdist workers, another checkout) never take each other's jobs.
-"""
-
-import os
-import socket
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -26,49 +17,18 @@ from projects.models import Household, Job, Project, Unit, User
 from projects.services import household_import
 from tests.factories import ProjectFactory, UserFactory
 from tests.jobs.helpers import cell_values, client_of, downloaded, started_job
+from tests.jobs.worker import celery_worker
 from tests.xlsx import household_row, write_xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 ROWS = 60
-
-
-def redis_missing() -> str | None:
-    address = urlsplit(BROKER)
-    try:
-        with socket.create_connection((address.hostname, address.port or 6379), timeout=2) as s:
-            s.sendall(b"PING\r\n")
-            if not s.recv(16).startswith(b"+PONG"):
-                return f"Redis at {BROKER} did not answer PING"
-    except OSError as error:
-        return f"no Redis at {BROKER}: {error}"
-    return None
 
 
 @pytest.fixture(scope="module")
 def worker() -> Iterator[Any]:
-    """A Celery worker in a thread of this process, consuming this process's own queue on Redis."""
-    reason = redis_missing()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (.ci/run starts redis-server)")
-        pytest.skip(reason)
-    from celery.contrib.testing.worker import start_worker
-
-    from zmd_renovation.celery import app
-
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    app.conf.update(
-        broker_url=BROKER,
-        task_always_eager=False,
-        task_default_queue=f"zmd-test-jobs-{uuid.uuid4().hex}",
-    )
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as w:
-            yield w
-    finally:
-        app.conf.update(saved)
+    with celery_worker() as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)
