@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from celery import current_app
@@ -98,6 +99,18 @@ def jobs_of(*, user: User) -> QuerySet[Job]:
 
 
 # --- writes ------------------------------------------------------------------------------------
+
+
+def jobs_delete_expired(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the jobs finished more than ``older_than`` ago and their files (a residents export
+    holds names and phones); how many. Safe to run at any time and twice at once."""
+    now = now or timezone.now()
+    deleted = 0
+    for job in Job.objects.filter(finished_at__lt=now - older_than).order_by("pk"):
+        if job.result:
+            job.result.delete(save=False)
+        deleted += Job.objects.filter(pk=job.pk).delete()[0]
+    return deleted
 
 
 def job_start(

@@ -2,9 +2,11 @@
 said in Chinese with nothing written, and its pages for its starter only."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -262,3 +264,25 @@ def test_the_job_list_shows_the_users_own_jobs_only(clerk: User) -> None:
 def test_a_job_without_a_result_has_no_download(clerk: User) -> None:
     job = Job.objects.create(kind="flags_check", user=clerk)
     assert client_of(clerk).get(reverse("job_download", args=[job.pk])).status_code == 404
+
+
+def test_the_cleanup_deletes_jobs_finished_more_than_the_kept_days_ago(
+    clerk: User,
+    kind: list[Any],
+    settings: Any,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """cleanup_previews (hourly from cron) also deletes the jobs finished more than JOBS_KEEP_DAYS
+    (7) days ago with their files; a job finished 6 days ago and a running one stay."""
+    settings.MEDIA_ROOT = tmp_path
+    kind.append(lambda job, progress: JobOutcome(content=b"PK", filename="住户信息.xlsx"))
+    old, recent = (jobs.job_start(kind="test_kind", user=clerk) for _ in range(2))
+    running = Job.objects.create(kind="test_kind", user=clerk, state=JobState.RUNNING)
+    now = timezone.now()
+    Job.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=7, minutes=1))
+    Job.objects.filter(pk=recent.pk).update(finished_at=now - timedelta(days=6))
+    call_command("cleanup_previews")
+    assert "已删除 1 个结束超过 7 天的后台任务及其结果文件" in capsys.readouterr().out
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, running.pk}
+    assert not (tmp_path / old.result.name).exists() and (tmp_path / recent.result.name).exists()
