@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -286,3 +287,39 @@ def test_the_cleanup_deletes_jobs_finished_more_than_the_kept_days_ago(
     assert "已删除 1 个结束超过 7 天的后台任务及其结果文件" in capsys.readouterr().out
     assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, running.pk}
     assert not (tmp_path / old.result.name).exists() and (tmp_path / recent.result.name).exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "constraint"),
+    [
+        ({"state": "paused"}, "job_state_valid"),
+        ({"done": 5, "total": 4}, "job_done_within_total"),
+        ({"state": JobState.DONE}, "job_finished_when_over"),
+        ({"state": JobState.RUNNING, "finished_at": timezone.now()}, "job_finished_when_over"),
+        ({"result": "jobs/x.xlsx"}, "job_result_only_when_done"),
+    ],
+)
+def test_the_database_refuses_an_impossible_job(
+    clerk: User, fields: dict[str, Any], constraint: str
+) -> None:
+    """A state outside the four, more done than the total, an end time that disagrees with the
+    state, a result on a job not done: each refused by its named constraint."""
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        Job.objects.create(kind="flags_check", user=clerk, **fields)
+
+
+def test_the_job_list_runs_the_same_queries_for_3_or_30_jobs(clerk: User) -> None:
+    """我的任务 costs the same number of queries whatever the number of jobs (units joined)."""
+    client = client_of(clerk)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("jobs")).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        Job.objects.create(kind="flags_check", user=clerk, unit=clerk.unit)
+    few = queries()
+    for _ in range(27):
+        Job.objects.create(kind="residents_export", user=clerk, unit=clerk.unit)
+    assert queries() == few
