@@ -857,7 +857,7 @@ class Job(models.Model):
                 name="job_finished_when_over",
                 condition=(
                     Q(state__in=[JobState.DONE, JobState.FAILED], finished_at__isnull=False)
-                    | Q(state__in=[JobState.QUEUED, JobState.RUNNING], finished_at__isnull=True)
+                    | (~Q(state__in=[JobState.DONE, JobState.FAILED]) & Q(finished_at__isnull=True))
                 ),
             ),
             # Only a job that succeeded has a result to download.
