@@ -1,6 +1,6 @@
 """Large imports as background jobs (projects.jobs): the roster and the projects template, above
-JOBS_IMPORT_ROWS data rows, are previewed and then imported by a worker, as the pages do in the
-request for smaller files.
+JOBS_IMPORT_ROWS data rows, are previewed and then imported by a worker, as the pages (and the
+admin's import) do in the request for smaller files.
 
 The uploaded file waits in the previews' storage (projects.previews) under its token, as for a small
 file. The preview job runs the import as a dry run and keeps what the page shows (counts, errors,
@@ -28,6 +28,11 @@ LISTED = 200
 
 HOUSEHOLDS = "households_import"
 PROJECTS = "projects_import"
+
+ADMIN_REFUSES = gettext_lazy(
+    "此文件将改变项目的状态或已报送月报的数据，后台导入不能确认此类变化，未写入任何数据；"
+    "请在门户的导入页面或用命令 --allow-status-changes 导入"
+)
 
 
 def runs_as_job(content: bytes) -> bool:
@@ -85,16 +90,26 @@ def result_data(result: services.ImportResult) -> dict[str, Any]:
 
 def _urls(job: Job) -> dict[str, str]:
     project = job.params.get("project")
+    if job.params.get("admin"):
+        model = "household" if job.kind == HOUSEHOLDS else "project"
+        return {
+            "confirm_url": reverse(f"admin:projects_{model}_import_job_confirm"),
+            "cancel_url": reverse(f"admin:projects_{model}_import_job_cancel"),
+            "list_url": reverse(f"admin:projects_{model}_changelist"),
+            "upload_url": reverse(f"admin:projects_{model}_import"),
+        }
     if job.kind == HOUSEHOLDS and project:
         return {
             "confirm_url": reverse("household_import", kwargs={"pk": project}),
             "cancel_url": reverse("household_import_cancel", kwargs={"pk": project}),
             "list_url": reverse("household_list", kwargs={"pk": project}),
+            "upload_url": reverse("household_import", kwargs={"pk": project}),
         }
     return {
         "confirm_url": reverse("project_import"),
         "cancel_url": reverse("project_import_cancel"),
         "list_url": reverse("project_list"),
+        "upload_url": reverse("project_import"),
     }
 
 
@@ -122,10 +137,14 @@ def _run_import(job: Job, progress: Progress) -> JobOutcome:
     service = services.households_import if households else services.projects_import
     data: dict[str, Any] = {"token": token, "dry_run": dry_run, "households": households}
     data |= _urls(job)
+    admin = bool(job.params.get("admin"))
     try:
         with default_storage.open(path, "rb") as handle:
             result = service(source=handle, **options)
     except StatusChangesNeedConfirmation as refused:
+        if admin:
+            previews.preview_delete(token)
+            raise JobFailed(str(ADMIN_REFUSES), data=data) from None
         # Nothing written; the file waits for the confirmation, shown again with the checkbox.
         data |= {"refused": True, "consequences": consequences_data(refused.consequences)}
         raise JobFailed(
@@ -133,6 +152,10 @@ def _run_import(job: Job, progress: Progress) -> JobOutcome:
             data=data,
         ) from None
     data |= result_data(result)
+    if admin and result.ok and result.consequences.needs_confirmation:
+        # The admin has no confirmation checkbox: such a file goes through the portal's pages.
+        previews.preview_delete(token)
+        raise JobFailed(str(ADMIN_REFUSES), data=data)
     if not result.ok:
         # The file is not kept: it is shown with its errors, then uploaded again once corrected.
         previews.preview_delete(token)

@@ -213,3 +213,66 @@ def test_another_user_cannot_see_or_confirm_the_preview_job(
     )
     assert response.status_code == 302 and Job.objects.count() == 1
     assert not Household.objects.exists()
+
+
+# --- the admin's import -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(programme: None) -> User:
+    return UserFactory(role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True)
+
+
+def admin_upload(client: Any, path: Path) -> Any:
+    with path.open("rb") as handle:
+        return client.post(
+            reverse("admin:projects_household_import"),
+            {
+                "resource": "0",
+                "format": "0",
+                "plan_year": PlanYear.objects.get(year=2022).pk,
+                "import_file": handle,
+            },
+        )
+
+
+def test_a_large_roster_in_the_admin_is_previewed_and_imported_by_jobs(
+    superuser: User, project: Project, tmp_path: Path
+) -> None:
+    """The admin's household import of 30 rows (any project) goes to jobs too: the preview job's
+    page posts its confirmation to the admin, whose import job writes the 30 households."""
+    client = client_of(superuser)
+    preview = started_job(admin_upload(client, roster(tmp_path)))
+    assert preview.state == JobState.DONE and preview.outcome["created"] == ROWS
+    assert preview.outcome["confirm_url"] == reverse("admin:projects_household_import_job_confirm")
+    assert not Household.objects.exists()
+    page = client.get(reverse("job_detail", args=[preview.pk])).content.decode()
+    assert f'action="{preview.outcome["confirm_url"]}"' in page
+    imported = started_job(
+        client.post(preview.outcome["confirm_url"], {"token": preview.outcome["token"]})
+    )
+    assert imported.message == "导入完成：新增 30 户，更新 0 户，未变 0 户"
+    assert Household.objects.filter(project=project).count() == ROWS
+
+
+def test_the_admin_refuses_a_large_roster_that_moves_a_consent_date(
+    superuser: User, project: Project, tmp_path: Path
+) -> None:
+    """30 agreeing households recorded (consent met on March 1st); the same 30 answering 不同意 in
+    the admin would take the consent date away, which the admin cannot confirm: the preview job
+    fails saying where to import it instead, and nothing changes."""
+    plan_year = PlanYear.objects.get(year=2022)
+    assert services.households_import(source=roster(tmp_path), plan_year=plan_year).ok
+    project.refresh_from_db()
+    assert project.consent_met_on is not None
+    disagreeing = write_xlsx(
+        tmp_path / "disagree.xlsx",
+        HOUSEHOLD_HEADERS,
+        [household_row(**{"房号": str(101 + i), "改造方案意见": "不同意"}) for i in range(ROWS)],
+    )
+    job = started_job(admin_upload(client_of(superuser), disagreeing))
+    assert (
+        job.state == JobState.FAILED and "后台导入不能确认此类变化，未写入任何数据" in job.message
+    )
+    assert Household.objects.filter(plan_opinion="agree").count() == ROWS
+    assert not default_storage.exists(previews.preview_path(job.outcome["token"]))
