@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0014_plan_year_state_project_rolled_from'),
+        ('projects', '0015_plan_year_history'),
     ]
 
     operations = [
