@@ -15,6 +15,7 @@ Only the user who started a job sees it (``jobs_of``): its page, its status and 
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -160,9 +161,19 @@ def job_run(*, job_id: int) -> None:
         _finish(job, JobState.FAILED, str(refused) or _("无权执行此操作"), {}, recorder)
     except ValidationError as refused:
         _finish(job, JobState.FAILED, "；".join(refused.messages), {}, recorder)
-    except Exception:
-        # Never a resident's data in the log: the kind and id say which job, the trace where.
-        logger.exception("job_failed", extra={"job_id": job.pk, "kind": job.kind})
+    except Exception as error:
+        # The exception's class and where it was raised, never its message: a database error
+        # quotes the row it refused, and a roster's rows hold residents' names and phones.
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        logger.error(
+            "job_failed",
+            extra={
+                "job_id": job.pk,
+                "kind": job.kind,
+                "error": type(error).__name__,
+                "where": f"{frame.filename}:{frame.lineno}",
+            },
+        )
         _finish(
             job,
             JobState.FAILED,
