@@ -89,7 +89,8 @@ def result_data(result: services.ImportResult) -> dict[str, Any]:
 
 
 def _urls(job: Job) -> dict[str, str]:
-    project = job.params.get("project")
+    # The roster's page: the carried-on project the user imported on (its roster is its origin's).
+    project = job.params.get("page") or job.params.get("project")
     if job.params.get("admin"):
         model = "household" if job.kind == HOUSEHOLDS else "project"
         return {

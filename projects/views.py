@@ -703,10 +703,11 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=import_jobs.HOUSEHOLDS,
                 user=portal_user(request),
                 unit=project.unit,
-                plan_year=project.plan_year,
+                plan_year=roster.plan_year,
                 params={
                     "token": token,
-                    "project": project.pk,
+                    "project": roster.pk,
+                    "page": project.pk,
                     "allow_status_changes": _status_changes_confirmed(request),
                 },
             )
@@ -764,8 +765,13 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                         kind=import_jobs.HOUSEHOLDS,
                         user=portal_user(request),
                         unit=project.unit,
-                        plan_year=project.plan_year,
-                        params={"token": token, "project": project.pk, "dry_run": True},
+                        plan_year=roster.plan_year,
+                        params={
+                            "token": token,
+                            "project": roster.pk,
+                            "page": project.pk,
+                            "dry_run": True,
+                        },
                     )
                     return redirect("job_detail", pk=job.pk)
                 result = services.households_import(
