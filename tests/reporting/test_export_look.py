@@ -13,8 +13,10 @@ To rewrite the references after an intended change of the look:
 ``WRITE_GOLDENS=1 .venv/bin/pytest tests/reporting/test_export_look.py``.
 """
 
+import html
 import io
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
@@ -26,8 +28,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.cell import Cell
 from openpyxl.styles.colors import Color
+from openpyxl.utils import get_column_letter
 
-from reporting.exports import workbooks
+from reporting.exports import sheets, workbooks
 from reporting.exports.rows import (
     Assessment,
     AssessmentRow,
@@ -235,7 +238,7 @@ def _look(cell: Cell) -> tuple[Any, ...]:
         font.scheme,
         (fill.patternType, _rgb(fill.fgColor) if solid else None),
         tuple(
-            (side.style, _rgb(side.color) if side.style else None) if side is not None else None
+            (side.style, _rgb(side.color)) if side is not None and side.style else None
             for side in (border.left, border.right, border.top, border.bottom)
         ),
         (align.horizontal, align.vertical, bool(align.wrap_text), align.indent),
@@ -258,8 +261,12 @@ def workbook_look(content: bytes) -> dict[str, Any]:
             "cells": {c.coordinate: _look(c) for row in ws.iter_rows() for c in row},
             "size": (ws.max_row, ws.max_column),
             "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            # A run of columns of one width may be stored as one element.
             "widths": {
-                k: d.width for k, d in ws.column_dimensions.items() if d.customWidth and d.width
+                get_column_letter(i): d.width
+                for d in ws.column_dimensions.values()
+                if d.customWidth and d.width
+                for i in range(d.min, d.max + 1)
             },
             "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height is not None},
             "freeze": ws.freeze_panes,
@@ -319,3 +326,32 @@ def test_no_markup_or_formula_reaches_a_sheet() -> None:
     names = [c.value for c in ws["C"]]
     assert RICH_MARKUP in names
     assert '=HYPERLINK("http://x","y")' in names
+
+
+def test_a_long_footer_is_shortened_to_excels_limit() -> None:
+    """Excel refuses a footer over 255 characters: with forty units' reports altered the footer
+    keeps how the warning begins and the digest it ends with, the note under the table says it all."""
+    units = tuple(f"模拟区县{i:04d}" for i in range(40))
+    data = city()
+    data = CityMonthly(**{**data.__dict__, "digest_mismatch": units})
+    content = workbooks.city_monthly_workbook(data)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets_xml = [archive.read(n).decode() for n in archive.namelist() if "worksheets/" in n]
+    assert len(sheets_xml) == 4
+    for xml in sheets_xml:
+        [footer] = re.findall(r"<oddFooter>(.*?)</oddFooter>", xml)
+        footer = html.unescape(footer)
+        assert len(footer) <= sheets.FOOTER_LIMIT
+        assert footer.startswith("&L&7 警告：模拟区县0000、")
+        assert f"（SHA-256：{'a' * 64}）&C第 &P 页" in footer
+    ws = load_workbook(io.BytesIO(content))["进展情况"]
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str)]
+    assert any(units[-1] in n and "a" * 64 in n for n in notes)
+
+
+def test_a_footer_within_the_limit_is_kept_whole() -> None:
+    """A footer that fits is not touched."""
+    assert (
+        sheets.fit_footer("警告：驿城区" + "x" * 100, "&L&7 &C第 &P 页")
+        == "警告：驿城区" + "x" * 100
+    )
