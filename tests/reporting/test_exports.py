@@ -186,6 +186,23 @@ def test_digest_is_canonical() -> None:
     assert digests.canonical_json(b) == '{"a":["2022-06-30","驿城区"],"b":"1.5"}'
 
 
+def test_canonical_json_of_nested_values() -> None:
+    """JSON's own values pass as they are, at any depth, beside the values made plain: dataclasses
+    as objects, tuples as arrays, Decimals exact without trailing zeros, dates in ISO form, keys as
+    text (an int key 10 sorts as "10", before "9")."""
+    cell = MilestoneCell("new_started_half", 2402, None, "已完成")
+    value = {
+        "rows": (cell, [Decimal("1.50"), date(2022, 6, 30), datetime(2022, 7, 3, 9, 30)]),
+        10: {"b": [True, None, 1.5, "驿城区"], "a": ProjectKind.NEW},
+        9: [],
+    }
+    assert digests.canonical_json(value) == (
+        '{"10":{"a":"new","b":[true,null,1.5,"驿城区"]},"9":[],"rows":[{"actual":null,'
+        '"key":"new_started_half","needed":2402,"status":"已完成"},'
+        '["1.5","2022-06-30","2022-07-03T09:30:00"]]}'
+    )
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
