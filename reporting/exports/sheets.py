@@ -4,6 +4,7 @@ are (``Provenance``). Rows stream into an XlsxWriter worksheet in constant memor
 written out when the next one begins, so memory stays flat however many rows a table has."""
 
 import io
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -166,27 +167,38 @@ def month_title(subject: str, table: str, year: int, month: int) -> str:
 
 
 class ReportWorkbook:
-    """An XlsxWriter workbook written in constant memory to ``out`` (or to bytes returned by
-    ``close``). Text is never taken for a formula, a number or a link, whoever writes into it."""
+    """An XlsxWriter workbook written in constant memory, used as a context manager: leaving the
+    block writes the file to ``out`` (or to ``content``); an exception inside it writes nothing.
+    Either way the temporary files XlsxWriter keeps rows in (one per sheet) go with their
+    directory. Text is never taken for a formula, a number or a link, whoever writes into it."""
 
     def __init__(self, out: IO[bytes] | None = None) -> None:
-        self._out = out
         self._buffer = io.BytesIO() if out is None else None
+        self._scratch = tempfile.TemporaryDirectory(prefix="report-xlsx-")
         self.book = Workbook(
             out if out is not None else self._buffer,
             {
                 "constant_memory": True,
+                "tmpdir": self._scratch.name,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
                 "strings_to_urls": False,
             },
         )
         self.cells = XlsxCells(self.book)
+        self.content = b""
 
-    def close(self) -> bytes:
-        """Writes the file: to ``out`` (returning b""), or returns its bytes."""
-        self.book.close()
-        return self._buffer.getvalue() if self._buffer is not None else b""
+    def __enter__(self) -> "ReportWorkbook":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.book.close()
+                if self._buffer is not None:
+                    self.content = self._buffer.getvalue()
+        finally:
+            self._scratch.cleanup()
 
 
 class _Sheet(Worksheet):

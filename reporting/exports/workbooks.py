@@ -462,37 +462,41 @@ def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> by
     """The city's monthly report compiled from the units' valid reports: progress, milestones,
     projects not started, reports' timeliness. Returns the .xlsx bytes, or writes them to ``out``
     (and returns b"")."""
-    wb = ReportWorkbook(out)
-    provenance = city_provenance(data.digest, data.digest_mismatch)
-    common: dict[str, Any] = {
-        "subject": CITY,
-        "year": data.year,
-        "month": data.month,
-        "provenance": provenance,
-    }
-    _progress_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        total=data.city_row,
-        rows=data.rows,
-        unallocated=data.unallocated,
-        altered=data.digest_mismatch,
-        **common,
-    )
-    _milestone_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        rows=data.rows,
-        altered=data.digest_mismatch,
-        **common,
-    )
-    _not_started_sheet(
-        wb, as_of=data.as_of, rows=data.not_started, missing_lists=unlisted_units(data), **common
-    )
-    _timeliness_sheet(wb, table=data.timeliness, **common)
-    return wb.close()
+    with ReportWorkbook(out) as wb:
+        provenance = city_provenance(data.digest, data.digest_mismatch)
+        common: dict[str, Any] = {
+            "subject": CITY,
+            "year": data.year,
+            "month": data.month,
+            "provenance": provenance,
+        }
+        _progress_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            total=data.city_row,
+            rows=data.rows,
+            unallocated=data.unallocated,
+            altered=data.digest_mismatch,
+            **common,
+        )
+        _milestone_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            rows=data.rows,
+            altered=data.digest_mismatch,
+            **common,
+        )
+        _not_started_sheet(
+            wb,
+            as_of=data.as_of,
+            rows=data.not_started,
+            missing_lists=unlisted_units(data),
+            **common,
+        )
+        _timeliness_sheet(wb, table=data.timeliness, **common)
+    return wb.content
 
 
 def unit_provenance(data: UnitMonthly) -> Provenance:
@@ -506,82 +510,82 @@ def unit_monthly_workbook(data: UnitMonthly, out: IO[bytes] | None = None) -> by
     """A unit's own monthly report in the city's style: the report's approval and notes, its
     progress row, milestones, projects, projects not started and its reports' timeliness. From the
     valid version's frozen figures, or marked on every sheet as a working copy."""
-    wb = ReportWorkbook(out)
-    provenance = unit_provenance(data)
-    common: dict[str, Any] = {
-        "subject": data.unit,
-        "year": data.year,
-        "month": data.month,
-        "provenance": provenance,
-    }
-    _record_sheet(wb, data=data, provenance=provenance)
-    _progress_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        total=None,
-        rows=(data.row,),
-        unallocated=(),
-        **common,
-    )
-    _milestone_sheet(
-        wb, as_of=data.as_of, columns=data.milestone_columns, rows=(data.row,), **common
-    )
-    _projects_sheet(wb, data=data, provenance=provenance)
-    _not_started_sheet(
-        wb,
-        as_of=data.as_of,
-        rows=data.not_started,
-        missing_lists="" if data.projects_frozen else NOT_FROZEN,
-        **common,
-    )
-    _timeliness_sheet(wb, table=data.timeliness, **common)
-    return wb.close()
+    with ReportWorkbook(out) as wb:
+        provenance = unit_provenance(data)
+        common: dict[str, Any] = {
+            "subject": data.unit,
+            "year": data.year,
+            "month": data.month,
+            "provenance": provenance,
+        }
+        _record_sheet(wb, data=data, provenance=provenance)
+        _progress_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            total=None,
+            rows=(data.row,),
+            unallocated=(),
+            **common,
+        )
+        _milestone_sheet(
+            wb, as_of=data.as_of, columns=data.milestone_columns, rows=(data.row,), **common
+        )
+        _projects_sheet(wb, data=data, provenance=provenance)
+        _not_started_sheet(
+            wb,
+            as_of=data.as_of,
+            rows=data.not_started,
+            missing_lists="" if data.projects_frozen else NOT_FROZEN,
+            **common,
+        )
+        _timeliness_sheet(wb, table=data.timeliness, **common)
+    return wb.content
 
 
 def assessment_workbook(data: Assessment, out: IO[bytes] | None = None) -> bytes:
     """The annual assessment table: each unit's monthly reports by how they arrived (迟报, 漏报,
     错报, 瞒报) and its milestones' statuses."""
-    wb = ReportWorkbook(out)
-    columns = [
-        Column("序号", 5, center=True),
-        Column("区县", 13, center=True),
-        Column("应报", 8, "信息月报报送"),
-        Column("按时", 8, "信息月报报送"),
-        Column("迟报", 8, "信息月报报送"),
-        Column("漏报", 8, "信息月报报送"),
-        Column("错报", 8, "信息月报报送"),
-        Column("瞒报", 8, "信息月报报送"),
-        *(Column(m.label, 11, "阶段任务", center=True) for m in data.milestone_columns),
-    ]
-    sheet = SheetWriter(
-        wb,
-        name="年度考核评价",
-        title=f"{CITY}城镇老旧小区改造年度考核评价表（{data.year}年度）",
-        as_of=data.as_of,
-        columns=columns,
-        provenance=table_provenance(data.digest),
-        units_note="单位：次",
-    )
-    for number, row in enumerate(data.rows, 1):
-        r = row.reports
-        reports = (
-            [count(n) for n in (r.due, r.on_time, r.late, r.missing, r.wrong, r.concealed)]
-            if r is not None
-            else [safe_text(NONE_MARK)] * 6
+    with ReportWorkbook(out) as wb:
+        columns = [
+            Column("序号", 5, center=True),
+            Column("区县", 13, center=True),
+            Column("应报", 8, "信息月报报送"),
+            Column("按时", 8, "信息月报报送"),
+            Column("迟报", 8, "信息月报报送"),
+            Column("漏报", 8, "信息月报报送"),
+            Column("错报", 8, "信息月报报送"),
+            Column("瞒报", 8, "信息月报报送"),
+            *(Column(m.label, 11, "阶段任务", center=True) for m in data.milestone_columns),
+        ]
+        sheet = SheetWriter(
+            wb,
+            name="年度考核评价",
+            title=f"{CITY}城镇老旧小区改造年度考核评价表（{data.year}年度）",
+            as_of=data.as_of,
+            columns=columns,
+            provenance=table_provenance(data.digest),
+            units_note="单位：次",
         )
-        sheet.row(
-            [
-                count(number),
-                safe_text(row.unit),
-                *reports,
-                *(safe_text(m.status) for m in row.milestones),
-            ]
+        for number, row in enumerate(data.rows, 1):
+            r = row.reports
+            reports = (
+                [count(n) for n in (r.due, r.on_time, r.late, r.missing, r.wrong, r.concealed)]
+                if r is not None
+                else [safe_text(NONE_MARK)] * 6
+            )
+            sheet.row(
+                [
+                    count(number),
+                    safe_text(row.unit),
+                    *reports,
+                    *(safe_text(m.status) for m in row.milestones),
+                ]
+            )
+        sheet.note(
+            "注：迟报、漏报、瞒报、错报等情况纳入年度考核评价内容（驻旧改〔2022〕1号）；"
+            "“—”表示尚无报送记录。报送情况按表头所示日期判断，阶段任务按该日（不晚于年度末）的数据判断。",
+            height=30,
         )
-    sheet.note(
-        "注：迟报、漏报、瞒报、错报等情况纳入年度考核评价内容（驻旧改〔2022〕1号）；"
-        "“—”表示尚无报送记录。报送情况按表头所示日期判断，阶段任务按该日（不晚于年度末）的数据判断。",
-        height=30,
-    )
-    sheet.close()
-    return wb.close()
+        sheet.close()
+    return wb.content

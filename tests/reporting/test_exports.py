@@ -4,6 +4,7 @@ check_targets at their month end, constant queries and constant memory."""
 import io
 import json
 import re
+import tempfile
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
@@ -622,3 +623,24 @@ def test_writer_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
     assert peak_large < 1.5 * peak_small
     rows = load_workbook(tmp_path / "large.xlsx")["未开工项目"].max_row
     assert rows == 4 + 5000 + 2
+
+
+def test_a_failed_write_writes_nothing_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that fails half-way (here at the last sheet) writes nothing to its output, and the
+    temporary files the rows were kept in are gone; a good write leaves none either."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("half-way")
+
+    out = io.BytesIO()
+    with monkeypatch.context() as patch:
+        patch.setattr(workbooks, "_timeliness_sheet", broken)
+        with pytest.raises(RuntimeError, match="half-way"):
+            workbooks.city_monthly_workbook(synthetic_city(50), out=out)
+    assert out.getvalue() == b""
+    assert list(tmp_path.iterdir()) == []
+    assert workbooks.city_monthly_workbook(synthetic_city(50)).startswith(b"PK")
+    assert list(tmp_path.iterdir()) == []
