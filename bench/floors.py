@@ -451,8 +451,8 @@ def city_monthly_read_floor(*, plan_year_id: int) -> MonthlyRows:
         reports = cursor.fetchall()
         cursor.execute(READ_PLAN_SQL, [plan_year_id, plan_year_id])
         plan = cursor.fetchall()
-    if reports and connection.vendor != "postgresql":  # PostgreSQL's driver decodes jsonb itself
-        reports = [(*r[:8], json.loads(r[8]) if r[8] else None, *r[9:]) for r in reports]
+    # Django leaves a JSON column's text to the field to decode (on PostgreSQL too).
+    reports = [(*r[:8], json.loads(r[8]) if r[8] is not None else None, *r[9:]) for r in reports]
     return MonthlyRows(reports=reports, plan=plan)
 
 
