@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 _AS_IS = frozenset({str, int, float, bool, type(None)})
+# Each dataclass's field names, found once per class (a table digests thousands of rows).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def plain(obj: Any) -> Any:
@@ -27,8 +29,11 @@ def plain(obj: Any) -> Any:
         return {k if type(k) is str else str(k): plain(v) for k, v in obj.items()}
     if kind is list or kind is tuple:
         return [plain(v) for v in obj]
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(obj))
+    if names is not None:
+        return {name: plain(getattr(obj, name)) for name in names}
     if isinstance(obj, Decimal):
         return format(obj.normalize(), "f")
     if isinstance(obj, datetime | date):
