@@ -102,14 +102,6 @@ def may_decide(user: "User | None") -> bool:
     return user is None or is_city_office(user)
 
 
-def plan_year_q(user: "User | None") -> Q:
-    """The plan years ``user`` may see: a draft year (being entered) is the city office's own (and
-    the system's); everyone else sees the open years only."""
-    if user is None or is_city_office(user):
-        return Q()
-    return Q(state=PlanYearState.OPEN)
-
-
 def sees_residents_in_full(user: "User", unit_id: int) -> bool:
     """Residents' full names and phones in a downloaded roster: only for the unit's own clerk and
     leader, who collect them (SPEC §6); everyone else gets them masked."""

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import selectors, selectors_plan_years
+from . import selectors
 from .choices import PlanYearState
 from .models import PlanYear, User
 from .template_files import XLSX_CONTENT_TYPE
@@ -98,14 +98,14 @@ class YearChoice:
 
 def year_choice(request: HttpRequest) -> YearChoice:
     """The plan year of a request: ``?year=``, else the year chosen earlier in the session, else the
-    year containing today, else the latest (selectors_plan_years.plan_year_default) — only years
+    year containing today, else the latest (selectors.plan_year_default) — only years
     the user may see. A year asked for is remembered in the session. One query, once per request
     (the page and its navigation bar share it)."""
     cached = getattr(request, "_year_choice", None)
     if isinstance(cached, YearChoice):
         return cached
     user = portal_user(request)
-    years = tuple(selectors_plan_years.plan_years_visible(user=user))
+    years = tuple(selectors.plan_years_visible(user=user).order_by("year"))
     by_year = {plan_year.year: plan_year for plan_year in years}
     asked = request.GET.get(YEAR_PARAMETER, "").strip()
     chosen: PlanYear | None = None
@@ -127,7 +127,7 @@ def year_choice(request: HttpRequest) -> YearChoice:
                 request.session[SESSION_YEAR] = chosen.year
     if chosen is None:
         chosen = by_year.get(request.session.get(SESSION_YEAR, 0)) or (
-            selectors_plan_years.plan_year_default(plan_years=years, today=selectors.today_local())
+            selectors.plan_year_default(plan_years=years, today=selectors.today_local())
         )
     choice = YearChoice(years, chosen, refused)
     request._year_choice = choice  # type: ignore[attr-defined]
@@ -143,13 +143,6 @@ def plan_year_for(request: HttpRequest) -> PlanYear:
     if choice.chosen is None:
         raise Http404(_("尚未建立年度计划"))
     return choice.chosen
-
-
-def plan_year_or_404() -> PlanYear:  # TEMPORARY until the paperwork views are moved
-    plan_year = selectors.plan_year_latest()
-    if plan_year is None:
-        raise Http404("尚未建立年度计划")
-    return plan_year
 
 
 @dataclass(frozen=True)

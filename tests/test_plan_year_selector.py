@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from projects.choices import PlanYearState, Role
 from projects.models import PlanYear, Unit, User
-from projects.selectors_plan_years import plan_year_default
+from projects.selectors import plan_year_default
 from tests.factories import UserFactory
 from tests.plan_years import second_plan_year, started_project
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from projects import selectors, selectors_plan_years
+from projects import selectors
 from projects.models import PlanYear
 from projects.presenters import milestone_report_as_dict, milestone_report_as_table
 
@@ -25,8 +25,8 @@ YEAR_HELP = "年度，如 2022；默认为包含今天的年度，没有则为�
 def plan_year_or_error(year: int | None) -> PlanYear:
     """The plan year ``--year`` names, or the default year the pages show (open years first)."""
     if year is None:
-        plan_year = selectors_plan_years.plan_year_default(
-            plan_years=list(selectors_plan_years.plan_years_visible(user=None)),
+        plan_year = selectors.plan_year_default(
+            plan_years=list(selectors.plan_years_visible(user=None)),
             today=selectors.today_local(),
         )
         if plan_year is None:

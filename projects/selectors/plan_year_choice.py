@@ -1,19 +1,11 @@
-"""Reads of the plan years: which years a user may see, and the year a page shows by default."""
+"""The year a page or command shows when none is asked for (projects.view_helpers.plan_year_for,
+the commands' --year), among the years the user may see (plan_year_list.plan_years_visible)."""
 
 from collections.abc import Sequence
 from datetime import date
 
-from django.db.models import QuerySet
-
-from . import permissions
-from .choices import PlanYearState
-from .models import PlanYear, User
-
-
-def plan_years_visible(*, user: User | None) -> QuerySet[PlanYear]:
-    """The plan years ``user`` may see, earliest first: a draft year only for the city office (and
-    the system, ``None``), every open year for everyone."""
-    return PlanYear.objects.filter(permissions.plan_year_q(user)).order_by("year")
+from ..choices import PlanYearState
+from ..models import PlanYear
 
 
 def plan_year_default(*, plan_years: Sequence[PlanYear], today: date) -> PlanYear | None:
