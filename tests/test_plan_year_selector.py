@@ -117,8 +117,8 @@ def test_other_404s_say_nothing_more(city: User) -> None:
 
 
 def test_a_county_user_cannot_select_a_draft_year(city: User, clerk: User) -> None:
-    """A draft year (being entered by the city office) is offered to the city office only: a clerk
-    asking for it gets the 404 of a year that does not exist, and it is not in their selector."""
+    """A draft year (being entered by the city office) is not offered to a unit: a clerk asking for
+    it gets the 404 of a year that does not exist, and it is not in their selector."""
     second_plan_year(state=PlanYearState.DRAFT)
     clerk_client = client_of(clerk)
     response = clerk_client.get(reverse("project_list"), {"year": "2023"})
@@ -133,11 +133,14 @@ def test_a_county_user_cannot_select_a_draft_year(city: User, clerk: User) -> No
     assert selector_years(city_html) == ["2022年度", "2023年度草拟中"]
 
 
-def test_an_administrator_sees_open_years_only(programme: None) -> None:
-    """Until the permission door says otherwise, a draft year is the city office's alone."""
+def test_an_administrator_may_select_a_draft_year(programme: None) -> None:
+    """The door (projects.permissions.open_years_for_units) keeps a draft from the units only: an
+    administrator, who sets targets with the city office, may select it."""
     second_plan_year(state=PlanYearState.DRAFT)
     admin = UserFactory(role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True)
-    assert client_of(admin).get(reverse("reporting:overview"), {"year": "2023"}).status_code == 404
+    html = page(client_of(admin), reverse("reporting:overview"), year="2023")
+    assert heading(html).startswith("2023年度")
+    assert selector_years(html) == ["2022年度", "2023年度草拟中"]
 
 
 # --- the year remembered, and the default ---------------------------------------------------------
@@ -175,13 +178,13 @@ def test_without_a_choice_the_year_containing_today_is_shown(
         ([(2022, "open"), (2023, "open")], date(2022, 12, 31), 2022),  # containing today
         ([(2022, "open"), (2023, "open")], date(2023, 1, 1), 2023),
         ([(2022, "open"), (2023, "open")], date(2021, 6, 1), 2023),  # before all: the latest
-        ([(2022, "open"), (2023, "draft")], date(2023, 2, 1), 2022),  # a draft only when asked
-        ([(2023, "draft")], date(2023, 2, 1), 2023),  # …or when no year is open
+        ([(2022, "open"), (2023, "draft")], date(2022, 12, 1), 2022),  # drafting next year
+        ([(2022, "open"), (2023, "draft")], date(2023, 2, 1), 2023),  # a draft, to who sees it
         ([], date(2023, 2, 1), None),
     ],
 )
 def test_the_default_year(years: list[tuple[int, str]], today: date, expected: int | None) -> None:
-    """The year containing today, else the latest; open years before drafts."""
+    """The year containing today, else the latest (of the years the user may see)."""
     plan_years = [PlanYear(year=year, state=state) for year, state in years]
     chosen = plan_year_default(plan_years=plan_years, today=today)
     assert (chosen.year if chosen else None) == expected
@@ -245,7 +248,7 @@ def test_the_selector_keeps_the_page_and_its_filters(city: User) -> None:
         as_of="2022-06-30",
         year="2022",
     )
-    links = re.findall(r'href="([^"]+)" data-year="(\d+)"', html)
+    links = re.findall(r'href="([^"]+)" data-selector-year="(\d+)"', html)
     assert links == [
         ("/projects/?kind=new&amp;q=%E5%B0%8F%E5%8C%BA&amp;year=2022", "2022"),
         ("/projects/?kind=new&amp;q=%E5%B0%8F%E5%8C%BA&amp;year=2023", "2023"),

@@ -4,16 +4,14 @@ the commands' --year), among the years the user may see (plan_year_list.plan_yea
 from collections.abc import Sequence
 from datetime import date
 
-from ..choices import PlanYearState
 from ..models import PlanYear
 
 
 def plan_year_default(*, plan_years: Sequence[PlanYear], today: date) -> PlanYear | None:
-    """The year a page or command shows when none is asked for: the year containing ``today``, else
-    the latest. Open years come first: a draft is shown only when asked for (or when there is no
-    open year), so the city office's pages don't default to a year still being entered."""
-    candidates = [p for p in plan_years if p.state == PlanYearState.OPEN] or list(plan_years)
-    containing = [p for p in candidates if p.year == today.year]
+    """The year a page or command shows when none is asked for: of ``plan_years`` (those the user
+    may see), the year containing ``today``, else the latest — a draft too, for whoever may see it
+    (the city office finishing next year's plan lands on it)."""
+    containing = [p for p in plan_years if p.year == today.year]
     if containing:
         return containing[0]
-    return max(candidates, key=lambda p: p.year, default=None)
+    return max(plan_years, key=lambda p: p.year, default=None)

@@ -76,7 +76,7 @@ def switch_to(v: Visitor, year: int) -> None:
     if not v.page.locator("#year-selector .dropdown-item").first.is_visible():
         v.page.locator("#year-selector-button").click()
     with v.page.expect_navigation():
-        v.page.locator(f'#year-selector .dropdown-item[data-year="{year}"]').click()
+        v.page.locator(f'#year-selector .dropdown-item[data-selector-year="{year}"]').click()
     assert v.page.url.split("?")[0] == path, v.page.url
     assert f"year={year}" in v.page.url
     assert v.page.locator("#year-selector-button").inner_text().strip() == f"{year}年度"
@@ -90,16 +90,20 @@ def figure(v: Visitor, name: str) -> int:
 def test_the_city_office_switches_to_another_year_and_back(
     two_years: None, open_browser: Callable[[str], Visitor]
 ) -> None:
-    """The overview opens on 2023 (the latest open year; today lies past both); switching to 2022
-    shows 2022's 12 households, the project list then stays on 2022; switching to 2023 there shows
-    2023's project, and the overview follows; back on 2022, its figures are as they were."""
+    """The overview opens on the draft 2024 (the latest year the city office may see; today lies
+    past all three); switching to 2023 shows its 40 households, to 2022 its 12; the project list
+    then stays on 2022; switching to 2023 there shows 2023's project, and the overview follows;
+    back on 2022, its figures are as they were."""
     city = open_browser("year-city")
     log_in(city, "city-office", "/city/")
-    assert city.page.locator("h1").inner_text().startswith("2023年度")
-    assert figure(city, "new_started") == 40
+    assert city.page.locator("h1").inner_text().startswith("2024年度")
+    assert figure(city, "new_started") == 0
     assert offered(city) == ["2022年度", "2023年度", "2024年度 草拟中"]
     city.shot("01-selector-open")
 
+    switch_to(city, 2023)
+    assert city.page.locator("h1").inner_text().startswith("2023年度")
+    assert figure(city, "new_started") == 40
     switch_to(city, 2022)
     assert city.page.locator("h1").inner_text().startswith("2022年度")
     assert figure(city, "new_started") == 12

@@ -1,5 +1,5 @@
-"""Every command's --year: without it, the year containing today, else the latest (open years
-first); with 2022 the only plan year, --year 2022 and no --year give the same output."""
+"""Every command's --year: without it, the year containing today, else the latest; with 2022 the
+only plan year, --year 2022 and no --year give the same output."""
 
 import io
 from collections.abc import Callable
@@ -149,15 +149,17 @@ def test_the_default_is_the_year_containing_today_else_the_latest(
         assert output("check_targets").splitlines()[0].startswith(f"{year}年度阶段任务检查")
 
 
-def test_a_draft_year_is_the_default_of_no_command(
+def test_a_draft_year_is_the_default_in_its_own_year(
     recorded: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A draft 2023 is still being entered: on 1 March 2023 the commands default to 2022, and
-    read the draft only when it is named."""
+    """A command sees every year, drafts too: with 2023 drafted, on 1 December 2022 the default is
+    2022; on 1 March 2023 it is the draft 2023 (2022 is then named with --year)."""
     second_plan_year(state=PlanYearState.DRAFT)
-    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2022, 12, 1))
     assert output("check_targets").startswith("2022年度阶段任务检查")
-    assert output("check_targets", "--year", "2023").startswith("2023年度阶段任务检查")
+    monkeypatch.setattr("projects.selectors.today_local", lambda: date(2023, 3, 1))
+    assert output("check_targets").startswith("2023年度阶段任务检查")
+    assert output("check_targets", "--year", "2022").startswith("2022年度阶段任务检查")
 
 
 def test_no_plan_year_and_an_unknown_year_are_clear_errors(db: None) -> None:

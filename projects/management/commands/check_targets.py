@@ -23,7 +23,8 @@ YEAR_HELP = "年度，如 2022；默认为包含今天的年度，没有则为�
 
 
 def plan_year_or_error(year: int | None) -> PlanYear:
-    """The plan year ``--year`` names, or the default year the pages show (open years first)."""
+    """The plan year ``--year`` names, or the year the pages show by default (the year containing
+    today, else the latest)."""
     if year is None:
         plan_year = selectors.plan_year_default(
             plan_years=list(selectors.plan_years_visible(user=None)),
