@@ -55,7 +55,9 @@ from .sheets import (
 # --- the tables ---------------------------------------------------------------------------------
 
 
-def _progress_columns(milestones: Sequence[MilestoneColumn]) -> list[Column]:
+def _progress_columns(milestones: Sequence[MilestoneColumn], *, year: int) -> list[Column]:
+    # The carry-over is the previous year's unfinished work (2022's is 2021's).
+    carried = f"{year - 1}年续建"
     return [
         Column("序号", 5, center=True),
         Column("区县", 13, center=True),
@@ -65,9 +67,9 @@ def _progress_columns(milestones: Sequence[MilestoneColumn]) -> list[Column]:
         Column("目标\n（户）", 9, "完成改造"),
         Column("已完工\n（户）", 9, "完成改造"),
         Column("完工率", 8, "完成改造"),
-        Column("目标\n（户）", 9, "2021年续建"),
-        Column("已完工\n（户）", 9, "2021年续建"),
-        Column("续建\n完成率", 8, "2021年续建"),
+        Column("目标\n（户）", 9, carried),
+        Column("已完工\n（户）", 9, carried),
+        Column("续建\n完成率", 8, carried),
         Column("计划\n（个）", 7, "新开工项目"),
         Column("已开工\n（个）", 7, "新开工项目"),
         Column("已完工项目\n投资（万元）", 13),
@@ -154,7 +156,7 @@ def _progress_sheet(
         name="进展情况",
         title=month_title(subject, "进展情况月报", year, month),
         as_of=as_of,
-        columns=_progress_columns(columns),
+        columns=_progress_columns(columns, year=year),
         provenance=provenance,
     )
     if total is not None:
@@ -386,7 +388,10 @@ def _projects_sheet(wb: ReportWorkbook, *, data: UnitMonthly, provenance: Proven
         )
     if not data.projects_frozen:
         sheet.spanning_row([], NOT_FROZEN, ASIDE)
-    sheet.note("注：只列截至统计日已记录的日期；续建项目于2021年开工，不适用2022年开工认定。")
+    sheet.note(
+        f"注：只列截至统计日已记录的日期；续建项目于{data.year - 1}年开工，"
+        f"不适用{data.year}年开工认定。"
+    )
     sheet.close()
 
 
