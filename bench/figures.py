@@ -222,10 +222,25 @@ def _city_monthly(plan_year: PlanYear) -> CityMonthly:
     )
 
 
+def workbook_floor_agrees(*, plan_year: PlanYear, data: CityMonthly) -> bool:
+    """The floor's statements read the rows the city workbook is compiled from: every unit, and the
+    very projects its not-started sheet lists (so the download is compared with the same work)."""
+    rows = floors.city_monthly_read_floor(plan_year_id=plan_year.id)
+    listed = [(r.unit, r.project) for r in data.not_started]
+    units = {r[0] for r in rows.reports}
+    return (
+        floors.valid_not_started(rows, month=WORKBOOK_MONTH) == listed
+        and len(units) == len(data.rows)
+        and len(rows.plan) >= len(data.milestone_columns)
+    )
+
+
 def workbook(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     """The city's monthly report for January, whose not-started sheet lists every 2022 project:
-    the writer against the plain write-only floor, the build and the download recorded beside it,
-    and peak memory at two sizes."""
+    the writer against the plain write of the same values by the same library (XlsxWriter), the
+    build against the statements reading its rows, the download against those statements and the
+    plain write; openpyxl's plain write-only (the floor before issue 17) beside them; peak memory
+    at two sizes."""
     plan_year = ctx.plan_year
     ctx.log("  月报工作簿")
     data = _city_monthly(plan_year)
@@ -238,6 +253,13 @@ def workbook(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
     def floor_writer(report: CityMonthly) -> Callable[[], None]:
         return lambda: floors.city_monthly_floor(report, io.BytesIO())
 
+    def read_floor() -> None:
+        floors.city_monthly_read_floor(plan_year_id=plan_year.id)
+
+    def download_floor() -> None:
+        read_floor()
+        floors.city_monthly_floor(data, io.BytesIO())
+
     client = _client(CITY_USERNAME)
     url = f"/city/reports/city/{WORKBOOK_MONTH}/export.xlsx"
 
@@ -246,8 +268,20 @@ def workbook(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
         if response.status_code != 200:
             raise RuntimeError(f"{url}: HTTP {response.status_code}")
 
-    write_samples, floor_samples = timed_together(
-        [app_writer(data), floor_writer(data)], repeat=ctx.repeat, warmup=ctx.warmup
+    write_samples, floor_samples, openpyxl_samples = timed_together(
+        [
+            app_writer(data),
+            floor_writer(data),
+            lambda: floors.city_monthly_openpyxl_floor(data, io.BytesIO()),
+        ],
+        repeat=ctx.repeat,
+        warmup=ctx.warmup,
+    )
+    build_samples, read_samples = timed_together(
+        [lambda: _city_monthly(plan_year), read_floor], repeat=ctx.repeat, warmup=ctx.warmup
+    )
+    download_samples, download_floor_samples = timed_together(
+        [download, download_floor], repeat=ctx.repeat, warmup=ctx.warmup
     )
     rows = [
         Row(
@@ -258,14 +292,22 @@ def workbook(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
             limit=1.3,
         ),
         Row(
+            "monthly workbook: write vs openpyxl's plain write-only (the floor before issue 17)",
+            write_samples,
+            openpyxl_samples,
+        ),
+        Row(
             "monthly workbook: build (queries + start rule)",
-            timed(lambda: _city_monthly(plan_year), repeat=ctx.repeat, warmup=ctx.warmup),
-            note=f"{query_count(lambda: _city_monthly(plan_year))} queries",
+            build_samples,
+            read_samples,
+            note=f"{query_count(lambda: _city_monthly(plan_year))} queries; floor 2",
         ),
         Row(
             "monthly workbook: download (build + write, server)",
-            timed(download, repeat=ctx.repeat, warmup=ctx.warmup),
-            floor_samples,
+            download_samples,
+            download_floor_samples,
+            goal="ratio",
+            limit=2.0,
             note=f"{query_count(download)} queries",
         ),
     ]
@@ -282,7 +324,13 @@ def workbook(ctx: Context) -> tuple[list[Row], dict[str, Any]]:
                 lambda: city_monthly_workbook(_city_monthly(plan_year), io.BytesIO())
             ),
         }
-    return rows, {"month": WORKBOOK_MONTH, "rows": rows_written, "memory": memory}
+    return rows, {
+        "month": WORKBOOK_MONTH,
+        "rows": rows_written,
+        "memory": memory,
+        "floor_agrees": workbook_floor_agrees(plan_year=plan_year, data=data),
+        "read_floor_sql": [floors.READ_REPORTS_SQL, floors.READ_PLAN_SQL],
+    }
 
 
 def _unit_names() -> list[str]:

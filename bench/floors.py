@@ -2,12 +2,18 @@
 
 - The overview and ``check_targets``: one hand-written SQL statement returning every unit's targets
   and its cumulative figures on each date the milestone table judges.
-- The monthly workbook: openpyxl's write-only mode writing the same cell values with no formatting
-  (no styles, number formats, merges, widths, print setup).
+- The monthly workbook: the same cell values written with no formatting (no styles, number formats,
+  merges, widths, print setup) by the portal's own writer library in its streaming mode: XlsxWriter
+  in constant memory, each row given whole to ``write_row`` (``city_monthly_floor``). openpyxl's
+  write-only mode, the floor until the reports moved to XlsxWriter, is kept beside it for comparison
+  (``city_monthly_openpyxl_floor``).
+- The monthly workbook's download: one hand-written SQL statement reading every row the workbook
+  is compiled from (``city_monthly_read_floor``), then the same plain write.
 - The imports: openpyxl's read-only mode and ``bulk_create`` of the same rows, no validation and no
   history.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +23,7 @@ from typing import IO, Any
 
 from django.db import connection
 from openpyxl import Workbook, load_workbook
+from xlsxwriter.workbook import Workbook as XlsxWorkbook
 
 from projects.choices import Criterion, Opinion, ProjectKind
 from projects.importing import HOUSEHOLD_HEADERS, KIND_BY_LABEL, OPINION_BY_LABEL, PROJECT_HEADERS
@@ -32,6 +39,7 @@ from reporting.exports.rows import (
     UnreportedRow,
 )
 from reporting.exports.workbooks import CITY_NOTES, UNREPORTED_TEXT, unlisted_units
+from reporting.reports import RECORD_STATES
 
 # --- the overview's figures ---------------------------------------------------------------------
 
@@ -247,9 +255,53 @@ def _milestone_headers(columns: Sequence[MilestoneColumn]) -> list[tuple[str, st
     return heads
 
 
+class _PlainBook:
+    """An XlsxWriter workbook in constant memory whose sheets take whole rows of plain values, as
+    openpyxl's ``append`` does: the least the portal's writer library can do to write them. Text is
+    text (no formula, number or link is made of it); a date or time is one (a number with a date
+    format, as openpyxl gives a date value by itself)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.book = XlsxWorkbook(
+            out,
+            {
+                "constant_memory": True,
+                "default_date_format": "yyyy-mm-dd h:mm:ss",
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+
+    def create_sheet(self, title: str) -> "_PlainSheet":
+        return _PlainSheet(self.book.add_worksheet(title))
+
+    def save(self, out: IO[bytes]) -> None:
+        self.book.close()
+
+
+class _PlainSheet:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def append(self, values: Sequence[Any]) -> None:
+        self.ws.write_row(self.row, 0, values)
+        self.row += 1
+
+
 def city_monthly_floor(data: CityMonthly, out: IO[bytes]) -> None:
-    """The city's monthly workbook's cells, written plainly: the floor of the workbook figure."""
-    wb = Workbook(write_only=True)
+    """The city's monthly workbook's cells, written plainly by XlsxWriter: the floor of the
+    workbook figure."""
+    _city_monthly_cells(_PlainBook(out), data, out)
+
+
+def city_monthly_openpyxl_floor(data: CityMonthly, out: IO[bytes]) -> None:
+    """The same cells written plainly by openpyxl's write-only mode (the floor before issue 17)."""
+    _city_monthly_cells(Workbook(write_only=True), data, out)
+
+
+def _city_monthly_cells(wb: Any, data: CityMonthly, out: IO[bytes]) -> None:
     title = "驻马店市"
     digest_note = f"本表数据摘要（SHA-256）：{data.digest}"
     ws = wb.create_sheet("进展情况")
@@ -351,6 +403,72 @@ def _timeliness_floor(wb: Any, data: CityMonthly, table: TimelinessTable, digest
         [f"注：及时性按{_cn(table.as_of)}判断（版本、状态和时间为导出时的记录）。{TIMELINESS_NOTE}"]
     )
     ws.append([digest_note])
+
+
+# --- the monthly workbook's rows -----------------------------------------------------------------
+
+# Every unit with its targets and every version of its reports of the plan year: the valid version
+# of each month (the frozen figures, projects and notes the city's table compiles, and the months a
+# milestone looks back to) and the month's latest version (the 报送情况 sheet).
+READ_REPORTS_SQL = (
+    "SELECT u.id, u.name, t.new_starts, t.completions, t.carryover, r.month, r.version, r.state, "
+    "r.figures, r.digest, r.problems, r.next_plan, r.submitted_at, r.approved_at, r.received_at "
+    "FROM projects_unit u "
+    "LEFT JOIN projects_unittarget t ON t.unit_id = u.id AND t.plan_year_id = %s "
+    "LEFT JOIN reporting_monthlyreport r ON r.unit_id = u.id AND r.plan_year_id = %s "
+    "ORDER BY u.sort_order, u.id, r.month, r.version"
+)
+# The plan year's city targets with its milestones, and the carry-over whose unit is unknown.
+READ_PLAN_SQL = (
+    "SELECT p.city_new_starts, p.city_completions, p.city_carryover, p.completion_percent, "
+    "m.key, m.name, m.due, m.percent, m.basis, m.measure, NULL "
+    "FROM projects_planyear p JOIN projects_milestone m ON m.plan_year_id = p.id "
+    "WHERE p.id = %s "
+    "UNION ALL "
+    "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.households "
+    "FROM projects_unassignedcarryover c "
+    "WHERE c.plan_year_id = %s AND c.assigned_unit_id IS NULL"
+)
+
+
+_RECORD_STATES = frozenset(s.value for s in RECORD_STATES)
+
+
+@dataclass(frozen=True)
+class MonthlyRows:
+    """What the floor reads for a city workbook: each unit's row with its reports' versions, and
+    the plan year's rows."""
+
+    reports: list[tuple[Any, ...]]
+    plan: list[tuple[Any, ...]]
+
+
+def city_monthly_read_floor(*, plan_year_id: int) -> MonthlyRows:
+    """The rows a city workbook is compiled from, in two hand-written statements, each report's
+    figures decoded: the floor of the build (the download's floor adds the plain write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(READ_REPORTS_SQL, [plan_year_id, plan_year_id])
+        reports = cursor.fetchall()
+        cursor.execute(READ_PLAN_SQL, [plan_year_id, plan_year_id])
+        plan = cursor.fetchall()
+    # Django leaves a JSON column's text to the field to decode (on PostgreSQL too).
+    reports = [(*r[:8], json.loads(r[8]) if r[8] is not None else None, *r[9:]) for r in reports]
+    return MonthlyRows(reports=reports, plan=plan)
+
+
+def valid_not_started(rows: MonthlyRows, *, month: int) -> list[tuple[str, str]]:
+    """From the floor's rows, the (unit, project) pairs the city's not-started sheet lists for
+    ``month``: each unit's latest approved or received version's new projects without a start."""
+    valid: dict[int, tuple[str, Any]] = {}
+    for unit_id, name, *_, row_month, _version, state, figures in (r[:9] for r in rows.reports):
+        if row_month == month and state in _RECORD_STATES:
+            valid[unit_id] = (name, figures)  # in version order: the latest stays
+    return [
+        (name, p["name"])
+        for name, figures in valid.values()
+        for p in figures.get("projects", [])
+        if p["kind"] == ProjectKind.NEW and not p["started_on"]
+    ]
 
 
 # --- the imports --------------------------------------------------------------------------------

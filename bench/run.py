@@ -117,6 +117,9 @@ def run(
         log(
             f"overview queries at {scale.name}: {overview['queries']}; floor agrees: {overview['floor_agrees']}"
         )
+    workbook = info.get("workbook")
+    if workbook:
+        log(f"workbook floor reads the rows the build compiles: {workbook['floor_agrees']}")
     log(
         f"total {result['total_seconds']:.0f} s; load average {load_before[0]:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from . import notifications, permissions
+from . import notifications, permissions, view_helpers
 from .models import User
 
 
@@ -25,3 +25,12 @@ def portal_permissions(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(user, User):
         return {}
     return {"perms_portal": permissions.portal_flags(user)}
+
+
+def plan_year_selector(request: HttpRequest) -> dict[str, Any]:
+    """The navigation bar's year selector (view_helpers.year_selector): the years the signed-in
+    user may see, read once per page and shared with the page's own plan year."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {}
+    return {"year_selector": SimpleLazyObject(lambda: view_helpers.year_selector(request))}

@@ -23,7 +23,7 @@ from .forms import ProjectImportForm
 from .jobs import job_start
 from .models import Project, Unit, User
 from .template_files import projects_file
-from .view_helpers import plan_year_or_404, portal_user, xlsx_response
+from .view_helpers import plan_year_for, portal_user, xlsx_response
 from .views import _project_or_404, _status_changes_confirmed, listed_projects
 
 
@@ -31,7 +31,7 @@ from .views import _project_or_404, _status_changes_confirmed, listed_projects
 def project_list_download(request: HttpRequest) -> HttpResponse:
     """The project list as the page's filters and search select it, every project (not only the
     page's 25), in the projects template filled with today's records."""
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     listed = listed_projects(request, plan_year)
     user = portal_user(request)
     scope = user.unit.name if permissions.unit_scope(user) is not None and user.unit else ""
@@ -72,7 +72,7 @@ def project_import(request: HttpRequest) -> HttpResponse:
     """Import the unit's projects from the template: upload, see what would change (nothing
     written), then confirm; rows of another unit are refused by the service."""
     user, unit = _importing_unit(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     form = ProjectImportForm()
     result = None
     token = ""

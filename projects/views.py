@@ -43,7 +43,7 @@ from .view_helpers import (
     asked_date,
     error_messages,
     page_date_of,
-    plan_year_or_404,
+    plan_year_for,
     portal_user,
 )
 
@@ -130,7 +130,7 @@ def listed_projects(request: HttpRequest, plan_year: PlanYear) -> ListedProjects
 def project_list(request: HttpRequest) -> HttpResponse:
     """The projects the user may see, filtered and searched, 25 to a page."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     listed = listed_projects(request, plan_year)
     filters, criteria, as_of, projects = (
         listed.filters,
@@ -170,7 +170,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if user.unit is None or not permissions.may_change_unit(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以新建项目"))
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     form = ProjectForm(request.POST or None, instance=Project(plan_year=plan_year, unit=user.unit))
     warnings: tuple[str, ...] = ()
     if request.method == "POST" and form.is_valid():

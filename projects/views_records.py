@@ -20,7 +20,7 @@ from . import permissions, records, selectors
 from .choices import ParticipantRole
 from .models import AcceptanceRecord, CoordinatedConstructionPlan, FundReceipt, Project, Unit
 from .uploads import stored_file_response
-from .view_helpers import apply_errors, plan_year_or_404, portal_user
+from .view_helpers import apply_errors, plan_year_for, portal_user
 from .views import _project_or_404, _writable_project_or_404
 
 
@@ -239,7 +239,7 @@ def funds(request: HttpRequest) -> HttpResponse:
     """Funds in place by unit and source: every unit and the city for the city office, the unit's
     own for its clerk and leader."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     scope = permissions.unit_scope(user)
     units = list(Unit.objects.all() if scope is None else Unit.objects.filter(id=scope))
     rows, city = records.funds_by_unit(plan_year=plan_year, units=units)

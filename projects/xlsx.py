@@ -7,8 +7,11 @@ carriage return) is stored as a string cell with the quote-prefix style, so Exce
 show it as typed and keep it text when the cell is edited. Households, counts and money stay numbers
 with a number format; shares (tenths of a percent) become fractions shown as percentages.
 
-``SafeXLSX``, the admin's and the residents' export format (django-import-export), writes the same
-cells.
+Two writers take these cells. The reports (``reporting.exports``) are written with XlsxWriter in
+constant memory (``XlsxCells``): a styled cell costs it about what a plain one does, so a large
+report is written at near the cost of its bare values. The import templates and ``SafeXLSX``, the
+admin's and the residents' export format (django-import-export), use openpyxl's write-only mode
+(``write_only_cell``).
 """
 
 import io
@@ -18,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from import_export.formats.base_formats import XLSX
 from openpyxl import Workbook
@@ -26,6 +29,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import NamedStyle
 from openpyxl.styles.cell_style import StyleArray
 from tablib import Dataset
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook as XlsxWorkbook
+from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,13 +50,15 @@ NONE_MARK = "—"
 
 # Characters an XML worksheet cannot hold (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE).
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# Those and a carriage return: a text without any is written as it is.
+_TO_CLEAN = re.compile(r"[\000-\010\013\014\016-\037\r]")
 _MAX_TEXT = 32767
 
 
-@dataclass(frozen=True)
-class CellValue:
+class CellValue(NamedTuple):
     """What one cell holds: its value, its data type ("s" text, "n" number, "d" date), its number
-    format and whether it carries the quote prefix (shown as text even if it looks like a formula)."""
+    format and whether it carries the quote prefix (shown as text even if it looks like a formula).
+    A named tuple: a large report makes one per cell."""
 
     value: str | int | Decimal | date | None
     data_type: str
@@ -59,6 +67,9 @@ class CellValue:
 
 
 EMPTY = CellValue(None, "n")
+# The named tuple's constructor without its Python-level argument handling (a cell is made per value
+# written): for the two commonest cells below.
+_cell = tuple.__new__
 
 
 def looks_like_formula(text: str) -> bool:
@@ -70,21 +81,35 @@ def safe_text(value: str) -> CellValue:
     """A text cell that is always shown as text and never run: characters a worksheet cannot hold
     are dropped, line ends become "\\n" (as every XML reader turns them anyway), text that looks
     like a formula gets the quote prefix and the text format, and no text is an empty cell."""
-    text = _ILLEGAL.sub("", str(value))
-    if not text:
+    text = value if type(value) is str else str(value)
+    if _TO_CLEAN.search(text) is not None:
+        text = _ILLEGAL.sub("", text)
+        if not text:
+            return EMPTY
+        quoted = text.startswith(FORMULA_PREFIXES)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    elif not text:
         return EMPTY
-    quoted = looks_like_formula(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")[:_MAX_TEXT]
-    return CellValue(text, "s", TEXT if quoted else GENERAL, quoted)
+    else:
+        quoted = text.startswith(FORMULA_PREFIXES)
+    if quoted:
+        return _cell(CellValue, (text[:_MAX_TEXT], "s", TEXT, True))
+    return _cell(CellValue, (text[:_MAX_TEXT], "s", GENERAL, False))
 
 
 def number(value: int | Decimal | None, number_format: str) -> CellValue:
     """A numeric cell (int or Decimal, never float); None, a figure that does not exist, is "—"."""
+    kind = type(value)
+    if kind is int or kind is Decimal:
+        return _cell(CellValue, (value, "n", number_format, False))
     if value is None:
-        return safe_text(NONE_MARK)
+        return _NONE_CELL
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise TypeError(f"households and money are int or Decimal, not {type(value).__name__}")
     return CellValue(value, "n", number_format)
+
+
+_NONE_CELL = safe_text(NONE_MARK)
 
 
 def households(value: int | None) -> CellValue:
@@ -103,7 +128,7 @@ def percent_from_tenths(tenths: int | None) -> CellValue:
     """A share given in tenths of a percent (499 → 49.9 %) as the exact fraction 0.499 shown "0.0%";
     None (no target, or a target of 0) is "—"."""
     if tenths is None:
-        return safe_text(NONE_MARK)
+        return _NONE_CELL
     return CellValue(Decimal(tenths) / 1000, "n", PERCENT)
 
 
@@ -180,6 +205,148 @@ def register_styles(wb: Any, styles: Iterable[CellStyle]) -> None:
         if style.name not in known:
             wb.add_named_style(style.named_style())
             known.add(style.name)
+
+
+# --- XlsxWriter: the reports --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Look:
+    """How a report cell looks: its font, a solid fill, a thin black box and its alignment. Colours
+    are six hex digits; a font without a colour is the spreadsheet's automatic (black) text. Looks
+    are told apart by identity (each is a constant), so finding a cell's format hashes no fields."""
+
+    name: str
+    font: str
+    size: int
+    bold: bool = False
+    italic: bool = False
+    color: str | None = None
+    fill: str | None = None
+    box: bool = False
+    horizontal: str | None = None  # "left", "center", "right"
+    vertical: str | None = None  # "center"
+    wrap: bool = False
+
+    def font_properties(self) -> dict[str, Any]:
+        """XlsxWriter's font properties: no font family and no colour unless one is given, as a
+        font named in a style sheet is written by hand (XlsxWriter otherwise adds both)."""
+        return {
+            "font_name": self.font,
+            "font_size": self.size,
+            "font_family": 0,
+            "font_color": f"#{self.color}" if self.color else "automatic",
+            "bold": self.bold,
+            "italic": self.italic,
+        }
+
+    def properties(self) -> dict[str, Any]:
+        """XlsxWriter's format properties for this look."""
+        properties = self.font_properties()
+        if self.fill:
+            properties |= {"pattern": 1, "bg_color": f"#{self.fill}"}
+        if self.box:
+            properties |= {"border": 1, "border_color": "#000000"}
+        if self.horizontal:
+            properties["align"] = self.horizontal
+        if self.vertical:
+            properties["valign"] = "vcenter" if self.vertical == "center" else self.vertical
+        if self.wrap:
+            properties["text_wrap"] = True
+        return properties
+
+
+_UNMADE: Any = object()  # a format not made yet
+
+# XlsxWriter takes a text that starts with "<r>" and ends with "</r>" for its own rich-text markup
+# and writes it into the sheet unescaped: a project named so could put a formula into the file.
+_MARKUP = ("<r>", "</r>")
+
+
+class XlsxCells:
+    """Writes ``CellValue``s into one XlsxWriter workbook: text always as a string cell (never a
+    formula, never markup), numbers and dates with their number format, each (look, number format,
+    quote prefix) made into one XlsxWriter format the first time it is used."""
+
+    def __init__(self, workbook: XlsxWorkbook) -> None:
+        self._workbook = workbook
+        # look → number format → [format without, format with the quote prefix]
+        self._formats: dict[Look | None, dict[str, list[Any]]] = {}
+        self._fonts: dict[Look | None, Format] = {}
+
+    def _format(self, look: Look | None, number_format: str, quote_prefix: bool) -> Format | None:
+        pair = self._formats.setdefault(look, {}).setdefault(number_format, [_UNMADE, _UNMADE])
+        made = pair[quote_prefix]
+        if made is _UNMADE:
+            properties = look.properties() if look is not None else {}
+            if number_format != GENERAL:
+                properties["num_format"] = number_format
+            if quote_prefix:
+                properties["quote_prefix"] = True
+            made = pair[quote_prefix] = (
+                self._workbook.add_format(properties) if properties else None
+            )
+        return made
+
+    def write(
+        self, ws: XlsxWorksheet, row: int, col: int, value: CellValue, look: Look | None = None
+    ) -> None:
+        """``value`` into the cell at ``row``, ``col`` (from 0) with ``look``."""
+        self.write_row(ws, row, col, (value,), (look,))
+
+    def write_row(
+        self,
+        ws: XlsxWorksheet,
+        row: int,
+        first_col: int,
+        values: Iterable[CellValue],
+        looks: Iterable[Look | None],
+    ) -> None:
+        """``values`` into the cells of ``row`` from ``first_col`` on, each with its look; an empty
+        value with a look is a blank cell carrying it (a box's border), without one no cell."""
+        formats = self._formats
+        write_string, write_number = ws.write_string, ws.write_number
+        col = first_col
+        for (content, data_type, number_format, quote_prefix), look in zip(
+            values, looks, strict=True
+        ):
+            try:
+                cell_format = formats[look][number_format][quote_prefix]
+            except KeyError:
+                cell_format = self._format(look, number_format, quote_prefix)
+            if cell_format is _UNMADE:
+                cell_format = self._format(look, number_format, quote_prefix)
+            if type(content) is str:
+                if content.startswith(_MARKUP[0]) and content.endswith(_MARKUP[1]):
+                    self._write_markup_as_text(ws, row, col, content, cell_format, look)
+                else:
+                    write_string(row, col, content, cell_format)
+            elif content is None:
+                if cell_format is not None:
+                    ws.write_blank(row, col, None, cell_format)
+            elif data_type == "d":
+                ws.write_datetime(row, col, content, cell_format)
+            else:
+                write_number(row, col, content, cell_format)
+            col += 1
+
+    def _write_markup_as_text(
+        self,
+        ws: XlsxWorksheet,
+        row: int,
+        col: int,
+        text: str,
+        cell_format: Format | None,
+        look: Look | None,
+    ) -> None:
+        """A text that looks like XlsxWriter's markup, written as two runs of the cell's own font
+        (XlsxWriter escapes a rich string's runs): the same text, shown the same."""
+        font = self._fonts.get(look)
+        if font is None:
+            font = self._workbook.add_format(look.font_properties() if look is not None else {})
+            self._fonts[look] = font
+        runs = (font, text[:1], font, text[1:])
+        ws.write_rich_string(row, col, *runs, *((cell_format,) if cell_format is not None else ()))
 
 
 # --- django-import-export's xlsx format ---------------------------------------------------------

@@ -23,7 +23,7 @@ from projects.rules.dates import cn_date
 from projects.rules.periods import PeriodKind, ReportPeriod, report_period
 from projects.rules.reports import report_due
 from projects.uploads import EvidenceField, stored_file_response
-from projects.view_helpers import plan_year_or_404, portal_user
+from projects.view_helpers import plan_year_for, portal_user
 
 from . import notices
 from .exports.notice import notice_docx
@@ -194,7 +194,7 @@ def _draft_form(request: HttpRequest) -> DraftForm | None:
         return None
     if "kind" in request.GET:
         return DraftForm(request.GET)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     return DraftForm(default_period(plan_year, facts.today_local()))
 
 

@@ -1,6 +1,7 @@
-"""Due-day reminders of the monthly report (``send_reminders``): for each plan year's months whose
-reminder window holds ``today`` (projects.rules.reminders), the clerks and leaders of each unit with
-no valid version yet are told, once each (the notification's dedupe key)."""
+"""Due-day reminders of the monthly report (``send_reminders``): for each open plan year's months
+whose reminder window holds ``today`` (projects.rules.reminders), the clerks and leaders of each unit
+with no valid version yet are told, once each (the notification's dedupe key). A draft year is not
+reported on yet, so it reminds nobody."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from projects.choices import NotificationKind
+from projects.choices import NotificationKind, PlanYearState
 from projects.models import PlanYear, Unit, User
 from projects.notifications import UNIT_ROLES, notify
 from projects.rules.dates import cn_date
@@ -49,10 +50,11 @@ def reminder_text(
     return f"{title}须于{cn_date(due)}前审核盖章报送（{when}），目前尚未报送。"
 
 
-def reminders_send(*, today: date, days_before: int) -> list[ReminderSent]:
+def reminders_send(*, today: date, days_before: int, year: int | None = None) -> list[ReminderSent]:
     """Remind each unit's clerks and leaders of the months whose report is due soon or overdue on
-    ``today`` and not yet valid; a reminder already sent to a person is not sent again. Returns
-    what each (unit, month, reminder) sent this run, those that sent nothing included."""
+    ``today`` and not yet valid (of every open plan year, or of ``year`` only); a reminder already
+    sent to a person is not sent again. Returns what each (unit, month, reminder) sent this run,
+    those that sent nothing included."""
     result: list[ReminderSent] = []
     units = list(Unit.objects.order_by("sort_order", "id"))
     people: dict[int, list[User]] = defaultdict(list)
@@ -61,7 +63,10 @@ def reminders_send(*, today: date, days_before: int) -> list[ReminderSent]:
     ).order_by("pk"):
         assert user.unit_id is not None
         people[user.unit_id].append(user)
-    for plan_year in PlanYear.objects.order_by("year"):
+    plan_years = PlanYear.objects.filter(state=PlanYearState.OPEN).order_by("year")
+    if year is not None:
+        plan_years = plan_years.filter(year=year)
+    for plan_year in plan_years:
         months = {
             month: report_due(year=plan_year.year, month=month, due_day=plan_year.report_due_day)
             for month in range(1, 13)

@@ -30,7 +30,7 @@ from projects.uploads import EvidenceField, stored_file_response
 from projects.view_helpers import (
     error_messages,
     page_date_of,
-    plan_year_or_404,
+    plan_year_for,
     portal_user,
     xlsx_response,
 )
@@ -99,7 +99,7 @@ class ReturnForm(ReasonForm):
 def report_index(request: HttpRequest) -> HttpResponse:
     """Units × months: each month's latest version and whether it arrived on time."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     today = facts.today_local()
     units = list(_units(user))
     latest = reports.latest_versions(plan_year=plan_year, units=units)
@@ -163,7 +163,7 @@ def report_month(request: HttpRequest, unit_id: int, month: int) -> HttpResponse
     unit = get_object_or_404(_units(user), pk=unit_id)
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     versions = list(
         MonthlyReport.objects.filter(plan_year=plan_year, unit=unit, month=month)
         .select_related("approved_by", "submitted_by", "received_by", "returned_by")
@@ -331,7 +331,7 @@ def report_stamp(request: HttpRequest, pk: int) -> FileResponse:
 def flag_list(request: HttpRequest) -> HttpResponse:
     """Suspected 瞒报/错报 of the user's units, open ones first; the city office rules on them."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     flags = (
         ReportFlag.objects.filter(report__plan_year=plan_year, report__unit__in=_units(user))
         .select_related("report__unit", "report__plan_year", "ruled_by")
@@ -387,7 +387,7 @@ def flags_check(request: HttpRequest) -> HttpResponse:
     job, whose page shows the progress and then what the check found."""
     user = portal_user(request)
     permissions.require_city_office(user)
-    job = job_start(kind="flags_check", user=user, plan_year=plan_year_or_404())
+    job = job_start(kind="flags_check", user=user, plan_year=plan_year_for(request))
     return redirect("job_detail", pk=job.pk)
 
 
@@ -398,8 +398,9 @@ def assessment(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if permissions.unit_scope(user) is not None:
         raise PermissionDenied
-    plan_year = plan_year_or_404()
-    today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
+    plan_year = plan_year_for(request)
+    latest = reports.assessment_latest(plan_year)
+    today = page_date_of(request, plan_year=plan_year, latest=latest)
     rows = reports.assessment(plan_year=plan_year, today=today)
     specs = facts.milestone_specs(plan_year=plan_year)
     return render(
@@ -409,6 +410,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "plan_year": plan_year,
             "as_of": today,
+            "latest": latest,
             "milestone_day": reports.milestone_day(plan_year=plan_year, day=today),
             "specs": [s for s, _ in specs],
         },
@@ -421,7 +423,7 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
     unit = get_object_or_404(_units(portal_user(request)), pk=unit_id)
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     data = build.build_unit_monthly(
         plan_year=plan_year,
         month=month,
@@ -445,7 +447,7 @@ def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
         raise PermissionDenied
     if not 1 <= month <= 12:
         raise Http404
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     if request.method == "POST":
         job = job_start(
             kind="city_month_export", user=user, plan_year=plan_year, params={"month": month}
@@ -461,7 +463,7 @@ def assessment_export(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if permissions.unit_scope(user) is not None:
         raise PermissionDenied
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
     if request.method == "POST":
         job = job_start(

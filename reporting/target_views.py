@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from projects import permissions, selectors
 from projects.models import UnassignedCarryover, Unit, UnitTarget, User
-from projects.view_helpers import apply_errors, plan_year_or_404
+from projects.view_helpers import apply_errors, plan_year_for
 
 from . import targets
 from .targets import CarryoverAssignForm, TrialMonthsForm, UnitTargetForm
@@ -35,7 +35,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
     carry-over figures whose unit is not named yet, and the recent changes with who, when and why.
     A fixed number of queries whatever the length of the history."""
     _target_setter(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     assigned = UnassignedCarryover.objects.filter(
         plan_year=plan_year, assigned_unit__isnull=False
     ).select_related("assigned_unit", "assigned_by")
@@ -60,7 +60,7 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Fill in or correct one unit's targets, with a reason; refused when the rule objects."""
     user = _target_setter(request)
     unit = get_object_or_404(Unit, pk=pk)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     current = UnitTarget.objects.filter(plan_year=plan_year, unit=unit).first()
     initial: dict[str, Any] = {}
     if current is not None:
@@ -145,7 +145,7 @@ def carryover_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def trial_months(request: HttpRequest) -> HttpResponse:
     """Mark the plan year's trial months (试填报), with a reason kept in its history."""
     user = _target_setter(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     form = TrialMonthsForm(request.POST or None, initial={"months": plan_year.trial_months})
     if request.method == "POST" and form.is_valid():
         try:

@@ -24,7 +24,7 @@ from projects.models import PlanYear, Unit, User
 from projects.rules.dates import cn_month_day
 from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
-from projects.view_helpers import page_date_of, plan_year_or_404, portal_user
+from projects.view_helpers import page_date_of, plan_year_for, portal_user, year_choice
 from projects.worklist import role_for_worklist, worklist
 
 from . import charts, notices, selectors
@@ -116,7 +116,7 @@ def city_overview(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if not _reads_city(user) and not settings.CITY_OVERVIEW_FOR_UNITS:
         raise PermissionDenied(_("市老旧办未开放全市概况给区县用户查看"))
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     as_of = _as_of(request, plan_year)
     overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
     report = overview.report
@@ -193,7 +193,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     scope = permissions.unit_scope(user)
     units = Unit.objects.all() if scope is None else Unit.objects.filter(id=scope)
     unit = get_object_or_404(units, pk=pk)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     as_of = _as_of(request, plan_year)
     page = selectors.unit_dashboard(plan_year=plan_year, unit=unit, as_of=as_of)
     return render(
@@ -223,12 +223,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """A clerk's or leader's unit page, as of today (clipped to the plan year) or the date asked for;
     the city office and administrators go to the city overview."""
     user = portal_user(request)
-    plan_year = facts.plan_year_latest()
-    if plan_year is None:
+    if not year_choice(request).years:
         return render(request, "projects/no_plan_year.html")
     if permissions.unit_scope(user) is None or user.unit is None:
         target = reverse("reporting:overview")
         return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+    plan_year = plan_year_for(request)
     day = _as_of(request, plan_year)
     page = facts.unit_home(plan_year=plan_year, unit=user.unit, as_of=day)
     # Every panel is judged on the page's date, as its heading says.

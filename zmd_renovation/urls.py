@@ -8,6 +8,9 @@ from reporting.views import home
 
 from .health import healthz
 
+# A 404 that names an unknown plan year says which years there are (projects.view_helpers).
+handler404 = "projects.view_helpers.page_not_found"
+
 admin.site.site_header = "驻马店市城镇老旧小区改造信息平台"
 admin.site.site_title = "老旧小区改造"
 admin.site.index_title = "管理后台"

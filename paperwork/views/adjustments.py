@@ -20,7 +20,7 @@ from projects import permissions
 from projects import selectors as facts
 from projects.models import PlanYear
 from projects.uploads import stored_file_response
-from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, error_messages, plan_year_for, portal_user
 
 from ..forms.adjustments import AdjustmentForm, CommunityFormSet, ReturnForm, adjustment_input
 from ..models import AdjustmentState, PlanAdjustment
@@ -71,7 +71,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "may_create": user.unit_id is not None
             and permissions.may_change_unit(user, user.unit_id),
-            "plan_year": facts.plan_year_latest(),
+            "plan_year": plan_year_for(request),
         },
     )
 
@@ -135,7 +135,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if user.unit_id is None or not permissions.may_change_unit(user, user.unit_id):
         raise PermissionDenied(_("只有区县填报员和审核人可以提出计划调整"))
-    return _form_page(request, plan_year=plan_year_or_404(), adjustment=None)
+    return _form_page(request, plan_year=plan_year_for(request), adjustment=None)
 
 
 @login_required

@@ -27,7 +27,7 @@ from projects.uploads import stored_file_response
 from projects.view_helpers import (
     apply_errors,
     asked_date,
-    plan_year_or_404,
+    plan_year_for,
     portal_user,
     warn_unreadable_date,
 )
@@ -103,7 +103,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     """The plan year's inspections the user may read, by kind (and unit, for the city office), 25 to
     a page; the overdue rectifications on top (the unit's own, or every unit's with counts)."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     scope = permissions.unit_scope(user)
     filters = InspectionFilterForm(request.GET or None, show_unit=scope is None)
     # Each filter that can be read is honoured, whatever another holds; the others are named.
@@ -156,7 +156,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     kinds = selectors.inspection_kinds_for(user)
     if not kinds:
         raise PermissionDenied(_("只有市老旧办和区县填报员、审核人可以记录检查"))
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     picker = None
     if permissions.is_city_office(user):
         picker = UnitPickForm(request.GET or None)

@@ -22,7 +22,7 @@ from projects.choices import ProjectKind
 from projects.models import Project, Unit
 from projects.rules.records import STRONG_WISH_PERCENT
 from projects.uploads import stored_file_response
-from projects.view_helpers import apply_errors, error_messages, plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, error_messages, plan_year_for, portal_user
 
 from ..forms.plans import ImplementationPlanForm, RenovationPlanForm
 from ..forms.wishes import FACILITY_SUGGESTIONS, ResidentWishForm
@@ -56,7 +56,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     """A unit's implementation plan (status and upload) and its renovation plans; for the city
     office every unit's row."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     today = facts.today_local()
     scope = permissions.unit_scope(user)
     if scope is None:
@@ -137,7 +137,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
     """The unit's implementation-plan project table, generated from its project records, with the
     projects that leave a column empty flagged."""
     unit = _unit_or_404(request, unit_id)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     table = selectors.plan_table(plan_year=plan_year, unit=unit)
     return render(
         request,
@@ -160,7 +160,7 @@ def plan_table(request: HttpRequest, unit_id: int) -> HttpResponse:
 def plan_document(request: HttpRequest, unit_id: int) -> FileResponse:
     """The unit's signed implementation plan, only to users who may see the unit."""
     unit = _unit_or_404(request, unit_id)
-    plan = selectors.implementation_plan_get(plan_year=plan_year_or_404(), unit=unit)
+    plan = selectors.implementation_plan_get(plan_year=plan_year_for(request), unit=unit)
     if plan is None:
         raise Http404
     return _scan_response(

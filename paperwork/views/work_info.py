@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from projects import permissions
 from projects.models import Project, Unit
 from projects.uploads import stored_file_response
-from projects.view_helpers import apply_errors, plan_year_or_404, portal_user
+from projects.view_helpers import apply_errors, plan_year_for, portal_user
 
 from ..forms.work_info import WorkInfoForm
 from ..models import WorkInfoPhoto
@@ -29,7 +29,7 @@ def work_info_list(request: HttpRequest) -> HttpResponse:
     """The plan year's items the user may read, newest first, 25 to a page; for the city office the
     counts per unit on top."""
     user = portal_user(request)
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     scope = permissions.unit_scope(user)
     items = selectors.work_info_visible(user=user).filter(plan_year=plan_year)
     unit_id = request.GET.get("unit") if scope is None else None
@@ -58,7 +58,7 @@ def work_info_create(request: HttpRequest) -> HttpResponse:
     user = portal_user(request)
     if user.unit is None or not permissions.may_change_unit(user, user.unit.id):
         raise PermissionDenied(_("只有区县填报员和审核人可以报送本区县的工作信息"))
-    plan_year = plan_year_or_404()
+    plan_year = plan_year_for(request)
     projects = Project.objects.filter(plan_year=plan_year, unit=user.unit).order_by("name")
     form = WorkInfoForm(request.POST or None, request.FILES or None, projects=projects)
     if request.method == "POST" and form.is_valid():

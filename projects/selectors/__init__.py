@@ -26,6 +26,7 @@ from .milestones import (
     unit_targets,
     units_with_figures,
 )
+from .plan_year_choice import plan_year_default
 from .plan_year_list import plan_year_list, plan_years_visible
 from .plan_years import clip_to_year, page_date, plan_year_get, plan_year_latest, today_local
 from .project_list import (
@@ -103,6 +104,7 @@ __all__ = [
     "milestone_report_for_today",
     "milestone_specs",
     "page_date",
+    "plan_year_default",
     "plan_year_get",
     "plan_year_latest",
     "plan_year_list",

@@ -1,27 +1,20 @@
 """The official-style sheet: the styles, the title and date lines, two merged header rows, frozen
 panes, A4 landscape printing with the header rows repeated, and the footer saying what the figures
-are (``Provenance``). Rows stream into a write-only worksheet."""
+are (``Provenance``). Rows stream into an XlsxWriter worksheet in constant memory: each row is
+written out when the next one begins, so memory stays flat however many rows a table has."""
 
 import io
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import IO
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from projects.rules.dates import cn_date
-from projects.xlsx import (
-    EMPTY,
-    NONE_MARK,
-    CellStyle,
-    CellValue,
-    register_styles,
-    safe_text,
-    write_only_cell,
-)
+from projects.xlsx import EMPTY, NONE_MARK, CellValue, Look, XlsxCells, safe_text
 
 CITY = "驻马店市"
 UNITS_NOTE = "单位：户、万元"
@@ -31,59 +24,60 @@ UNITS_NOTE = "单位：户、万元"
 FONT = "宋体"
 TITLE_FONT = "黑体"
 PAPER_A4 = 9  # ECMA-376 paper size code
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
+ASIDE_COLOR = "595959"
 
-_BODY_FONT = Font(name=FONT, size=10)
-_BOLD_FONT = Font(name=FONT, size=10, bold=True)
-_ASIDE_FONT = Font(name=FONT, size=10, italic=True, color="595959")
 
-TITLE = CellStyle("报表标题", font=Font(name=TITLE_FONT, size=16, bold=True), alignment=_CENTER)
-SUBTITLE_LEFT = CellStyle("报表副标题", font=_BODY_FONT, alignment=_LEFT)
-SUBTITLE_RIGHT = CellStyle("报表单位", font=_BODY_FONT, alignment=_RIGHT)
-HEADER = CellStyle(
-    "报表表头",
-    font=_BOLD_FONT,
-    fill=PatternFill("solid", fgColor="F2F2F2"),
-    border=_BOX,
-    alignment=_CENTER,
-)
-BODY_TEXT = CellStyle("报表文字", font=_BODY_FONT, border=_BOX, alignment=_LEFT)
-BODY_CENTER = CellStyle("报表文字居中", font=_BODY_FONT, border=_BOX, alignment=_CENTER)
-BODY_NUMBER = CellStyle("报表数字", font=_BODY_FONT, border=_BOX, alignment=_RIGHT)
-TOTAL_TEXT = CellStyle("报表合计文字", font=_BOLD_FONT, border=_BOX, alignment=_CENTER)
-TOTAL_NUMBER = CellStyle("报表合计数字", font=_BOLD_FONT, border=_BOX, alignment=_RIGHT)
-ASIDE_TEXT = CellStyle("报表备查文字", font=_ASIDE_FONT, border=_BOX, alignment=_LEFT)
-ASIDE_NUMBER = CellStyle("报表备查数字", font=_ASIDE_FONT, border=_BOX, alignment=_RIGHT)
-ASIDE_CENTER = CellStyle("报表备查居中", font=_ASIDE_FONT, border=_BOX, alignment=_CENTER)
-NOTE = CellStyle("报表注释", font=Font(name=FONT, size=9), alignment=_LEFT)
-STYLES = (
-    TITLE,
-    SUBTITLE_LEFT,
-    SUBTITLE_RIGHT,
-    HEADER,
-    BODY_TEXT,
-    BODY_CENTER,
-    BODY_NUMBER,
-    TOTAL_TEXT,
-    TOTAL_NUMBER,
-    ASIDE_TEXT,
-    ASIDE_NUMBER,
-    ASIDE_CENTER,
-    NOTE,
-)
+def _look(
+    name: str,
+    align: str,
+    *,
+    font: str = FONT,
+    size: int = 10,
+    box: bool = True,
+    bold: bool = False,
+    italic: bool = False,
+    color: str | None = None,
+    fill: str | None = None,
+) -> Look:
+    """A look aligned "center" (both ways, wrapped), "left" (wrapped) or "right" (a figure, on one
+    line), vertically centred."""
+    return Look(
+        name,
+        font,
+        size,
+        bold=bold,
+        italic=italic,
+        color=color,
+        fill=fill,
+        box=box,
+        horizontal=align,
+        vertical="center",
+        wrap=align != "right",
+    )
+
+
+TITLE = _look("报表标题", "center", font=TITLE_FONT, size=16, bold=True, box=False)
+SUBTITLE_LEFT = _look("报表副标题", "left", box=False)
+SUBTITLE_RIGHT = _look("报表单位", "right", box=False)
+HEADER = _look("报表表头", "center", bold=True, fill="F2F2F2")
+BODY_TEXT = _look("报表文字", "left")
+BODY_CENTER = _look("报表文字居中", "center")
+BODY_NUMBER = _look("报表数字", "right")
+TOTAL_TEXT = _look("报表合计文字", "center", bold=True)
+TOTAL_NUMBER = _look("报表合计数字", "right", bold=True)
+ASIDE_TEXT = _look("报表备查文字", "left", italic=True, color=ASIDE_COLOR)
+ASIDE_NUMBER = _look("报表备查数字", "right", italic=True, color=ASIDE_COLOR)
+ASIDE_CENTER = _look("报表备查居中", "center", italic=True, color=ASIDE_COLOR)
+NOTE = _look("报表注释", "left", size=9, box=False)
 
 
 @dataclass(frozen=True)
 class RowStyle:
     """How a kind of row looks: its text cells, its centred cells and its numbers."""
 
-    text: CellStyle
-    center: CellStyle
-    number: CellStyle
+    text: Look
+    center: Look
+    number: Look
 
 
 BODY = RowStyle(BODY_TEXT, BODY_CENTER, BODY_NUMBER)
@@ -172,14 +166,77 @@ def month_title(subject: str, table: str, year: int, month: int) -> str:
     return f"{subject}城镇老旧小区改造{table}（{year}年{month}月）"
 
 
+class ReportWorkbook:
+    """An XlsxWriter workbook written in constant memory, used as a context manager: leaving the
+    block writes the file to ``out`` (or to ``content``); an exception inside it writes nothing.
+    Either way the temporary files XlsxWriter keeps rows in (one per sheet) go with their
+    directory. Text is never taken for a formula, a number or a link, whoever writes into it."""
+
+    def __init__(self, out: IO[bytes] | None = None) -> None:
+        self._buffer = io.BytesIO() if out is None else None
+        self._scratch = tempfile.TemporaryDirectory(prefix="report-xlsx-")
+        self.book = Workbook(
+            out if out is not None else self._buffer,
+            {
+                "constant_memory": True,
+                "tmpdir": self._scratch.name,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.cells = XlsxCells(self.book)
+        self.content = b""
+
+    def __enter__(self) -> "ReportWorkbook":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.book.close()
+                if self._buffer is not None:
+                    self.content = self._buffer.getvalue()
+        finally:
+            self._scratch.cleanup()
+
+
+class _Sheet(Worksheet):
+    """XlsxWriter's worksheet, merging cells already written. In constant memory a row is written
+    out when the next begins, and ``merge_range`` writes the merged cells itself and refuses a
+    range whose first row is out already, which a header cell spanning both header rows always is;
+    the sheet writer writes every cell itself, styled, and only records the ranges (XlsxWriter
+    writes them as the sheet's mergeCells when the file is closed)."""
+
+    def merge_written(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        self.merge.append([first_row, first_col, last_row, last_col])
+
+
+# Excel stores a column's width in characters of the default font's digit (7 pixels wide) and
+# XlsxWriter a width given in pixels as pixels / 7: this keeps the widths the sheets always had.
+_DIGIT_PIXELS = 7
+# Excel refuses a header or footer longer than 255 characters, its format codes included.
+FOOTER_LIMIT = 255
+
+
+def fit_footer(left: str, rest: str, limit: int = FOOTER_LIMIT) -> str:
+    """The left part of a footer shortened in its middle (keeping how it begins and the digest it
+    ends with) so that it and ``rest`` fit Excel's limit; the note under the table says it whole."""
+    room = limit - len(rest)
+    if len(left) <= room:
+        return left
+    tail = min(80, room // 2)
+    return left[: room - tail - 1] + "…" + left[len(left) - tail :]
+
+
 class SheetWriter:
-    """Writes one official-style table into a write-only worksheet, row by row."""
+    """Writes one official-style table into a worksheet of ``wb``, row by row."""
 
     HEADER_ROWS = 4  # title, date line, two header rows
 
     def __init__(
         self,
-        wb: Any,
+        wb: ReportWorkbook,
         *,
         name: str,
         title: str,
@@ -189,17 +246,17 @@ class SheetWriter:
         frozen_columns: int = 2,
         units_note: str = UNITS_NOTE,
     ) -> None:
-        register_styles(wb, STYLES)
         mark = provenance.mark
-        self.ws = wb.create_sheet(title=f"{name}·{mark}" if mark else name)
+        self.ws: _Sheet = wb.book.add_worksheet(f"{name}·{mark}" if mark else name, _Sheet)
+        self.cells = wb.cells
         self.provenance = provenance
         self.columns = tuple(columns)
         self.width = len(self.columns)
-        self.row_index = 0
+        self.row_index = 0  # rows written; the next row is written at this index (from 0)
         ws = self.ws
-        for i, column in enumerate(self.columns, 1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{self.HEADER_ROWS + 1}"
+        for i, column in enumerate(self.columns):
+            ws.set_column_pixels(i, i, round(column.width * _DIGIT_PIXELS))
+        ws.freeze_panes(self.HEADER_ROWS, frozen_columns)
         self._print_setup(as_of=as_of)
         self._title_rows(
             title=f"{title}——{mark}" if mark else title,
@@ -211,67 +268,56 @@ class SheetWriter:
 
     def _print_setup(self, *, as_of: date) -> None:
         ws = self.ws
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = PAPER_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = 0.6
-        ws.page_margins.bottom = 0.7
-        ws.page_margins.header = 0.3
-        ws.page_margins.footer = 0.3
-        ws.print_title_rows = f"3:{self.HEADER_ROWS}"
-        ws.oddFooter.left.text = self.provenance.footer
-        ws.oddFooter.left.size = 7
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-        ws.oddFooter.right.text = f"截至 {cn_date(as_of)}"
+        ws.set_landscape()
+        ws.set_paper(PAPER_A4)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
+        ws.repeat_rows(2, self.HEADER_ROWS - 1)
+        rest = f"&C第 &P 页，共 &N 页&R截至 {cn_date(as_of)}"
+        left = fit_footer(self.provenance.footer, f"&L&7 {rest}")
+        ws.set_footer(f"&L&7 {left}{rest}", margin=0.3)
+        ws.set_header("", margin=0.3)
 
     def _merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """Merges the block (rows and columns from 0) whose cells are written."""
         if (first_row, first_col) != (last_row, last_col):
-            self.ws.merged_cells.add(
-                CellRange(min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col)
-            )
+            self.ws.merge_written(first_row, first_col, last_row, last_col)
 
-    def _append(self, cells: Sequence[Any], height: float | None = None) -> int:
+    def _next_row(self, height: float | None = None) -> int:
+        row = self.row_index
         self.row_index += 1
         if height is not None:
-            self.ws.row_dimensions[self.row_index].height = height
-        self.ws.append(cells)
-        return self.row_index
+            self.ws.set_row(row, height)
+        return row
 
-    def _spanning(self, value: CellValue, style: CellStyle, span: int) -> list[Any]:
-        """A value in the first of ``span`` cells; the others carry the style (their borders)."""
-        return [
-            write_only_cell(self.ws, value, style),
-            *(write_only_cell(self.ws, EMPTY, style) for _ in range(span - 1)),
-        ]
+    def _spanning(self, row: int, first: int, value: CellValue, look: Look, span: int) -> None:
+        """A value in the first of ``span`` cells from column ``first``; the others carry the look
+        (their borders), and the block is merged."""
+        write = self.cells.write
+        write(self.ws, row, first, value, look)
+        for col in range(first + 1, first + span):
+            write(self.ws, row, col, EMPTY, look)
+        self._merge(row, first, row, first + span - 1)
 
     def _title_rows(self, *, title: str, as_of: date, units_note: str, mark: str) -> None:
-        row = self._append(self._spanning(safe_text(title), TITLE, self.width), height=36)
-        self._merge(row, 1, row, self.width)
+        self._spanning(self._next_row(36), 0, safe_text(title), TITLE, self.width)
         # The units note takes the right third; a table without one gives the date the whole row.
         left = max(1, self.width - max(2, self.width // 3)) if units_note else self.width
         heading = f"截至{cn_date(as_of)}" + (f"　{mark}，非有效月报" if mark else "")
-        cells = self._spanning(safe_text(heading), SUBTITLE_LEFT, left)
+        row = self._next_row(20)
+        self._spanning(row, 0, safe_text(heading), SUBTITLE_LEFT, left)
         if self.width > left:
-            cells += self._spanning(safe_text(units_note), SUBTITLE_RIGHT, self.width - left)
-        row = self._append(cells, height=20)
-        self._merge(row, 1, row, left)
-        if self.width > left:
-            self._merge(row, left + 1, row, self.width)
+            self._spanning(row, left, safe_text(units_note), SUBTITLE_RIGHT, self.width - left)
 
     def _header_rows(self) -> None:
-        top = [
-            write_only_cell(self.ws, safe_text(c.group or c.header), HEADER) for c in self.columns
-        ]
-        bottom = [
-            write_only_cell(self.ws, safe_text(c.header) if c.group else EMPTY, HEADER)
-            for c in self.columns
-        ]
-        first = self._append(top, height=30)
-        self._append(bottom, height=30)
+        write, ws = self.cells.write, self.ws
+        first = self._next_row(30)
+        for i, c in enumerate(self.columns):
+            write(ws, first, i, safe_text(c.group or c.header), HEADER)
+        second = self._next_row(30)
+        for i, c in enumerate(self.columns):
+            write(ws, second, i, safe_text(c.header) if c.group else EMPTY, HEADER)
         i = 0
         while i < self.width:
             group = self.columns[i].group
@@ -279,9 +325,9 @@ class SheetWriter:
             while group and j + 1 < self.width and self.columns[j + 1].group == group:
                 j += 1
             if group:
-                self._merge(first, i + 1, first, j + 1)
+                self._merge(first, i, first, j)
             else:
-                self._merge(first, i + 1, first + 1, i + 1)
+                self._merge(first, i, second, i)
             i = j + 1
 
     def row(
@@ -289,12 +335,10 @@ class SheetWriter:
     ) -> None:
         """A data row: numbers right-aligned, text left or centred as its column says, "—"
         centred."""
-        self._append(
-            [
-                write_only_cell(self.ws, value, _cell_style(column, value, style))
-                for column, value in zip(self.columns, values, strict=True)
-            ],
-            height=height,
+        if len(values) != self.width:
+            raise ValueError(f"{len(values)} values for {self.width} columns")
+        self.cells.write_row(
+            self.ws, self._next_row(height), 0, values, _looks(self.columns, values, style)
         )
 
     def spanning_row(
@@ -306,40 +350,32 @@ class SheetWriter:
     ) -> None:
         """A row whose leading cells hold ``first`` and whose remaining cells are one merged text
         (centred when it is the whole row)."""
-        cells = [
-            write_only_cell(self.ws, value, _cell_style(column, value, style))
-            for column, value in zip(self.columns, first, strict=False)
-        ]
+        row = self._next_row(height)
+        self.cells.write_row(self.ws, row, 0, first, _looks(self.columns, first, style))
         rest = style.text if first else style.center
-        cells += self._spanning(safe_text(text), rest, self.width - len(first))
-        row = self._append(cells, height=height)
-        self._merge(row, len(first) + 1, row, self.width)
+        self._spanning(row, len(first), safe_text(text), rest, self.width - len(first))
 
     def note(self, text: str, height: float = 18) -> None:
         """A note below the table, merged across it."""
-        row = self._append(self._spanning(safe_text(text), NOTE, self.width), height=height)
-        self._merge(row, 1, row, self.width)
+        self._spanning(self._next_row(height), 0, safe_text(text), NOTE, self.width)
 
     def blank(self) -> None:
-        self._append([])
+        self._next_row()
 
     def close(self) -> None:
         """The note saying what the figures are, under the table."""
         self.note(self.provenance.note)
 
 
-def _cell_style(column: Column, value: CellValue, style: RowStyle) -> CellStyle:
-    if value.data_type != "s":
-        return style.number
-    if column.center or value.value == NONE_MARK:
-        return style.center
-    return style.text
-
-
-def save_workbook(wb: Any, out: IO[bytes] | None) -> bytes:
-    if out is not None:
-        wb.save(out)
-        return b""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def _looks(columns: Sequence[Column], values: Sequence[CellValue], style: RowStyle) -> list[Look]:
+    """Each value's look: numbers right-aligned, text left or centred as its column says, "—"
+    centred."""
+    number, center, text = style.number, style.center, style.text
+    return [
+        number
+        if value.data_type != "s"
+        else center
+        if column.center or value.value == NONE_MARK
+        else text
+        for column, value in zip(columns, values, strict=False)
+    ]

@@ -2,14 +2,12 @@
 the official ones by ``sheets.SheetWriter`` (title, date line, merged headers, A4 printing, a footer
 saying what the figures are). A unit's valid report carries its own digest on every sheet; a working
 copy is marked 按当前项目记录（未报送） on every sheet; the city's compilation and the assessment carry
-their own table digest. Written in openpyxl's write-only mode: memory stays constant and time grows
-linearly with the rows."""
+their own table digest. Written with XlsxWriter in constant memory (``sheets.ReportWorkbook``): memory
+stays flat and time grows linearly with the rows, at near the cost of writing the bare values."""
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import IO, Any
-
-from openpyxl import Workbook
 
 from projects.choices import Measure
 from projects.xlsx import (
@@ -44,12 +42,12 @@ from .sheets import (
     WORKING_COPY_PROVENANCE,
     Column,
     Provenance,
+    ReportWorkbook,
     SheetWriter,
     city_provenance,
     cn_date,
     month_title,
     report_provenance,
-    save_workbook,
     table_provenance,
     units_digest_mismatch,
 )
@@ -57,7 +55,9 @@ from .sheets import (
 # --- the tables ---------------------------------------------------------------------------------
 
 
-def _progress_columns(milestones: Sequence[MilestoneColumn]) -> list[Column]:
+def _progress_columns(milestones: Sequence[MilestoneColumn], *, year: int) -> list[Column]:
+    # The carry-over is the previous year's unfinished work (2022's is 2021's).
+    carried = f"{year - 1}年续建"
     return [
         Column("序号", 5, center=True),
         Column("区县", 13, center=True),
@@ -67,9 +67,9 @@ def _progress_columns(milestones: Sequence[MilestoneColumn]) -> list[Column]:
         Column("目标\n（户）", 9, "完成改造"),
         Column("已完工\n（户）", 9, "完成改造"),
         Column("完工率", 8, "完成改造"),
-        Column("目标\n（户）", 9, "2021年续建"),
-        Column("已完工\n（户）", 9, "2021年续建"),
-        Column("续建\n完成率", 8, "2021年续建"),
+        Column("目标\n（户）", 9, carried),
+        Column("已完工\n（户）", 9, carried),
+        Column("续建\n完成率", 8, carried),
         Column("计划\n（个）", 7, "新开工项目"),
         Column("已开工\n（个）", 7, "新开工项目"),
         Column("已完工项目\n投资（万元）", 13),
@@ -138,7 +138,7 @@ CITY_NOTES = (
 
 
 def _progress_sheet(
-    wb: Any,
+    wb: ReportWorkbook,
     *,
     subject: str,
     year: int,
@@ -156,7 +156,7 @@ def _progress_sheet(
         name="进展情况",
         title=month_title(subject, "进展情况月报", year, month),
         as_of=as_of,
-        columns=_progress_columns(columns),
+        columns=_progress_columns(columns, year=year),
         provenance=provenance,
     )
     if total is not None:
@@ -199,7 +199,7 @@ def _progress_sheet(
 
 
 def _milestone_sheet(
-    wb: Any,
+    wb: ReportWorkbook,
     *,
     subject: str,
     year: int,
@@ -246,7 +246,7 @@ def _milestone_sheet(
 
 
 def _not_started_sheet(
-    wb: Any,
+    wb: ReportWorkbook,
     *,
     subject: str,
     year: int,
@@ -273,16 +273,14 @@ def _not_started_sheet(
         frozen_columns=3,
     )
     empty = True
+    # A list of thousands of rows names a few units and a few sets of criteria: each made once.
+    texts: dict[str, CellValue] = {}
     for number, row in enumerate(rows, 1):
         empty = False
+        unit = texts.get(row.unit) or texts.setdefault(row.unit, safe_text(row.unit))
+        missing = texts.get(row.missing) or texts.setdefault(row.missing, safe_text(row.missing))
         sheet.row(
-            [
-                count(number),
-                safe_text(row.unit),
-                safe_text(row.project),
-                households(row.households),
-                safe_text(row.missing),
-            ]
+            [count(number), unit, safe_text(row.project), households(row.households), missing]
         )
     if missing_lists:
         sheet.spanning_row([], missing_lists, ASIDE, height=30)
@@ -296,7 +294,7 @@ def _not_started_sheet(
 
 
 def _timeliness_sheet(
-    wb: Any,
+    wb: ReportWorkbook,
     *,
     subject: str,
     year: int,
@@ -353,7 +351,7 @@ NOT_FROZEN = (
 )
 
 
-def _projects_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None:
+def _projects_sheet(wb: ReportWorkbook, *, data: UnitMonthly, provenance: Provenance) -> None:
     sheet = SheetWriter(
         wb,
         name="项目明细",
@@ -390,7 +388,10 @@ def _projects_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> No
         )
     if not data.projects_frozen:
         sheet.spanning_row([], NOT_FROZEN, ASIDE)
-    sheet.note("注：只列截至统计日已记录的日期；续建项目于2021年开工，不适用2022年开工认定。")
+    sheet.note(
+        f"注：只列截至统计日已记录的日期；续建项目于{data.year - 1}年开工，"
+        f"不适用{data.year}年开工认定。"
+    )
     sheet.close()
 
 
@@ -399,7 +400,7 @@ def _long_text_height(text: str, per_line: int = 60) -> float:
     return max(20.0, 16.0 * lines)
 
 
-def _record_sheet(wb: Any, *, data: UnitMonthly, provenance: Provenance) -> None:
+def _record_sheet(wb: ReportWorkbook, *, data: UnitMonthly, provenance: Provenance) -> None:
     """The report itself: who approved it and when, its notes and its digest; for a working copy,
     that there is no valid report."""
     sheet = SheetWriter(
@@ -466,37 +467,41 @@ def city_monthly_workbook(data: CityMonthly, out: IO[bytes] | None = None) -> by
     """The city's monthly report compiled from the units' valid reports: progress, milestones,
     projects not started, reports' timeliness. Returns the .xlsx bytes, or writes them to ``out``
     (and returns b"")."""
-    wb = Workbook(write_only=True)
-    provenance = city_provenance(data.digest, data.digest_mismatch)
-    common: dict[str, Any] = {
-        "subject": CITY,
-        "year": data.year,
-        "month": data.month,
-        "provenance": provenance,
-    }
-    _progress_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        total=data.city_row,
-        rows=data.rows,
-        unallocated=data.unallocated,
-        altered=data.digest_mismatch,
-        **common,
-    )
-    _milestone_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        rows=data.rows,
-        altered=data.digest_mismatch,
-        **common,
-    )
-    _not_started_sheet(
-        wb, as_of=data.as_of, rows=data.not_started, missing_lists=unlisted_units(data), **common
-    )
-    _timeliness_sheet(wb, table=data.timeliness, **common)
-    return save_workbook(wb, out)
+    with ReportWorkbook(out) as wb:
+        provenance = city_provenance(data.digest, data.digest_mismatch)
+        common: dict[str, Any] = {
+            "subject": CITY,
+            "year": data.year,
+            "month": data.month,
+            "provenance": provenance,
+        }
+        _progress_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            total=data.city_row,
+            rows=data.rows,
+            unallocated=data.unallocated,
+            altered=data.digest_mismatch,
+            **common,
+        )
+        _milestone_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            rows=data.rows,
+            altered=data.digest_mismatch,
+            **common,
+        )
+        _not_started_sheet(
+            wb,
+            as_of=data.as_of,
+            rows=data.not_started,
+            missing_lists=unlisted_units(data),
+            **common,
+        )
+        _timeliness_sheet(wb, table=data.timeliness, **common)
+    return wb.content
 
 
 def unit_provenance(data: UnitMonthly) -> Provenance:
@@ -510,82 +515,82 @@ def unit_monthly_workbook(data: UnitMonthly, out: IO[bytes] | None = None) -> by
     """A unit's own monthly report in the city's style: the report's approval and notes, its
     progress row, milestones, projects, projects not started and its reports' timeliness. From the
     valid version's frozen figures, or marked on every sheet as a working copy."""
-    wb = Workbook(write_only=True)
-    provenance = unit_provenance(data)
-    common: dict[str, Any] = {
-        "subject": data.unit,
-        "year": data.year,
-        "month": data.month,
-        "provenance": provenance,
-    }
-    _record_sheet(wb, data=data, provenance=provenance)
-    _progress_sheet(
-        wb,
-        as_of=data.as_of,
-        columns=data.milestone_columns,
-        total=None,
-        rows=(data.row,),
-        unallocated=(),
-        **common,
-    )
-    _milestone_sheet(
-        wb, as_of=data.as_of, columns=data.milestone_columns, rows=(data.row,), **common
-    )
-    _projects_sheet(wb, data=data, provenance=provenance)
-    _not_started_sheet(
-        wb,
-        as_of=data.as_of,
-        rows=data.not_started,
-        missing_lists="" if data.projects_frozen else NOT_FROZEN,
-        **common,
-    )
-    _timeliness_sheet(wb, table=data.timeliness, **common)
-    return save_workbook(wb, out)
+    with ReportWorkbook(out) as wb:
+        provenance = unit_provenance(data)
+        common: dict[str, Any] = {
+            "subject": data.unit,
+            "year": data.year,
+            "month": data.month,
+            "provenance": provenance,
+        }
+        _record_sheet(wb, data=data, provenance=provenance)
+        _progress_sheet(
+            wb,
+            as_of=data.as_of,
+            columns=data.milestone_columns,
+            total=None,
+            rows=(data.row,),
+            unallocated=(),
+            **common,
+        )
+        _milestone_sheet(
+            wb, as_of=data.as_of, columns=data.milestone_columns, rows=(data.row,), **common
+        )
+        _projects_sheet(wb, data=data, provenance=provenance)
+        _not_started_sheet(
+            wb,
+            as_of=data.as_of,
+            rows=data.not_started,
+            missing_lists="" if data.projects_frozen else NOT_FROZEN,
+            **common,
+        )
+        _timeliness_sheet(wb, table=data.timeliness, **common)
+    return wb.content
 
 
 def assessment_workbook(data: Assessment, out: IO[bytes] | None = None) -> bytes:
     """The annual assessment table: each unit's monthly reports by how they arrived (迟报, 漏报,
     错报, 瞒报) and its milestones' statuses."""
-    wb = Workbook(write_only=True)
-    columns = [
-        Column("序号", 5, center=True),
-        Column("区县", 13, center=True),
-        Column("应报", 8, "信息月报报送"),
-        Column("按时", 8, "信息月报报送"),
-        Column("迟报", 8, "信息月报报送"),
-        Column("漏报", 8, "信息月报报送"),
-        Column("错报", 8, "信息月报报送"),
-        Column("瞒报", 8, "信息月报报送"),
-        *(Column(m.label, 11, "阶段任务", center=True) for m in data.milestone_columns),
-    ]
-    sheet = SheetWriter(
-        wb,
-        name="年度考核评价",
-        title=f"{CITY}城镇老旧小区改造年度考核评价表（{data.year}年度）",
-        as_of=data.as_of,
-        columns=columns,
-        provenance=table_provenance(data.digest),
-        units_note="单位：次",
-    )
-    for number, row in enumerate(data.rows, 1):
-        r = row.reports
-        reports = (
-            [count(n) for n in (r.due, r.on_time, r.late, r.missing, r.wrong, r.concealed)]
-            if r is not None
-            else [safe_text(NONE_MARK)] * 6
+    with ReportWorkbook(out) as wb:
+        columns = [
+            Column("序号", 5, center=True),
+            Column("区县", 13, center=True),
+            Column("应报", 8, "信息月报报送"),
+            Column("按时", 8, "信息月报报送"),
+            Column("迟报", 8, "信息月报报送"),
+            Column("漏报", 8, "信息月报报送"),
+            Column("错报", 8, "信息月报报送"),
+            Column("瞒报", 8, "信息月报报送"),
+            *(Column(m.label, 11, "阶段任务", center=True) for m in data.milestone_columns),
+        ]
+        sheet = SheetWriter(
+            wb,
+            name="年度考核评价",
+            title=f"{CITY}城镇老旧小区改造年度考核评价表（{data.year}年度）",
+            as_of=data.as_of,
+            columns=columns,
+            provenance=table_provenance(data.digest),
+            units_note="单位：次",
         )
-        sheet.row(
-            [
-                count(number),
-                safe_text(row.unit),
-                *reports,
-                *(safe_text(m.status) for m in row.milestones),
-            ]
+        for number, row in enumerate(data.rows, 1):
+            r = row.reports
+            reports = (
+                [count(n) for n in (r.due, r.on_time, r.late, r.missing, r.wrong, r.concealed)]
+                if r is not None
+                else [safe_text(NONE_MARK)] * 6
+            )
+            sheet.row(
+                [
+                    count(number),
+                    safe_text(row.unit),
+                    *reports,
+                    *(safe_text(m.status) for m in row.milestones),
+                ]
+            )
+        sheet.note(
+            "注：迟报、漏报、瞒报、错报等情况纳入年度考核评价内容（驻旧改〔2022〕1号）；"
+            "“—”表示尚无报送记录。报送情况按表头所示日期判断，阶段任务按该日（不晚于年度末）的数据判断。",
+            height=30,
         )
-    sheet.note(
-        "注：迟报、漏报、瞒报、错报等情况纳入年度考核评价内容（驻旧改〔2022〕1号）；"
-        "“—”表示尚无报送记录。报送情况按表头所示日期判断，阶段任务按该日（不晚于年度末）的数据判断。",
-        height=30,
-    )
-    sheet.close()
-    return save_workbook(wb, out)
+        sheet.close()
+    return wb.content

@@ -3,6 +3,7 @@ and one pass of each measurement. No time is asserted, only that the harness mea
 work as the portal does."""
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,9 +93,26 @@ def test_workbook_floor_writes_the_same_cells(ctx: figures.Context) -> None:
     floor = io.BytesIO()
     floors.city_monthly_floor(data, floor)
     assert _values(city_monthly_workbook(data)) == _values(floor.getvalue())
+    openpyxl_floor = io.BytesIO()
+    floors.city_monthly_openpyxl_floor(data, openpyxl_floor)
+    assert _values(openpyxl_floor.getvalue()) == _values(floor.getvalue())
     rows, info = figures.workbook(ctx)
-    assert len(rows) == 3
+    assert [r.goal for r in rows] == ["ratio", "", "", "ratio"]
+    assert all(r.floor is not None for r in rows)
     assert info["rows"] == len(data.not_started)
+
+
+def test_workbook_read_floor_reads_the_rows_the_build_compiles(ctx: figures.Context) -> None:
+    """The download's floor reads, in two statements, every unit and the very projects the city's
+    not-started sheet lists (January: every new project), in the same order."""
+    data = figures._city_monthly(ctx.plan_year)
+    assert figures.workbook_floor_agrees(plan_year=ctx.plan_year, data=data)
+    rows = floors.city_monthly_read_floor(plan_year_id=ctx.plan_year.id)
+    listed = floors.valid_not_started(rows, month=figures.WORKBOOK_MONTH)
+    assert len(listed) == Project.objects.filter(kind="new").count() > 0
+    assert not figures.workbook_floor_agrees(
+        plan_year=ctx.plan_year, data=replace(data, not_started=data.not_started[1:])
+    )
 
 
 def test_imports_are_measured_against_their_floors(ctx: figures.Context) -> None:

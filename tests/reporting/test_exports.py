@@ -4,6 +4,7 @@ check_targets at their month end, constant queries and constant memory."""
 import io
 import json
 import re
+import tempfile
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
@@ -186,6 +187,23 @@ def test_digest_is_canonical() -> None:
     assert digests.canonical_json(b) == '{"a":["2022-06-30","驿城区"],"b":"1.5"}'
 
 
+def test_canonical_json_of_nested_values() -> None:
+    """JSON's own values pass as they are, at any depth, beside the values made plain: dataclasses
+    as objects, tuples as arrays, Decimals exact without trailing zeros, dates in ISO form, keys as
+    text (an int key 10 sorts as "10", before "9")."""
+    cell = MilestoneCell("new_started_half", 2402, None, "已完成")
+    value = {
+        "rows": (cell, [Decimal("1.50"), date(2022, 6, 30), datetime(2022, 7, 3, 9, 30)]),
+        10: {"b": [True, None, 1.5, "驿城区"], "a": ProjectKind.NEW},
+        9: [],
+    }
+    assert digests.canonical_json(value) == (
+        '{"10":{"a":"new","b":[true,null,1.5,"驿城区"]},"9":[],"rows":[{"actual":null,'
+        '"key":"new_started_half","needed":2402,"status":"已完成"},'
+        '["1.5","2022-06-30","2022-07-03T09:30:00"]]}'
+    )
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -344,7 +362,10 @@ class TestCityWorkbookOnTheDemo:
             assert ws.print_title_rows == "$3:$4"
             assert ws.page_setup.orientation == "landscape"
             assert int(ws.page_setup.paperSize) == 9
-            assert int(ws.page_setup.fitToWidth) == 1
+            # One page wide; an absent fitToWidth is the file format's default, 1.
+            width = ws.page_setup.fitToWidth
+            assert int(width if width is not None else 1) == 1
+            assert int(ws.page_setup.fitToHeight) == 0
             assert ws.sheet_properties.pageSetUpPr.fitToPage is True
         progress = {str(r) for r in wb["进展情况"].merged_cells.ranges}
         assert {"C3:E3", "F3:H3", "I3:K3", "O3:R3"} <= progress  # 新开工 完成改造 续建 阶段任务
@@ -602,3 +623,24 @@ def test_writer_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
     assert peak_large < 1.5 * peak_small
     rows = load_workbook(tmp_path / "large.xlsx")["未开工项目"].max_row
     assert rows == 4 + 5000 + 2
+
+
+def test_a_failed_write_writes_nothing_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that fails half-way (here at the last sheet) writes nothing to its output, and the
+    temporary files the rows were kept in are gone; a good write leaves none either."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("half-way")
+
+    out = io.BytesIO()
+    with monkeypatch.context() as patch:
+        patch.setattr(workbooks, "_timeliness_sheet", broken)
+        with pytest.raises(RuntimeError, match="half-way"):
+            workbooks.city_monthly_workbook(synthetic_city(50), out=out)
+    assert out.getvalue() == b""
+    assert list(tmp_path.iterdir()) == []
+    assert workbooks.city_monthly_workbook(synthetic_city(50)).startswith(b"PK")
+    assert list(tmp_path.iterdir()) == []

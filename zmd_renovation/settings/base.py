@@ -74,6 +74,8 @@ TEMPLATES = [
                 "projects.context_processors.notifications_unread",
                 # What the user may do, from the permission door (projects.permissions).
                 "projects.context_processors.portal_permissions",
+                # The plan years to switch between (one query, shared with the page's plan year).
+                "projects.context_processors.plan_year_selector",
             ],
         },
     },

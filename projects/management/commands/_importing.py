@@ -10,7 +10,7 @@ from projects.consequences import StatusChangesNeedConfirmation
 from projects.models import User
 from projects.services import ImportResult
 
-from .check_targets import plan_year_or_error
+from .check_targets import YEAR_HELP, plan_year_or_error
 
 
 class ImportCommand(BaseCommand):
@@ -22,7 +22,7 @@ class ImportCommand(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="导入模板格式的 .xlsx 文件")
-        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument(
             "--user", help="记为哪个用户的操作（用户名）；区县用户只能导入本区县的数据"

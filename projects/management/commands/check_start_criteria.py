@@ -1,4 +1,5 @@
-"""python manage.py check_start_criteria --year 2022 [--unit 驿城区] [--as-of D] [--json]: the five criteria per project."""
+"""python manage.py check_start_criteria [--year 2022] [--unit 驿城区] [--as-of D] [--json]: the five
+criteria per project."""
 
 import json
 from typing import Any
@@ -11,14 +12,14 @@ from projects.models import Unit
 from projects.presenters import start_status_as_dict
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
 
-from .check_targets import format_table, parse_date, plan_year_or_error
+from .check_targets import YEAR_HELP, format_table, parse_date, plan_year_or_error
 
 
 class Command(BaseCommand):
     help = "逐项目检查五项开工条件（续建项目不适用开工认定，不列出）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--unit", help="只看一个区县（名称或区划代码）")
         parser.add_argument(
             "--as-of", dest="as_of", help="截至日期 YYYY-MM-DD，默认按已记录的全部日期"

@@ -1,4 +1,4 @@
-"""python manage.py check_targets --year 2022 --as-of YYYY-MM-DD [--json]: the milestone table."""
+"""python manage.py check_targets [--year 2022] [--as-of YYYY-MM-DD] [--json]: the milestone table."""
 
 import json
 from datetime import date
@@ -18,7 +18,21 @@ def parse_date(value: str) -> date:
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
 
 
-def plan_year_or_error(year: int) -> PlanYear:
+# Every command's --year: without it, the year containing today, else the latest (as the pages).
+YEAR_HELP = "年度，如 2022；默认为包含今天的年度，没有则为最近的年度"
+
+
+def plan_year_or_error(year: int | None) -> PlanYear:
+    """The plan year ``--year`` names, or the year the pages show by default (the year containing
+    today, else the latest)."""
+    if year is None:
+        plan_year = selectors.plan_year_default(
+            plan_years=list(selectors.plan_years_visible(user=None)),
+            today=selectors.today_local(),
+        )
+        if plan_year is None:
+            raise CommandError("尚无年度计划，请先加载 fixtures（python manage.py load_programme）")
+        return plan_year
     try:
         return selectors.plan_year_get(year=year)
     except PlanYear.DoesNotExist:
@@ -42,7 +56,7 @@ class Command(BaseCommand):
     help = "按阶段任务检查各区县和全市的目标完成情况（截至指定日期）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD，默认今天")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 

@@ -1,4 +1,4 @@
-"""python manage.py export_households --year Y --unit U [--project NAME] [--user NAME] --out F: a
+"""python manage.py export_households [--year Y] --unit U [--project NAME] [--user NAME] --out F: a
 unit's roster (or one project's) in the roster template, the file the roster page downloads.
 
 Names and phones are in full only with ``--user`` naming the unit's clerk or leader, and then the
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from projects import selectors, services
 from projects.models import User
 
-from .check_targets import plan_year_or_error
+from .check_targets import YEAR_HELP, plan_year_or_error
 from .export_projects import unit_or_error
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = "按住户导入模板导出住户花名册（可改后用 import_households 导回）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, required=True, help="年度，如 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--unit", required=True, help="区县名称")
         parser.add_argument("--project", help="小区名称；不填则导出该区县全部项目的住户")
         parser.add_argument(

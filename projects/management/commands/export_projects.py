@@ -1,4 +1,4 @@
-"""python manage.py export_projects --year Y [--unit U] --out F: the projects template filled with
+"""python manage.py export_projects [--year Y] [--unit U] --out F: the projects template filled with
 today's records, the file the project list downloads (the city office's list without --unit)."""
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from projects import selectors
 from projects.models import Unit
 from projects.template_files import projects_file
 
-from .check_targets import plan_year_or_error
+from .check_targets import YEAR_HELP, plan_year_or_error
 
 
 def unit_or_error(name: str) -> Unit:
@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "按项目导入模板导出改造项目（可改后用 import_projects 导回）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, required=True, help="年度，如 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--unit", help="区县名称；不填则导出全市")
         parser.add_argument("--out", required=True, help="输出的 .xlsx 文件")
 

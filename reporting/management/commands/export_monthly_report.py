@@ -1,4 +1,4 @@
-"""python manage.py export_monthly_report --year 2022 --month 6 [--unit 驿城区 | --assessment]
+"""python manage.py export_monthly_report [--year 2022] --month 6 [--unit 驿城区 | --assessment]
 [--as-of YYYY-MM-DD] --out FILE.xlsx: the monthly report (or the assessment table) as a workbook.
 
 A unit's month is exported from its valid report's frozen figures; a month without one is a working
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects import selectors
-from projects.management.commands.check_targets import plan_year_or_error
+from projects.management.commands.check_targets import YEAR_HELP, plan_year_or_error
 from projects.models import Unit
 from projects.rules.reports import report_period_end
 from reporting.exports import build, workbooks
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     help = "导出信息月报（全市或一个区县）或年度考核评价表为 Excel 工作簿"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--year", type=int, default=2022, help="年度，默认 2022")
+        parser.add_argument("--year", type=int, help=YEAR_HELP)
         parser.add_argument("--month", type=int, required=True, help="月份 1–12")
         parser.add_argument("--unit", help="只导出一个区县的月报（名称或区划代码）")
         parser.add_argument(

@@ -1,4 +1,4 @@
-"""python manage.py send_reminders [--today YYYY-MM-DD]: remind each unit's clerks and leaders of
+"""python manage.py send_reminders [--today YYYY-MM-DD] [--year 2022]: remind each unit's clerks and leaders of
 the monthly report due soon (REMINDER_DAYS_BEFORE days before the due day) or overdue (from the day
 after it), in the portal and by e-mail where configured.
 
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects import selectors
+from projects.models import PlanYear
 from reporting.reminders import reminders_send
 
 LABELS = {"report_due_soon": "即将到期", "report_overdue": "已逾期"}
@@ -25,6 +26,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", help="按该日（YYYY-MM-DD）判断，默认今天（Asia/Shanghai）")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="只提醒该年度的月报；默认为所有已开启的年度（跨年时上一年度的12月月报仍须提醒）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["today"]:
@@ -34,7 +40,14 @@ class Command(BaseCommand):
                 raise CommandError("--today 须为 YYYY-MM-DD 格式的日期") from None
         else:
             today = selectors.today_local()
-        sent = reminders_send(today=today, days_before=settings.REMINDER_DAYS_BEFORE)
+        if (
+            options["year"] is not None
+            and not PlanYear.objects.filter(year=options["year"]).exists()
+        ):
+            raise CommandError(f"没有{options['year']}年度计划")
+        sent = reminders_send(
+            today=today, days_before=settings.REMINDER_DAYS_BEFORE, year=options["year"]
+        )
         for item in sent:
             if item.sent:
                 self.stdout.write(
