@@ -13,3 +13,7 @@ class ProjectsConfig(AppConfig):
 
         register()
         register_worklist_provider(project_worklist)
+
+        from .import_jobs import register as register_jobs
+
+        register_jobs()

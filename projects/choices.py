@@ -163,3 +163,13 @@ class NotificationKind(models.TextChoices):
     FLAG_RULED = "flag_ruled", _("疑点已认定")
     REPORT_DUE_SOON = "report_due_soon", _("月报即将到期")
     REPORT_OVERDUE = "report_overdue", _("月报已逾期")
+
+
+class JobState(models.TextChoices):
+    """A background job (后台任务): queued until a worker takes it, then running, then done or
+    failed; a failed job wrote nothing."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")

@@ -272,6 +272,11 @@ class SheetRow:
 Source = str | Path | IO[bytes]
 
 
+def source_bytes(source: Source) -> bytes:
+    """The file's bytes, refused (FileRejected) past IMPORT_MAX_FILE_BYTES without reading more."""
+    return _as_bytes(source)
+
+
 def _as_bytes(source: Source) -> bytes:
     if isinstance(source, str | Path):
         path = Path(source)

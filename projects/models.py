@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,6 +17,7 @@ from .choices import (
     Criterion,
     FundSource,
     HandoverParty,
+    JobState,
     Measure,
     NotificationKind,
     Opinion,
@@ -797,6 +799,87 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}：{self.text}"
+
+
+def job_result_upload_to(instance: Any, filename: str) -> str:
+    """A job's result is stored under a random name outside the web root; only the job's page
+    serves it, to the user who started the job."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"jobs/{uuid.uuid4().hex}{suffix}"
+
+
+class Job(models.Model):
+    """A long piece of work run in the background (后台任务): a large import, a city-wide workbook,
+    the re-check of all reports. Only the user who started it sees its state and gets its result;
+    ``projects.jobs`` starts and runs it, and a failed job wrote nothing."""
+
+    # A kind registered with projects.jobs (an app registers its own in AppConfig.ready()).
+    kind = models.CharField(_("类型"), max_length=40)
+    user = models.ForeignKey(
+        User, verbose_name=_("发起人"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("区县"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    plan_year = models.ForeignKey(
+        PlanYear, verbose_name=_("年度计划"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    state = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=JobState.choices,
+        default=JobState.QUEUED,
+        db_default=JobState.QUEUED,
+    )
+    # What the kind needs to run (a stored upload's token, a month, a date), as JSON.
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    done = models.PositiveIntegerField(_("已完成"), default=0, db_default=0)
+    total = models.PositiveIntegerField(_("总量"), default=0, db_default=0)
+    # Why it failed, or what it did, in Chinese.
+    message = models.CharField(_("说明"), max_length=500, blank=True, default="", db_default="")
+    # What the job's page shows of a finished job (an import's counts and errors), as JSON.
+    outcome = models.JSONField(_("结果摘要"), default=dict, blank=True)
+    result = models.FileField(_("结果文件"), upload_to=job_result_upload_to, blank=True)
+    result_name = models.CharField(_("下载文件名"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="job_state_valid", condition=Q(state__in=JobState.values)),
+            models.CheckConstraint(name="job_done_within_total", condition=Q(done__lte=F("total"))),
+            # A job has an end time exactly when it is over (done or failed).
+            models.CheckConstraint(
+                name="job_finished_when_over",
+                condition=(
+                    Q(state__in=[JobState.DONE, JobState.FAILED], finished_at__isnull=False)
+                    | (~Q(state__in=[JobState.DONE, JobState.FAILED]) & Q(finished_at__isnull=True))
+                ),
+            ),
+            # Only a job that succeeded has a result to download.
+            models.CheckConstraint(
+                name="job_result_only_when_done", condition=Q(result="") | Q(state=JobState.DONE)
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="job_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        """How far the job is, in whole percent (100 once done, whatever the count)."""
+        if self.state == JobState.DONE:
+            return 100
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def over(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
 
 
 # The door's rules for this app's models (projects.permissions): the path to each row's unit.

@@ -17,9 +17,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import permissions, previews, selectors, services
+from . import import_jobs, permissions, previews, selectors, services
 from .consequences import StatusChangesNeedConfirmation
 from .forms import ProjectImportForm
+from .jobs import job_start
 from .models import Project, Unit, User
 from .template_files import projects_file
 from .view_helpers import plan_year_for, portal_user, xlsx_response
@@ -86,6 +87,21 @@ def project_import(request: HttpRequest) -> HttpResponse:
         ):
             messages.error(request, _("导入预览已过期，请重新上传文件"))
             return redirect("project_import")
+        with default_storage.open(path, "rb") as handle:
+            large = import_jobs.runs_as_job(handle.read())
+        if large:
+            # Imported by a worker: the job's page shows the progress, then the counts.
+            job = job_start(
+                kind=import_jobs.PROJECTS,
+                user=user,
+                unit=unit,
+                plan_year=plan_year,
+                params={
+                    "token": token,
+                    "allow_status_changes": _status_changes_confirmed(request),
+                },
+            )
+            return redirect("job_detail", pk=job.pk)
         try:
             with default_storage.open(path, "rb") as handle:
                 result = services.projects_import(
@@ -126,6 +142,19 @@ def project_import(request: HttpRequest) -> HttpResponse:
                 # A new upload replaces the previous preview, whose file goes at once.
                 previews.preview_delete(request.session.pop(IMPORT_KEY, None))
                 content = upload.read()
+                if import_jobs.runs_as_job(content):
+                    # Previewed by a worker: the job's page shows the progress, then the preview
+                    # with the same confirm form.
+                    token = previews.preview_save(content)
+                    request.session[IMPORT_KEY] = token
+                    job = job_start(
+                        kind=import_jobs.PROJECTS,
+                        user=user,
+                        unit=unit,
+                        plan_year=plan_year,
+                        params={"token": token, "dry_run": True},
+                    )
+                    return redirect("job_detail", pk=job.pk)
                 result = services.projects_import(
                     source=ContentFile(content), plan_year=plan_year, user=user, dry_run=True
                 )

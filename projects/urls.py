@@ -3,7 +3,7 @@ a dashboard, is routed in zmd_renovation/urls.py: the core app imports nothing f
 
 from django.urls import path
 
-from . import spreadsheet_views, views, views_notifications, views_records
+from . import spreadsheet_views, views, views_jobs, views_notifications, views_records
 
 urlpatterns = [
     path("templates/<str:kind>.xlsx", views.import_template, name="import_template"),
@@ -50,6 +50,10 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/delete/", views.household_delete, name="household_delete"),
     *views_records.urlpatterns,
+    path("jobs/", views_jobs.job_list, name="jobs"),
+    path("jobs/<int:pk>/", views_jobs.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/status/", views_jobs.job_status, name="job_status"),
+    path("jobs/<int:pk>/download/", views_jobs.job_download, name="job_download"),
     path("notifications/", views_notifications.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/read/",

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import permissions, previews, selectors, services
+from . import import_jobs, permissions, previews, selectors, services
 from .choices import Criterion, ProjectKind
 from .consequences import Consequences, StatusChangesNeedConfirmation
 from .forms import CriterionForm, HouseholdForm, ProjectFilterForm, ProjectForm, RosterImportForm
 from .importing import TEMPLATES
+from .jobs import job_start
 from .models import Household, PersonalDataAccess, PlanYear, Project, StartCriterion
 from .presenters import mask_name, mask_phone, project_as_of
 from .records import project_records, record_warnings_by_project
@@ -694,6 +695,23 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.error(request, _("导入预览已过期，请重新上传文件"))
             return redirect("household_import", pk=project.pk)
+        with default_storage.open(path, "rb") as handle:
+            large = import_jobs.runs_as_job(handle.read())
+        if large:
+            # Imported by a worker: the job's page shows the progress, then the counts.
+            job = job_start(
+                kind=import_jobs.HOUSEHOLDS,
+                user=portal_user(request),
+                unit=project.unit,
+                plan_year=roster.plan_year,
+                params={
+                    "token": token,
+                    "project": roster.pk,
+                    "page": project.pk,
+                    "allow_status_changes": _status_changes_confirmed(request),
+                },
+            )
+            return redirect("job_detail", pk=job.pk)
         try:
             with default_storage.open(path, "rb") as handle:
                 result = services.households_import(
@@ -738,6 +756,24 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                 # A new upload abandons the preview before it: its file goes now.
                 previews.preview_delete(request.session.pop(_import_key(project), None))
                 content = upload.read()
+                if import_jobs.runs_as_job(content):
+                    # Previewed by a worker: the job's page shows the progress, then the preview
+                    # with the same confirm form.
+                    token = previews.preview_save(content)
+                    request.session[_import_key(project)] = token
+                    job = job_start(
+                        kind=import_jobs.HOUSEHOLDS,
+                        user=portal_user(request),
+                        unit=project.unit,
+                        plan_year=roster.plan_year,
+                        params={
+                            "token": token,
+                            "project": roster.pk,
+                            "page": project.pk,
+                            "dry_run": True,
+                        },
+                    )
+                    return redirect("job_detail", pk=job.pk)
                 result = services.households_import(
                     source=ContentFile(content),
                     plan_year=roster.plan_year,

@@ -25,6 +25,10 @@ class ReportingConfig(AppConfig):
 
         register_worklist_provider(report_worklist)
 
+        from .jobs import register
+
+        register()
+
 
 def valid_reports_for_consequences(
     plan_year: "PlanYear", unit_ids: Sequence[int]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from projects import permissions
 from projects import selectors as facts
+from projects.jobs import job_start
 from projects.models import PlanYear, Unit, User
 from projects.rules.reports import (
     TIMELINESS_LABELS,
@@ -35,9 +36,9 @@ from projects.view_helpers import (
 )
 from projects.worklist import worklist
 
-from . import notices, reports
+from . import jobs, notices, reports
 from .exports import build, workbooks
-from .exports.workflow import assessment_counts, timeliness_table
+from .exports.workflow import timeliness_table
 from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
 from .worklist import report_worklist
 
@@ -382,19 +383,12 @@ def flag_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def flags_check(request: HttpRequest) -> HttpResponse:
-    """The city office checks every month's valid report against the records now."""
-    permissions.require_city_office(portal_user(request))
-    check = reports.flags_check(plan_year=plan_year_for(request))
-    messages.info(
-        request,
-        _("发现 %(raised)d 个新疑点，更新 %(updated)d 个，失效 %(lapsed)d 个")
-        % {
-            "raised": len(check.raised),
-            "updated": len(check.updated),
-            "lapsed": len(check.lapsed),
-        },
-    )
-    return redirect("reporting:flags")
+    """The city office checks every month's valid report against the records now: a background
+    job, whose page shows the progress and then what the check found."""
+    user = portal_user(request)
+    permissions.require_city_office(user)
+    job = job_start(kind="flags_check", user=user, plan_year=plan_year_for(request))
+    return redirect("job_detail", pk=job.pk)
 
 
 @login_required
@@ -446,41 +440,37 @@ def unit_month_export(request: HttpRequest, unit_id: int, month: int) -> HttpRes
 
 @login_required
 def city_month_export(request: HttpRequest, month: int) -> HttpResponse:
-    """The city's monthly report for ``month`` as a workbook (the city office and administrators)."""
-    if permissions.unit_scope(portal_user(request)) is not None:
+    """The city's monthly report for ``month`` as a workbook (the city office and administrators):
+    GET makes it in the request; POST (the page's button) makes it in a background job."""
+    user = portal_user(request)
+    if permissions.unit_scope(user) is not None:
         raise PermissionDenied
     if not 1 <= month <= 12:
         raise Http404
     plan_year = plan_year_for(request)
-    data = build.build_city_monthly(
-        plan_year=plan_year,
-        month=month,
-        timeliness=timeliness_table(
-            plan_year=plan_year,
-            month=month,
-            as_of=facts.today_local(),
-            units=list(Unit.objects.all()),
-        ),
-    )
-    return xlsx_response(
-        workbooks.city_monthly_workbook(data),
-        f"驻马店市城镇老旧小区改造进展情况月报（{plan_year.year}年{month}月）.xlsx",
-    )
+    if request.method == "POST":
+        job = job_start(
+            kind="city_month_export", user=user, plan_year=plan_year, params={"month": month}
+        )
+        return redirect("job_detail", pk=job.pk)
+    return xlsx_response(*jobs.city_month_file(plan_year=plan_year, month=month))
 
 
 @login_required
 def assessment_export(request: HttpRequest) -> HttpResponse:
-    """The annual assessment table as a workbook, on the same day as the page."""
-    if permissions.unit_scope(portal_user(request)) is not None:
+    """The annual assessment table as a workbook, on the same day as the page: GET makes it in the
+    request; POST (the page's button) makes it in a background job."""
+    user = portal_user(request)
+    if permissions.unit_scope(user) is not None:
         raise PermissionDenied
     plan_year = plan_year_for(request)
     today = page_date_of(request, plan_year=plan_year, latest=reports.assessment_latest(plan_year))
-    # Headed with the day the counts are judged on; the milestones are clipped to the plan year.
-    data = build.build_assessment(
-        plan_year=plan_year,
-        as_of=today,
-        reports=assessment_counts(plan_year=plan_year, today=today),
-    )
-    return xlsx_response(
-        workbooks.assessment_workbook(data), f"{plan_year.year}年度考核评价表.xlsx"
-    )
+    if request.method == "POST":
+        job = job_start(
+            kind="assessment_export",
+            user=user,
+            plan_year=plan_year,
+            params={"as_of": today.isoformat()},
+        )
+        return redirect("job_detail", pk=job.pk)
+    return xlsx_response(*jobs.assessment_file(plan_year=plan_year, as_of=today))

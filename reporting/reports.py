@@ -7,7 +7,7 @@ is and its correction is a new version. A leader may send a submitted draft back
 reason, and withdraw an approval until the city receives it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -518,14 +518,20 @@ def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
 
 
 @transaction.atomic
-def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> FlagCheck:
+def flags_check(
+    *,
+    plan_year: PlanYear,
+    units: Sequence[Unit] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FlagCheck:
     """Check the valid version of each month (of ``units``, default all) against the project
     records at its month end, recomputed now. A report that differs is one discrepancy, one flag
     (report, kind) naming every figure and project that differs: an open flag is updated, never
     duplicated, however often the records move between checks. A difference the city has already
     ruled on is not raised again: a later flag on the same report names only the projects no ruling
     has covered (without a frozen project list, only a changed detail raises one). An open flag
-    whose report agrees again, or whose version is no longer valid, lapses."""
+    whose report agrees again, or whose version is no longer valid, lapses. ``progress(done,
+    total)`` is told as each valid version is checked (a background job's progress bar)."""
     valid = valid_versions(plan_year=plan_year, units=units)
     # The valid versions' rows, locked in one order before their flags are read: of two checks at
     # once, the second waits and then finds the first one's flags open, so it updates them.
@@ -555,7 +561,9 @@ def flags_check(*, plan_year: PlanYear, units: Sequence[Unit] | None = None) -> 
     previous: dict[int, MonthlyReport] = {}
     # Each month end's milestone report (every unit) is read once, not once per unit's report.
     milestones: dict[int, facts.MilestoneReport] = {}
-    for (unit_id, month), report in sorted(valid.items()):
+    for checked, ((unit_id, month), report) in enumerate(sorted(valid.items())):
+        if progress is not None:
+            progress(checked, len(valid))
         earlier = previous.get(unit_id)
         previous[unit_id] = report
         if month not in milestones:

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from PIL import Image
 
 from paperwork.models import (
@@ -36,13 +37,14 @@ from paperwork.models import (
 )
 from paperwork.services import wishes
 from projects import notifications, services
-from projects.choices import Criterion, NotificationKind, Opinion, ProjectKind, Role
+from projects.choices import Criterion, JobState, NotificationKind, Opinion, ProjectKind, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
 from projects.models import (
     AcceptanceRecord,
     CoordinatedConstructionPlan,
     FundReceipt,
     Household,
+    Job,
     PlanYear,
     Project,
     StartCriterion,
@@ -93,6 +95,10 @@ POST_ONLY = _codes(405, 405, 405, 405, 405)
 CITY_ONLY = _codes(302, 403, 403, 200, 200)
 # Home: units see their own page; the city office and admins are sent on to the city overview.
 HOME = _codes(302, 200, 200, 302, 302)
+# A's clerk's own background job: a 404 to everyone else, A's leader, the city office and admins too.
+OWNER_ONLY = {"anonymous": 302, "clerk_a": 200} | dict.fromkeys(
+    ("leader_a", "clerk_b", "city", "admin"), 404
+)
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,11 @@ EXPECTED: dict[str, Expect] = {
         | dict.fromkeys(("clerk_b", "city", "admin"), 404),
     ),
     "notifications_read_all": Expect(None, POST_ONLY, post=_codes(302, 302, 302, 302, 302)),
+    # one's own background jobs (我的任务): the list, a job's page, its status and its result
+    "jobs": Expect(None, SIGNED_IN),
+    "job_detail": Expect("job", OWNER_ONLY),
+    "job_status": Expect("job", OWNER_ONLY),
+    "job_download": Expect("job", OWNER_ONLY),
 }
 
 # URL arguments other than the object's pk.
@@ -301,6 +312,7 @@ class World:
     notification_a: int  # A's clerk's
     notice_a: Notice
     resident_wish_a: ResidentWish
+    job_a: Job  # A's clerk's, done, with a result to download
 
     def pk_of(self, target: str | None) -> int | None:
         if target == "project":
@@ -333,6 +345,8 @@ class World:
             return self.notification_a
         if target == "notice":
             return self.notice_a.pk
+        if target == "job":
+            return self.job_a.pk
         if target == "unassigned":
             return UnassignedCarryover.objects.order_by("pk").values_list("pk", flat=True).first()
         return None
@@ -437,7 +451,17 @@ def world(programme: None, settings: Any, tmp_path: Path) -> World:
         recorded_by=users["city"],
     )
     notice_a.units.set([unit_a])
+    job_a = Job.objects.create(
+        kind="city_month_export",
+        user=users["clerk_a"],
+        unit=unit_a,
+        state=JobState.DONE,
+        finished_at=timezone.now(),
+        result_name="结果.xlsx",
+    )
+    job_a.result.save("result.xlsx", ContentFile(b"PK"), save=True)
     return World(
+        job_a=job_a,
         resident_wish_a=resident_wish_a,
         fund_receipt_a=fund_receipt_a,
         work_info_a=work_info_a,

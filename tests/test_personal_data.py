@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from projects import previews, services
 from projects.choices import Opinion, Role
@@ -112,14 +112,17 @@ def test_household_pages_are_never_cached(clerk: User, name: str) -> None:
 
 
 def test_residents_export_is_never_cached(programme: None) -> None:
-    """The full export's form and its file both answer Cache-Control: no-store."""
+    """The full export's form, its job's page and its file all answer Cache-Control: no-store."""
     city = UserFactory(role=Role.CITY, unit=None)
     HouseholdFactory(head_name="张三丰")
     client = client_of(city)
     url = reverse("reporting:residents_export")
     assert "no-store" in client.get(url)["Cache-Control"]
     unit = Unit.objects.get(name="驿城区")
-    export = client.post(url, {"unit": unit.pk, "reason": "入户回访", "confirm": "on"})
+    started = client.post(url, {"unit": unit.pk, "reason": "入户回访", "confirm": "on"})
+    # Made in a background job (run at once without a broker): its page and its file.
+    assert "no-store" in client.get(started["Location"])["Cache-Control"]
+    export = client.get(reverse("job_download", args=[resolve(started["Location"]).kwargs["pk"]]))
     assert export["Content-Disposition"].startswith("attachment")
     assert "no-store" in export["Cache-Control"]
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from projects import records, services
 from projects.choices import Criterion, Opinion, Role
 from projects.importing import HOUSEHOLD_HEADERS, PROJECT_HEADERS
-from projects.models import Household, Project, StartCriterion, Unit, User
+from projects.models import Household, Job, Project, StartCriterion, Unit, User
 from tests.factories import HouseholdFactory, UserFactory
 from tests.pdf import PDF
 from tests.rollover import RolloverWorld, rollover_world
@@ -212,4 +212,33 @@ def test_the_new_years_roster_file_fills_the_2022_roster(
     result = services.households_import(source=path, plan_year=world.y2023, user=clerk)
     assert result.ok, result.errors
     assert (result.created, Household.objects.filter(project=origin).count()) == (1, 3)
+    assert not Household.objects.filter(project=now).exists()
+
+
+def test_a_large_roster_of_the_new_year_goes_to_the_2022_roster_through_jobs(
+    world: RolloverWorld, clerk: User, tmp_path: Path, settings: Any
+) -> None:
+    """Over the background threshold, the roster uploaded on the 2023 project's page is previewed
+    and imported by jobs into the 2022 project's roster, and the job's page leads back to the 2023
+    project's pages."""
+    settings.JOBS_IMPORT_ROWS = 10
+    origin, now = world.projects["未开工小区"], continued(world, "未开工小区")
+    rows = [
+        household_row(**{"小区名称": "未开工小区", "房号": str(301 + i), "表态日期": "2023-02-01"})
+        for i in range(12)
+    ]
+    client = logged_in(clerk)
+    url = reverse("household_import", args=[now.pk])
+    with write_xlsx(tmp_path / "h.xlsx", HOUSEHOLD_HEADERS, rows).open("rb") as handle:
+        response = client.post(url, {"file": handle, "preview": "1"})
+    preview = Job.objects.get()
+    assert response["Location"] == reverse("job_detail", args=[preview.pk])
+    assert preview.state == "done", preview.message
+    assert (preview.params["project"], preview.plan_year) == (origin.pk, origin.plan_year)
+    assert preview.outcome["confirm_url"] == url and preview.outcome["created"] == 12
+    client.post(url, {"token": preview.outcome["token"], "confirm": "1"})
+    imported = Job.objects.latest("pk")
+    assert imported.state == "done", imported.message
+    assert imported.outcome["list_url"] == reverse("household_list", args=[now.pk])
+    assert Household.objects.filter(project=origin).count() == 14
     assert not Household.objects.filter(project=now).exists()

@@ -7,3 +7,8 @@ import os
 # make an export fail), and the benchmarks were measured on the standard writer: keep openpyxl on it,
 # whatever else is installed. Set before openpyxl is first imported, which is after Django's settings.
 os.environ.setdefault("OPENPYXL_LXML", "False")
+
+# The Celery app is loaded with Django, so the tasks' shared_task binds to it (projects.tasks).
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -13,15 +13,19 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import Result
 
-from projects import permissions, selectors
+from projects import import_jobs, permissions, previews, selectors
+from projects.jobs import job_start
 from projects.models import PlanYear, Project, Unit, User
 from projects.resources import ProjectExportResource, WorkbookXLSX
 from projects.xlsx import SafeXLSX
@@ -186,7 +190,89 @@ class ServiceImportAdmin(ImportMixin):
             "import_template_url": reverse("import_template", kwargs={"kind": self.template_kind})
         }
 
+    # --- a large file: previewed and imported as background jobs (projects.import_jobs) ---
+
+    def _job_kind(self) -> str:
+        return f"{self.template_kind}_import"
+
+    def _job_session_key(self) -> str:
+        return f"admin-import-job-{self.opts.model_name}"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/background/",
+                self.admin_site.admin_view(require_POST(self.import_job_confirm)),
+                name="{}_{}_import_job_confirm".format(*info),
+            ),
+            path(
+                "import/background/cancel/",
+                self.admin_site.admin_view(require_POST(self.import_job_cancel)),
+                name="{}_{}_import_job_cancel".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _large_upload(self, request: HttpRequest) -> tuple[bytes, PlanYear] | None:
+        """The uploaded workbook and plan year when the file is large enough for a job."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            return None
+        form = self.create_import_form(request)
+        if not form.is_valid():
+            return None
+        content = b"".join(form.cleaned_data["import_file"].chunks())
+        if not import_jobs.runs_as_job(content):
+            return None
+        return content, form.cleaned_data["plan_year"]
+
+    def import_job_confirm(self, request: HttpRequest) -> HttpResponse:
+        """Confirm a large file previewed by a job: the import job starts (the admin never
+        confirms status changes; such a file was refused by the preview)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        token = request.POST.get("token", "")
+        waiting = request.session.get(self._job_session_key())
+        if (
+            not previews.TOKEN_RE.match(token)
+            or waiting is None
+            or waiting.get("token") != token
+            or not default_storage.exists(previews.preview_path(token))
+        ):
+            messages.error(request, "导入预览已过期，请重新上传文件")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        job = job_start(
+            kind=self._job_kind(),
+            user=request.user,  # type: ignore[arg-type]
+            plan_year=PlanYear.objects.filter(pk=waiting["plan_year"]).first(),
+            params={"token": token, "admin": True},
+        )
+        return redirect("job_detail", pk=job.pk)
+
+    def import_job_cancel(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        waiting = request.session.pop(self._job_session_key(), None) or {}
+        previews.preview_delete(waiting.get("token"))
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
     def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        large = self._large_upload(request)
+        if large is not None:
+            # Previewed by a worker: the job's page shows the progress, then the preview with
+            # the confirm form that posts to import_job_confirm.
+            content, plan_year = large
+            waiting = request.session.pop(self._job_session_key(), None) or {}
+            previews.preview_delete(waiting.get("token"))
+            token = previews.preview_save(content)
+            request.session[self._job_session_key()] = {"token": token, "plan_year": plan_year.pk}
+            job = job_start(
+                kind=self._job_kind(),
+                user=request.user,  # type: ignore[arg-type]
+                plan_year=plan_year,
+                params={"token": token, "dry_run": True, "admin": True},
+            )
+            return redirect("job_detail", pk=job.pk)
         response = super().import_action(request, **kwargs)
         # A refused file is never confirmed: drop the uploaded copy (it may hold residents' data).
         context = getattr(response, "context_data", None) or {}

@@ -2,6 +2,7 @@
 with their history, the import lock, who may import a unit's rows, and confirming what a change
 does to projects' dates and to valid reports."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +21,9 @@ from ..importing import RowError, SheetRow
 from ..models import PlanYear, Project, Unit, User
 
 BATCH = 2000
+# An import's progress(done, total), in rows: each data row counted once as it is checked and once
+# as it is written, so total is twice the rows (a background job's progress bar, projects.jobs).
+ImportProgress = Callable[[int, int], None]
 # How many added or changed rows an import's preview lists (the counts cover them all).
 PREVIEW_ROWS = 200
 

@@ -1,6 +1,7 @@
 """The household roster imported: read once a row at a time, every row checked, then written a
 batch at a time or not at all, a household identified by its project and dwelling."""
 
+import io
 import json
 import zlib
 from collections import defaultdict, deque
@@ -28,14 +29,17 @@ from ..importing import (
     Source,
     cell_text,
     iter_sheet,
+    source_bytes,
 )
 from ..models import Household, PlanYear, Project, Unit, User
 from ..presenters import mask_name, mask_phone
 from ..rules.project_checks import household_count_problem
 from ..rules.start import agrees, start_status
 from ..rules.text import normalized
+from ..workbooks import sheet_rows_estimate
 from ._common import (
     BATCH,
+    ImportProgress,
     ImportResult,
     RowChange,
     _check_unit_allowed,
@@ -66,6 +70,7 @@ def households_import(
     dry_run: bool = False,
     project: Project | None = None,
     allow_status_changes: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Import the household roster template: all rows checked, then the whole file written or nothing.
 
@@ -80,9 +85,17 @@ def households_import(
     A roster that would un-start a project, move its consent or start date, or change a month
     covered by a valid report raises StatusChangesNeedConfirmation unless ``allow_status_changes``
     (a dry run lists them in the result instead).
+
+    ``progress(done, total)`` is told after each batch of rows checked and written (ImportProgress);
+    until every row is read, the total is estimated from the sheet's row tags.
     """
     result = ImportResult()
     try:
+        estimate = 0
+        if progress is not None:
+            data = source_bytes(source)
+            estimate = max(0, sheet_rows_estimate(data) - 1)
+            source = io.BytesIO(data)
         # The file and its headers are checked before the lock is taken.
         rows = iter_sheet(source, headers=HOUSEHOLD_HEADERS, personal=True)
         with transaction.atomic():
@@ -96,6 +109,7 @@ def households_import(
                     allow_status_changes=dry_run or allow_status_changes,
                     project=project,
                     result=result,
+                    progress=_Rows(progress, estimate),
                 )
         if not locked:
             # A file refused for its rows says so rather than that another import is running.
@@ -209,9 +223,10 @@ def _households_import_rows(
     allow_status_changes: bool,
     project: Project | None,
     result: ImportResult,
+    progress: "_Rows",
 ) -> None:
     reader = _RosterReader(plan_year=plan_year, user=user, project=project)
-    errors, roster, checked = _check_households(reader.batches(rows), plan_year)
+    errors, roster, checked = _check_households(reader.batches(rows), plan_year, progress)
     if errors:
         result.errors = sorted(errors)
         return
@@ -219,6 +234,7 @@ def _households_import_rows(
         before = project_dates(projects=list(roster))
         for batch in checked.batches():
             _write_households(batch, roster, user, result)
+            progress.written(len(batch))
         projects_refresh_start(project_ids=roster, user=user)
         result.consequences = _confirmed(
             plan_year=plan_year,
@@ -228,6 +244,29 @@ def _households_import_rows(
         )
         if dry_run:
             transaction.set_rollback(True)
+
+
+class _Rows:
+    """The import's progress in rows (ImportProgress): each row counted as it is checked, then as
+    it is written. Until every row is read the total is the sheet's estimate; then it is exact."""
+
+    def __init__(self, progress: ImportProgress | None, estimate: int) -> None:
+        self._progress = progress
+        self._estimate = estimate
+        self._checked = 0
+        self._written = 0
+
+    def checked(self, rows: int) -> None:
+        self._checked += rows
+        self._tell(self._checked, 2 * max(self._estimate, self._checked))
+
+    def written(self, rows: int) -> None:
+        self._written += rows
+        self._tell(self._checked + self._written, 2 * self._checked)
+
+    def _tell(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(done, total)
 
 
 # The fields of a household a roster row sets, besides its dwelling.
@@ -273,7 +312,7 @@ class _CheckedRows:
 
 
 def _check_households(
-    batches: Iterable[list[_HouseholdRow]], plan_year: PlanYear
+    batches: Iterable[list[_HouseholdRow]], plan_year: PlanYear, progress: "_Rows"
 ) -> tuple[list[RowError], dict[int, _RosterProject], _CheckedRows]:
     """Every row's checks, then those across rows: duplicates in the file, records over the
     project's count, and a start date (from the roster as it will be) after the completion already
@@ -301,6 +340,7 @@ def _check_households(
             checked.clear()
         else:
             checked.add(batch)
+        progress.checked(len(batch))
     del texts
     _lock_roster_projects(roster)
     _count_recorded(roster, first_rows)

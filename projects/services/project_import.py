@@ -31,6 +31,7 @@ from ..rules.rollover import carried_on_problem
 from ..rules.start import start_status
 from ._common import (
     BATCH,
+    ImportProgress,
     ImportResult,
     RowChange,
     _check_unit_allowed,
@@ -136,6 +137,7 @@ def projects_import(
     user: User | None = None,
     dry_run: bool = False,
     allow_status_changes: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Import the projects template: every row checked first, then the whole file written or nothing.
 
@@ -143,6 +145,8 @@ def projects_import(
     same file imported twice changes nothing the second time. A file that would un-start a project,
     move a consent, start or completion date, or change a month covered by a valid report raises
     StatusChangesNeedConfirmation unless ``allow_status_changes`` (a dry run lists them instead).
+    ``progress(done, total)`` is told as the rows are checked, then once they are written
+    (ImportProgress).
     """
     result = ImportResult()
     try:
@@ -154,9 +158,19 @@ def projects_import(
         if not _import_lock(kind="projects", plan_year=plan_year, result=result):
             return result
         _projects_import_rows(
-            sheet_rows, plan_year, user, dry_run or allow_status_changes, dry_run, result
+            sheet_rows,
+            plan_year,
+            user,
+            dry_run or allow_status_changes,
+            dry_run,
+            result,
+            progress or _no_progress,
         )
     return result
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
 
 
 def _projects_import_rows(
@@ -166,8 +180,10 @@ def _projects_import_rows(
     allow_status_changes: bool,
     dry_run: bool,
     result: ImportResult,
+    progress: ImportProgress,
 ) -> None:
     units = {u.name: u for u in Unit.objects.all()}
+    total = 2 * len(sheet_rows)
     today = timezone.localdate()
     parsed = [_parse_project_row(r, units, today) for r in sheet_rows]
     allowed = permissions.unit_scope(user)
@@ -189,7 +205,8 @@ def _projects_import_rows(
     continued = selectors.continuations(project_ids=existing_ids)
     seen: dict[tuple[int, str], int] = {}
     subsidised = selectors.subsidised_unit_names(plan_year_id=plan_year.id)
-    for item in parsed:
+    for number, item in enumerate(parsed, start=1):
+        progress(number, total)
         row = item.row
         if item.unit is None or not item.name:
             continue
@@ -215,7 +232,9 @@ def _projects_import_rows(
     touched = Project.objects.filter(plan_year=plan_year, name__in={p.name for p in parsed})
     with transaction.atomic():
         before = project_dates(projects=touched)
+        progress(len(parsed), total)
         _write_projects(parsed, existing, old_criteria, plan_year, user, result)
+        progress(total, total)
         # The dates were judged row by row above; this stores the criteria met as well.
         projects_refresh_start(project_ids=list(touched.values_list("id", flat=True)), user=user)
         result.consequences = _confirmed(

@@ -256,3 +256,18 @@ PORTAL_URL = os.environ.get("DJANGO_PORTAL_URL", "")
 # Due-day reminders (send_reminders): this many days before a monthly report's due day, and again
 # the day after it passes; a run missed within that many days is made up by the next one.
 REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "3"))
+
+# Background jobs (projects.jobs) go to a Celery worker through this broker (Redis, e.g.
+# redis://127.0.0.1:6379/1); run `celery -A zmd_renovation worker` beside the app servers. Unset (the
+# demo on a fresh machine, the tests): no worker is needed, a job runs in the request that starts it.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker takes one job at a time: the next waits for a free worker, not behind a running one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+# Imports above this many data rows run as background jobs; smaller ones in the request.
+JOBS_IMPORT_ROWS = int(os.environ.get("JOBS_IMPORT_ROWS", "5000"))
+# Finished jobs and their result files (residents' data among them) are deleted after this many days.
+JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "7"))

@@ -1,10 +1,13 @@
-"""Delete roster previews never confirmed (they hold residents' names and phones); for cron."""
+"""Delete roster previews never confirmed (they hold residents' names and phones), and background
+jobs finished more than JOBS_KEEP_DAYS ago with their files; for cron."""
 
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from projects.jobs import jobs_delete_expired
 from projects.previews import preview_max_age, previews_delete_expired
 
 
@@ -12,6 +15,7 @@ class Command(BaseCommand):
     help = (
         "删除超过指定时间仍未确认的住户花名册导入预览文件（含住户姓名和电话）。"
         "默认时长为会话有效期（此后预览已无法确认），可随时、重复运行。"
+        "同时删除结束超过 JOBS_KEEP_DAYS 天（默认 7 天）的后台任务及其结果文件。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,3 +35,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已删除 {deleted} 个超过 {age.total_seconds() / 3600:g} 小时未确认的导入预览文件"
         )
+        days = settings.JOBS_KEEP_DAYS
+        jobs = jobs_delete_expired(older_than=timedelta(days=days))
+        self.stdout.write(f"已删除 {jobs} 个结束超过 {days} 天的后台任务及其结果文件")

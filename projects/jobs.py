@@ -1,0 +1,284 @@
+"""Long work in the background (后台任务): large imports, city-wide workbooks, the re-check of all
+reports, run by a Celery worker while the user watches a progress bar, leaves and comes back.
+
+An app registers each kind of job it offers (``job_kind_register``, from its AppConfig.ready()), so
+this module imports nothing from the apps built on the core one. ``job_start`` records a queued
+``Job`` and hands its id to the worker once the row is committed; with no broker configured (the
+demo, the tests) Celery runs eagerly and the job runs at once in the request, so the same code runs
+either way. ``job_run`` runs one job by id: the kind's runner reports its progress through a
+callback that updates the job's row (at most once per 1 % or per second), and either returns what
+it made or raises ``JobFailed`` with a Chinese reason. A runner writes inside one transaction, so a
+failed job has written nothing.
+
+Only the user who started a job sees it (``jobs_of``): its page, its status and its result.
+"""
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from celery import current_app
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import JobState
+from .models import Job, PlanYear, Unit, User
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+logger = logging.getLogger("zmd.jobs")
+
+# progress(done, total): how much of the job's work is done, in the runner's own units.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a job made: a message, a file to download (with the name it is downloaded as), and
+    what the job's page shows of it (JSON-serialisable)."""
+
+    message: str = ""
+    content: bytes | None = None
+    filename: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class JobFailed(Exception):
+    """The job cannot finish; ``message`` says why, in Chinese, and ``data`` what the page shows
+    (an import's row errors). Raised by a runner after its transaction rolled back."""
+
+    def __init__(self, message: str, *, data: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data or {}
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job: its name (stored on the row), its label, its runner, and the template that
+    shows a finished job's outcome on its page ("" for the message alone)."""
+
+    name: str
+    label: "StrOrPromise"
+    run: Callable[[Job, Progress], JobOutcome]
+    template: str = ""
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def job_kind_register(kind: JobKind) -> None:
+    """Called from an app's AppConfig.ready(); registering a name twice keeps the last one."""
+    _kinds[kind.name] = kind
+
+
+def job_kind(name: str) -> JobKind | None:
+    return _kinds.get(name)
+
+
+def jobs_in_background() -> bool:
+    """Whether jobs go to a worker (a broker is configured) or run in the request."""
+    return not current_app.conf.task_always_eager
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def jobs_of(*, user: User) -> QuerySet[Job]:
+    """The user's own jobs, newest first: the only door to a job, its status and its result."""
+    return Job.objects.filter(user=user).select_related("unit").order_by("-created_at", "-id")
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def jobs_delete_expired(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the jobs finished more than ``older_than`` ago and their files (a residents export
+    holds names and phones); how many. Safe to run at any time and twice at once."""
+    now = now or timezone.now()
+    deleted = 0
+    for job in Job.objects.filter(finished_at__lt=now - older_than).order_by("pk"):
+        if job.result:
+            job.result.delete(save=False)
+        deleted += Job.objects.filter(pk=job.pk).delete()[0]
+    return deleted
+
+
+def job_start(
+    *,
+    kind: str,
+    user: User,
+    params: dict[str, Any] | None = None,
+    unit: Unit | None = None,
+    plan_year: PlanYear | None = None,
+) -> Job:
+    """Record a queued job for ``user`` and start it: on a worker once this transaction commits,
+    or (no broker) here and now. The job as it stands when this returns."""
+    if kind not in _kinds:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job.objects.create(
+        kind=kind, user=user, unit=unit, plan_year=plan_year, params=params or {}
+    )
+    logger.info("job_started", extra={"job_id": job.pk, "kind": kind, "user_id": user.pk})
+    if jobs_in_background():
+        from .tasks import job_run_task
+
+        transaction.on_commit(lambda: job_run_task.delay(job.pk))
+    else:
+        job_run(job_id=job.pk)
+        job.refresh_from_db()
+    return job
+
+
+def job_run(*, job_id: int) -> None:
+    """Run a queued job to its end: done with its outcome, or failed with the reason. A job already
+    taken (a message delivered twice) is left alone."""
+    taken = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=timezone.now()
+    )
+    if not taken:
+        return
+    job = Job.objects.select_related("user", "unit", "plan_year").get(pk=job_id)
+    kind = _kinds.get(job.kind)
+    recorder = ProgressRecorder(job_id=job.pk)
+    try:
+        if kind is None:
+            raise JobFailed(_("未知的任务类型，未执行"))
+        outcome = kind.run(job, recorder)
+    except JobFailed as failed:
+        _finish(job, JobState.FAILED, failed.message, failed.data, recorder)
+    except PermissionDenied as refused:
+        _finish(job, JobState.FAILED, str(refused) or _("无权执行此操作"), {}, recorder)
+    except ValidationError as refused:
+        _finish(job, JobState.FAILED, "；".join(refused.messages), {}, recorder)
+    except Exception as error:
+        # The exception's class and where it was raised, never its message: a database error
+        # quotes the row it refused, and a roster's rows hold residents' names and phones.
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        logger.error(
+            "job_failed",
+            extra={
+                "job_id": job.pk,
+                "kind": job.kind,
+                "error": type(error).__name__,
+                "where": f"{frame.filename}:{frame.lineno}",
+            },
+        )
+        _finish(
+            job,
+            JobState.FAILED,
+            _("任务执行出错，未写入任何数据；请稍后重试，仍不成功请联系系统管理员"),
+            {},
+            recorder,
+        )
+    else:
+        if outcome.content is not None:
+            job.result.save(outcome.filename or "result.xlsx", ContentFile(outcome.content), False)
+            job.result_name = outcome.filename
+        _finish(job, JobState.DONE, outcome.message, outcome.data, recorder)
+    finally:
+        recorder.close()
+
+
+def _finish(
+    job: Job, state: str, message: str, data: dict[str, Any], recorder: "ProgressRecorder"
+) -> None:
+    job.state = state
+    job.message = message[:500]
+    job.outcome = data
+    job.total = max(recorder.total, recorder.done)
+    job.done = job.total if state == JobState.DONE else recorder.done
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "state",
+            "message",
+            "outcome",
+            "done",
+            "total",
+            "result",
+            "result_name",
+            "finished_at",
+        ]
+    )
+    logger.info("job_finished", extra={"job_id": job.pk, "kind": job.kind, "state": state})
+
+
+class ProgressRecorder:
+    """A runner's progress callback: writes done/total to the job's row when the work has moved by
+    at least 1 % of the total since the last write, or a second has passed.
+
+    A runner that writes inside a transaction (an import) would hide its progress until it commits,
+    and lose it when it rolls back: then the row is written through a connection of its own, in
+    autocommit. A write that cannot be made at once (SQLite's single writer) is skipped; the next
+    one catches up, and the job's end writes the final figures.
+    """
+
+    def __init__(
+        self, *, job_id: int, clock: Callable[[], float] = time.monotonic, interval: float = 1.0
+    ) -> None:
+        self.job_id = job_id
+        self.done = 0
+        self.total = 0
+        self._clock = clock
+        self._interval = interval
+        self._written = (0, 0)
+        self._written_at = clock()
+        self._side: BaseDatabaseWrapper | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        self.total = max(total, 0)
+        self.done = max(0, min(done, self.total))
+        now = self._clock()
+        moved = self.done - self._written[0]
+        if (self.done, self.total) == self._written:
+            return
+        if (
+            self.total == self._written[1]
+            and moved * 100 < self.total
+            and now - self._written_at < self._interval
+        ):
+            return
+        self._write()
+        self._written = (self.done, self.total)
+        self._written_at = now
+
+    def _write(self) -> None:
+        if not connection.in_atomic_block:
+            Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total)
+            return
+        try:
+            side = self._side_connection()
+            with side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {Job._meta.db_table} SET done = %s, total = %s WHERE id = %s",  # noqa: S608
+                    [self.done, self.total, self.job_id],
+                )
+        except DatabaseError:
+            logger.debug("job_progress_skipped", extra={"job_id": self.job_id})
+
+    def _side_connection(self) -> BaseDatabaseWrapper:
+        if self._side is None:
+            default = connections["default"]
+            settings_dict = dict(default.settings_dict)
+            if default.vendor == "sqlite":
+                # Never wait behind the runner's own write lock: skip this write instead.
+                settings_dict["OPTIONS"] = {**settings_dict.get("OPTIONS", {}), "timeout": 0.05}
+                settings_dict["OPTIONS"].pop("transaction_mode", None)
+            self._side = type(default)(settings_dict, alias="job-progress")
+        return self._side
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
