@@ -16,7 +16,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# The harness imports files of 400,000 household rows, larger than the default limits (20 MB,
+# The harness imports files of 400,000 household rows, near the default limits (64 MB,
 # 500,000 rows); the limits are deployment settings, read from the environment like the others.
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(200 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000000"))

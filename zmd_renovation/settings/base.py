@@ -186,9 +186,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Largest spreadsheet the imports accept, in bytes and rows (guards against huge or zip-bomb files).
-IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
-# 100,000 rows is four times every household of the city (22,000); every row counts, empty ones too.
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+# 64 MB holds a province's roster of 400,000 households (about 160 MB of sheet XML unpacked).
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(64 * 1024 * 1024)))
+# 500,000 rows holds a province's roster (400,000 households) in one file; every row counts, empty
+# ones too. Above JOBS_IMPORT_ROWS an import runs as a background job, so no request reads that many.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
 # What an uploaded workbook may unpack to, checked before anything is parsed (projects/workbooks.py):
 # all parts together, one sheet, the shared-strings table, any other part; and the XML of one row.
 # A 400,000-row roster unpacks to about 160 MB of sheet and 10 MB of shared strings.
