@@ -41,6 +41,7 @@ SOURCES = [
     "projects/views_records.py",
     "reporting/models.py",
     "reporting/views.py",
+    "reporting/overview_page.py",
     "reporting/report_views.py",
     "reporting/target_views.py",
     "reporting/targets.py",
@@ -87,6 +88,11 @@ SOURCES = [
         for path in (Path(settings.BASE_DIR) / "paperwork" / "templates" / "paperwork").glob(
             "*.html"
         )
+    ),
+    # The tables Jinja2 draws: {{ _("…") }} is read like Python's _("…").
+    *sorted(
+        path.relative_to(settings.BASE_DIR).as_posix()
+        for path in (Path(settings.BASE_DIR) / "reporting" / "jinja2" / "reporting").glob("*.html")
     ),
 ]
 # _("…") and the gettext functions called by name (gettext_lazy("…") in form fields and labels).
