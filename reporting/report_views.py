@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +40,7 @@ from . import notices, reports
 from .exports import build, workbooks
 from .exports.workflow import assessment_counts, timeliness_table
 from .models import CITY_RULINGS, MonthlyReport, ReportFlag, Ruling
+from .overview_page import OVERVIEW_UNITS_PER_PAGE
 from .worklist import report_worklist
 
 
@@ -96,13 +98,15 @@ class ReturnForm(ReasonForm):
 
 @login_required
 def report_index(request: HttpRequest) -> HttpResponse:
-    """Units × months: each month's latest version and whether it arrived on time."""
+    """Units × months: each month's latest version and whether it arrived on time, a page of units
+    at a time as the city overview pages them (a national programme's thousands)."""
     user = portal_user(request)
     plan_year = plan_year_for(request)
     today = facts.today_local()
-    units = list(_units(user))
+    page = Paginator(_units(user), OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    units = list(page.object_list)
     latest = reports.latest_versions(plan_year=plan_year, units=units)
-    valid_on = reports.valid_on_by_month(plan_year=plan_year)
+    valid_on = reports.valid_on_by_month(plan_year=plan_year, units=units)
     rows = []
     for unit in units:
         cells = []
@@ -131,6 +135,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
         {
             "actionable": actionable,
             "rows": rows,
+            "page": page,
             "plan_year": plan_year,
             "months": range(1, 13),
             "city": permissions.unit_scope(user) is None,

@@ -646,15 +646,15 @@ def _local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def valid_on_by_month(*, plan_year: PlanYear) -> dict[tuple[int, int], date]:
-    """The day each unit's report for each month first became valid (the earliest approval among
-    versions still valid), by (unit id, month). One query."""
-    rows = (
-        MonthlyReport.objects.filter(plan_year=plan_year, state__in=VALID_STATES)
-        .values("unit_id", "month")
-        .annotate(first=Min("approved_at"))
-        .order_by()
-    )
+def valid_on_by_month(
+    *, plan_year: PlanYear, units: Sequence[Unit] | None = None
+) -> dict[tuple[int, int], date]:
+    """The day each unit's (of ``units`` when given) report for each month first became valid (the
+    earliest approval among versions still valid), by (unit id, month). One query."""
+    valid = MonthlyReport.objects.filter(plan_year=plan_year, state__in=VALID_STATES)
+    if units is not None:
+        valid = valid.filter(unit__in=units)
+    rows = valid.values("unit_id", "month").annotate(first=Min("approved_at")).order_by()
     return {(r["unit_id"], r["month"]): _local_day(r["first"]) for r in rows}
 
 
