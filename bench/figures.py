@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from paperwork.models import PlanAdjustment
-from paperwork.selectors import paperwork_rows
+from paperwork.selectors.overview import paperwork_rows
 from projects import selectors as facts
 from projects import services
 from projects.choices import LINKED_TAGS, ProjectKind

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from paperwork.selectors import paperwork_rows
+from paperwork.selectors.overview import paperwork_rows
 from projects.choices import LINKED_TAGS, Measure
 from projects.data_version import cached
 from projects.models import PlanYear, User
