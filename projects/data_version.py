@@ -8,9 +8,10 @@ reads the version *before* the data: a write committed in between is then at mos
 under the older version, never missing from a page stored under the newer one.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -40,6 +41,26 @@ def data_changed() -> None:
     rolled-back write raises nothing. Called once by every write service (a service calling another
     raises it twice: one more small UPDATE after the commit)."""
     transaction.on_commit(_bump)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def writes_data(service: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Marks a write service: once it returns, the data version rises when its writes commit (at
+    once when they already have). Placed above ``@transaction.atomic``; a service that raises
+    raises nothing (its transaction rolled back). tests/test_data_version.py checks that every
+    atomic function of the apps carries it."""
+
+    @functools.wraps(service)
+    def write(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        result = service(*args, **kwargs)
+        data_changed()
+        return result
+
+    write.writes_data = True  # type: ignore[attr-defined]
+    return write
 
 
 def cached(
