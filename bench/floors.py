@@ -136,6 +136,176 @@ def overview_floor(*, plan_year_id: int, dates: Sequence[date]) -> list[UnitFigu
     return result
 
 
+# --- the whole overview page's data -------------------------------------------------------------
+
+# The per-unit paperwork tables' statements, for one plan year and one day.
+_PLANS_SQL = (
+    "SELECT unit_id, submitted_on FROM paperwork_implementationplan "
+    "WHERE plan_year_id = %s AND submitted_on <= %s"
+)
+_MISSING_SQL = (
+    "SELECT p.unit_id, COUNT(*) FROM projects_project p "
+    "LEFT JOIN paperwork_renovationplan r ON r.project_id = p.id "
+    "WHERE p.plan_year_id = %s AND p.kind = %s "
+    "AND (r.id IS NULL OR NOT r.final OR r.finalized_on > %s) GROUP BY p.unit_id"
+)
+_OVERDUE_SQL = (
+    "SELECT i.unit_id, COUNT(*) FROM paperwork_finding f "
+    "JOIN paperwork_inspection i ON i.id = f.inspection_id "
+    "WHERE i.plan_year_id = %s AND f.deadline < %s AND (f.closed_on IS NULL OR f.closed_on > %s) "
+    "GROUP BY i.unit_id"
+)
+_TAGS_SQL = {
+    "postgresql": "SELECT p.unit_id, tag, COUNT(DISTINCT p.id) FROM projects_project p, "
+    "jsonb_array_elements_text(CASE WHEN jsonb_typeof(p.linked_tags) = 'array' "
+    "THEN p.linked_tags ELSE '[]'::jsonb END) AS tag WHERE p.plan_year_id = %s "
+    "GROUP BY p.unit_id, tag",
+    "sqlite": "SELECT p.unit_id, t.value, COUNT(DISTINCT p.id) FROM projects_project p, "
+    "json_each(CASE WHEN json_type(p.linked_tags) = 'array' THEN p.linked_tags ELSE '[]' END) t "
+    "WHERE p.plan_year_id = %s GROUP BY p.unit_id, t.value",
+}
+# The city's cumulative series: each day's households started or completed, by measure.
+_DAILY_SQL = (
+    "SELECT 'new_started', started_on, SUM(households) FROM projects_project "
+    "WHERE plan_year_id = %s AND kind = %s AND started_on IS NOT NULL "
+    "GROUP BY started_on UNION ALL "
+    "SELECT 'new_completed', completed_on, SUM(households) FROM projects_project "
+    "WHERE plan_year_id = %s AND kind = %s AND completed_on IS NOT NULL "
+    "GROUP BY completed_on UNION ALL "
+    "SELECT 'carryover_completed', completed_on, SUM(households) FROM projects_project "
+    "WHERE plan_year_id = %s AND kind = %s AND completed_on IS NOT NULL GROUP BY completed_on"
+)
+# The city office's worklist: the latest version of each unit's month when it awaits receipt, the
+# flags not yet ruled on, the adjustments awaiting a decision.
+_AWAITING_SQL = {
+    "postgresql": "SELECT unit_id, month, version, approved_at FROM (SELECT DISTINCT ON "
+    "(unit_id, month) unit_id, month, version, state, approved_at FROM reporting_monthlyreport "
+    "WHERE plan_year_id = %s ORDER BY unit_id, month, version DESC) latest "
+    "WHERE state = 'approved'",
+    "sqlite": "SELECT r.unit_id, r.month, r.version, r.approved_at FROM reporting_monthlyreport r "
+    "WHERE r.plan_year_id = %s AND r.state = 'approved' AND r.version = (SELECT MAX(x.version) "
+    "FROM reporting_monthlyreport x WHERE x.plan_year_id = r.plan_year_id "
+    "AND x.unit_id = r.unit_id AND x.month = r.month)",
+}
+_FLAGS_SQL = (
+    "SELECT f.id, f.detail, r.unit_id, r.month FROM reporting_reportflag f "
+    "JOIN reporting_monthlyreport r ON r.id = f.report_id WHERE r.plan_year_id = %s "
+    "AND r.state IN ('approved', 'received') AND f.ruling = 'open' ORDER BY f.raised_at, f.id"
+)
+_ADJUSTMENTS_SQL = (
+    "SELECT id, unit_id, submitted_on FROM paperwork_planadjustment "
+    "WHERE plan_year_id = %s AND state = 'submitted' ORDER BY submitted_on, id"
+)
+
+
+@dataclass(frozen=True)
+class PageData:
+    """Everything the city overview page reads from the database, as the floor returns it: the
+    session and user, the plan year and its milestones, each unit's targets and figures, the
+    unassigned carry-over, the city's daily households, each unit's paperwork, the city office's
+    worklist and the unread notifications."""
+
+    session: bool
+    user: tuple[Any, ...] | None
+    plan_year: tuple[Any, ...]
+    milestones: list[tuple[Any, ...]]
+    units: list[UnitFigures]
+    unassigned: list[int]
+    daily: dict[str, dict[date, int]]
+    plans: dict[int, date]
+    missing: dict[int, int]
+    overdue: dict[int, int]
+    tags: dict[int, dict[str, int]]
+    awaiting: list[tuple[Any, ...]]
+    flags: list[tuple[Any, ...]]
+    adjustments: list[tuple[Any, ...]]
+    unread: int
+
+
+PAGE_STATEMENTS = 15
+
+
+def overview_page_floor(
+    *, session_key: str, user_id: int, dates: Sequence[date], as_of: date, now: datetime
+) -> PageData:
+    """The overview page's data in the fewest plain statements (PAGE_STATEMENTS), with no ORM, no
+    model objects and no judging: what any implementation of the page has to read."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+
+        def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+        session = rows(
+            "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s",
+            [session_key, now],
+        )
+        user = rows(
+            "SELECT id, username, role, unit_id, is_active, is_superuser FROM projects_user "
+            "WHERE id = %s",
+            [user_id],
+        )
+        plan_year = rows("SELECT * FROM projects_planyear ORDER BY year DESC LIMIT 1", [])[0]
+        year_id = plan_year[0]
+        milestones = rows(
+            "SELECT key, name, due, percent, basis, measure, requires_all_projects_started, "
+            "requires_all_projects_completed FROM projects_milestone WHERE plan_year_id = %s "
+            "ORDER BY sort_order, due",
+            [year_id],
+        )
+        unassigned = [
+            households
+            for (households,) in rows(
+                "SELECT households FROM projects_unassignedcarryover WHERE plan_year_id = %s "
+                "AND assigned_unit_id IS NULL ORDER BY id",
+                [year_id],
+            )
+        ]
+        daily: dict[str, dict[date, int]] = {
+            "new_started": {},
+            "new_completed": {},
+            "carryover_completed": {},
+        }
+        new, carryover = ProjectKind.NEW.value, ProjectKind.CARRYOVER.value
+        daily_params = [year_id, new, year_id, new, year_id, carryover]
+        for measure, day, households in rows(_DAILY_SQL, daily_params):
+            daily[measure][_day(day) or date.min] = int(households)
+        plans = {u: _day(d) for u, d in rows(_PLANS_SQL, [year_id, as_of])}
+        missing = {u: int(n) for u, n in rows(_MISSING_SQL, [year_id, new, as_of])}
+        overdue = {u: int(n) for u, n in rows(_OVERDUE_SQL, [year_id, as_of, as_of])}
+        tags: dict[int, dict[str, int]] = {}
+        for unit_id, tag, n in rows(_TAGS_SQL[vendor], [year_id]):
+            tags.setdefault(unit_id, {})[tag] = int(n)
+        awaiting = rows(_AWAITING_SQL[vendor], [year_id])
+        flags = rows(_FLAGS_SQL, [year_id])
+        adjustments = rows(_ADJUSTMENTS_SQL, [year_id])
+        (unread,) = rows(
+            "SELECT COUNT(*) FROM projects_notification WHERE recipient_id = %s "
+            "AND read_at IS NULL",
+            [user_id],
+        )[0]
+    # The units' targets and figures: the figures floor's one statement.
+    units = overview_floor(plan_year_id=year_id, dates=dates)
+    return PageData(
+        session=bool(session),
+        user=user[0] if user else None,
+        plan_year=plan_year,
+        milestones=milestones,
+        units=units,
+        unassigned=unassigned,
+        daily=daily,
+        plans={u: d for u, d in plans.items() if d is not None},
+        missing=missing,
+        overdue=overdue,
+        tags=tags,
+        awaiting=awaiting,
+        flags=flags,
+        adjustments=adjustments,
+        unread=int(unread),
+    )
+
+
 # --- the monthly workbook -----------------------------------------------------------------------
 
 NONE = "—"

@@ -160,7 +160,8 @@ class Row:
     """One figure of the table: its samples, its floor's (or the baseline's) and its goal.
 
     ``goal`` is "ratio" (median ≤ ``limit`` × the floor's), "faster" (the baseline's median ≥
-    ``limit`` × this median) or "" (recorded, no goal).
+    ``limit`` × this median), "time" (median ≤ ``limit`` seconds; the floor, if any, is shown
+    beside it) or "" (recorded, no goal).
     """
 
     figure: str
@@ -181,6 +182,8 @@ class Row:
 
     @property
     def passed(self) -> bool | None:
+        if self.goal == "time":
+            return self.samples.median <= self.limit
         ratio = self.ratio
         if not self.goal or ratio is None:
             return None
@@ -194,6 +197,8 @@ class Row:
             return f"≥ {self.limit:g}× faster"
         if self.goal == "ratio":
             return f"≤ {self.limit:g}× floor"
+        if self.goal == "time":
+            return f"≤ {self.limit * 1000:g} ms"
         return "—"
 
     def as_dict(self) -> dict[str, Any]:

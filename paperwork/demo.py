@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from projects.choices import ApprovalKind, FundSource, HandoverParty, ParticipantRole, ProjectKind
+from projects.data_version import writes_data
 from projects.models import (
     AcceptanceRecord,
     Approval,
@@ -57,6 +58,7 @@ def _pdf(name: str) -> ContentFile:
     return ContentFile(PDF, name=f"{name}.pdf")
 
 
+@writes_data
 def seed_demo_paperwork(*, plan_year: PlanYear) -> bool:
     """Write the demo's paperwork once; False when the plan year already has some."""
     if ImplementationPlan.objects.filter(plan_year=plan_year).exists():

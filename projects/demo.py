@@ -29,6 +29,7 @@ from .choices import (
     Opinion,
     ProjectKind,
 )
+from .data_version import writes_data
 from .models import Household, PlanYear, Project, StartCriterion, UnitTarget
 from .rules.arithmetic import least_satisfying, share_reached
 from .rules.project_checks import PIPELINES
@@ -591,6 +592,7 @@ def _completion(plan: ProjectPlan, started_on: date | None, last_day: date) -> d
     return last_day if started_on + timedelta(days=30) <= last_day else None
 
 
+@writes_data
 @transaction.atomic
 def demo_seed(*, plan_year: PlanYear, seed: int = DEMO_SEED) -> DemoSummary:
     """Write the demo programme of ``plan_year`` for every unit with a target.

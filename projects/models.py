@@ -882,6 +882,21 @@ class Job(models.Model):
         return self.state in (JobState.DONE, JobState.FAILED)
 
 
+class DataVersion(models.Model):
+    """The version of the portal's data: one row whose counter every write service raises after its
+    transaction commits (projects.data_version), so pages cached under an older version are never
+    served again. In the database, so every worker process and server reads the same version."""
+
+    counter = models.BigIntegerField(_("版本"), default=0)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self) -> str:
+        return str(self.counter)
+
+
 # The door's rules for this app's models (projects.permissions): the path to each row's unit.
 register(PlanYear, unit="", change=target_setters, view=open_years_for_units)
 register(UnitTarget, unit="unit_id", change=target_setters)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from . import permissions, selectors
 from .choices import FundSource, ParticipantRole
+from .data_version import writes_data
 from .models import (
     AcceptanceRecord,
     Approval,
@@ -343,6 +344,7 @@ def _refuse_future(field: str, label: str, on: date | None, today: date | None) 
         raise ValidationError({field: [problem]})
 
 
+@writes_data
 @transaction.atomic
 def fund_receipt_add(
     *, project: Project, user: User | None, data: dict[str, Any], today: date | None = None
@@ -381,6 +383,7 @@ def fund_receipt_add(
     return receipt
 
 
+@writes_data
 @transaction.atomic
 def fund_receipt_delete(*, receipt: FundReceipt, user: User | None) -> None:
     """Remove a receipt entered in error (its history keeps it)."""
@@ -389,6 +392,7 @@ def fund_receipt_delete(*, receipt: FundReceipt, user: User | None) -> None:
     receipt.delete()
 
 
+@writes_data
 @transaction.atomic
 def participant_save(
     *, project: Project, role: str, user: User | None, data: dict[str, Any]
@@ -410,6 +414,7 @@ def participant_save(
     return participant
 
 
+@writes_data
 @transaction.atomic
 def approval_add(
     *, project: Project, user: User | None, data: dict[str, Any], today: date | None = None
@@ -430,6 +435,7 @@ def approval_add(
     return approval
 
 
+@writes_data
 @transaction.atomic
 def coordinated_plan_save(
     *, project: Project, user: User | None, document: File | None, note: str
@@ -451,6 +457,7 @@ def coordinated_plan_save(
     return plan
 
 
+@writes_data
 @transaction.atomic
 def acceptance_save(
     *,
@@ -496,6 +503,7 @@ def acceptance_save(
     return record
 
 
+@writes_data
 @transaction.atomic
 def project_contact_point_set(*, project: Project, user: User | None, value: bool) -> Project:
     """Mark (or unmark) a project as a provincial contact point (省级联系点): the city office's call."""

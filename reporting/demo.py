@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 
+from projects.data_version import writes_data
 from projects.management.commands.setup_demo_users import demo_accounts
 from projects.models import Notification, PlanYear, Unit, User
 from projects.notifications import notifications_mark_past_read
@@ -79,6 +80,7 @@ def _people(unit: Unit) -> tuple[User, User, User]:
     return users[0], users[1], users[2]
 
 
+@writes_data
 def seed_demo_reports(*, plan_year: PlanYear) -> int:
     """File the scenario's reports; does nothing when the plan year already has reports. Returns
     the number of report versions written."""

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from projects import permissions
 from projects import selectors as facts
+from projects.data_version import writes_data
 from projects.models import PlanYear, Unit, User
 from projects.presenters import milestone_cell
 from projects.rules.dates import chinese_date, cn_date
@@ -159,6 +160,7 @@ def notice_document(draft: NoticeDraft) -> NoticeDocument:
 # --- issued notices -----------------------------------------------------------------------------
 
 
+@writes_data
 @transaction.atomic
 def notice_record(
     *,

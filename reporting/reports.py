@@ -22,6 +22,7 @@ from django.utils import timezone
 from projects import permissions
 from projects import selectors as facts
 from projects.choices import ProjectKind, Role
+from projects.data_version import writes_data
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.milestones import MilestoneResult, MilestoneStatus
 from projects.rules.periods import ReportPeriod, whole_year
@@ -232,6 +233,7 @@ def _required(text: str, field: str, message: str) -> str:
 # --- the actions --------------------------------------------------------------------------------
 
 
+@writes_data
 @transaction.atomic
 def report_open(*, plan_year: PlanYear, unit: Unit, month: int, user: User) -> MonthlyReport:
     """The unit's report for ``month``: its latest version, or a new draft prepared from the
@@ -252,6 +254,7 @@ def report_open(*, plan_year: PlanYear, unit: Unit, month: int, user: User) -> M
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_save_draft(
     *, report: MonthlyReport, problems: str, next_plan: str, user: User
@@ -267,6 +270,7 @@ def report_save_draft(
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_submit(
     *, report: MonthlyReport, user: User, at: datetime | None = None
@@ -284,6 +288,7 @@ def report_submit(
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_approve(
     *, report: MonthlyReport, stamp: File, user: User, at: datetime | None = None
@@ -309,6 +314,7 @@ def report_approve(
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_withdraw(*, report: MonthlyReport, reason: str, user: User) -> MonthlyReport:
     """The leader withdraws an approval the city has not received yet; the version is a draft
@@ -327,6 +333,7 @@ def report_withdraw(*, report: MonthlyReport, reason: str, user: User) -> Monthl
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_send_back(*, report: MonthlyReport, reason: str, user: User) -> MonthlyReport:
     """The leader sends a submitted draft back to the clerk with a reason, without a stamp; the
@@ -342,6 +349,7 @@ def report_send_back(*, report: MonthlyReport, reason: str, user: User) -> Month
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_receive(
     *, report: MonthlyReport, user: User, at: datetime | None = None
@@ -356,6 +364,7 @@ def report_receive(
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_return(
     *,
@@ -379,6 +388,7 @@ def report_return(
     return report
 
 
+@writes_data
 @transaction.atomic
 def report_correct(*, report: MonthlyReport, user: User) -> MonthlyReport:
     """A new draft version of a returned report, with its notes, prepared from the records."""
@@ -517,6 +527,7 @@ def _flags_lapse(report: MonthlyReport, *, reason: str) -> list[ReportFlag]:
     return lapsed
 
 
+@writes_data
 @transaction.atomic
 def flags_check(
     *,
@@ -626,6 +637,7 @@ def flags_check(
     return result
 
 
+@writes_data
 @transaction.atomic
 def flag_rule(*, flag: ReportFlag, ruling: str, reason: str, user: User) -> ReportFlag:
     """The city office rules on an open flag: 认定瞒报 (counts as 瞒报), 认定错报 (counts as 错报)
@@ -654,15 +666,15 @@ def _local_day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def valid_on_by_month(*, plan_year: PlanYear) -> dict[tuple[int, int], date]:
-    """The day each unit's report for each month first became valid (the earliest approval among
-    versions still valid), by (unit id, month). One query."""
-    rows = (
-        MonthlyReport.objects.filter(plan_year=plan_year, state__in=VALID_STATES)
-        .values("unit_id", "month")
-        .annotate(first=Min("approved_at"))
-        .order_by()
-    )
+def valid_on_by_month(
+    *, plan_year: PlanYear, units: Sequence[Unit] | None = None
+) -> dict[tuple[int, int], date]:
+    """The day each unit's (of ``units`` when given) report for each month first became valid (the
+    earliest approval among versions still valid), by (unit id, month). One query."""
+    valid = MonthlyReport.objects.filter(plan_year=plan_year, state__in=VALID_STATES)
+    if units is not None:
+        valid = valid.filter(unit__in=units)
+    rows = valid.values("unit_id", "month").annotate(first=Min("approved_at")).order_by()
     return {(r["unit_id"], r["month"]): _local_day(r["first"]) for r in rows}
 
 

@@ -1,9 +1,7 @@
 """The dashboards: the city office's overview of every unit on a date and one unit's drill-down, and
 the clerk's or leader's home page of their own unit (the portal's home, ``/``)."""
 
-from collections.abc import Iterable
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,18 +17,13 @@ from paperwork.selectors.inspections import overdue_rectifications
 from paperwork.selectors.overview import paperwork_rows
 from projects import permissions
 from projects import selectors as facts
-from projects.choices import LINKED_TAGS, Measure
+from projects.choices import LINKED_TAGS
 from projects.models import PlanYear, Unit, User
-from projects.rules.dates import cn_month_day
-from projects.rules.milestones import MilestoneSpec
 from projects.rules.start import CRITERIA, CRITERION_SHORT_LABELS
 from projects.view_helpers import page_date_of, plan_year_for, portal_user, year_choice
-from projects.worklist import role_for_worklist, worklist
+from projects.worklist import worklist
 
-from . import charts, notices, selectors
-from .selectors import Cumulative
-
-OVERVIEW_UNITS_PER_PAGE = 200
+from . import notices, overview_page, selectors
 
 
 def _as_of(request: HttpRequest, plan_year: PlanYear) -> date:
@@ -42,145 +35,34 @@ def _reads_city(user: User) -> bool:
     return permissions.unit_scope(user) is None
 
 
-def _charts(
-    *,
-    plan_year: PlanYear,
-    specs: Iterable[MilestoneSpec],
-    as_of: date,
-    series: Cumulative,
-    results: dict[str, Any],
-    title: str,
-) -> list[dict[str, Any]]:
-    """The two cumulative charts (new-start projects, carry-over projects) with their data tables;
-    each milestone (``specs``, as the report judged them) is a goal line at its due date."""
-    specs = list(specs)
-
-    def points(values: tuple[int, ...]) -> tuple[tuple[date, int], ...]:
-        return tuple(zip(series.days, values, strict=True))
-
-    def goals(*measures: str) -> list[charts.Goal]:
-        return [
-            charts.Goal(spec.name, spec.due, results[spec.key].target)
-            for spec in specs
-            if spec.measure in measures and results[spec.key].target is not None
-        ]
-
-    new_goals = goals(Measure.NEW_STARTED, Measure.NEW_COMPLETED)
-    new_chart = charts.cumulative_chart_svg(
-        title=_("%(name)s新开工项目：累计开工和完工户数") % {"name": title},
-        start=plan_year.year_start,
-        end=plan_year.year_end,
-        series=[
-            charts.Series(_("累计开工户数"), points(series.new_started), "series-a"),
-            charts.Series(_("累计完工户数"), points(series.new_completed), "series-b"),
-        ],
-        goals=new_goals,
-        as_of=as_of,
-    )
-    carry_chart = charts.cumulative_chart_svg(
-        title=_("%(name)s续建项目：累计完工户数") % {"name": title},
-        start=plan_year.year_start,
-        end=plan_year.year_end,
-        series=[
-            charts.Series(_("续建累计完工户数"), points(series.carryover_completed), "series-a")
-        ],
-        goals=goals(Measure.CARRYOVER_COMPLETED),
-        as_of=as_of,
-    )
-    rows = list(
-        zip(
-            series.days,
-            series.new_started,
-            series.new_completed,
-            series.carryover_completed,
-            strict=True,
-        )
-    )
-    return [
-        {"id": "chart-new", "svg": new_chart, "rows": rows, "columns": "new"},
-        {"id": "chart-carryover", "svg": carry_chart, "rows": rows, "columns": "carryover"},
-    ]
-
-
-def _judging(specs: Iterable[MilestoneSpec], measure: str, as_of: date) -> MilestoneSpec | None:
-    """The milestone counting ``measure`` that judges the share on ``as_of``: the next one due,
-    else the last (2022: 50 % of new starts until 30 June, then all of them)."""
-    counting = sorted((s for s in specs if s.measure == measure), key=lambda s: s.due)
-    return next((s for s in counting if as_of <= s.due), counting[-1] if counting else None)
-
-
 @login_required
 def city_overview(request: HttpRequest) -> HttpResponse:
     """Every unit and the city on a date: targets, figures, shares and the four milestones, the
-    unallocated targets as their own rows, and the charts with their numbers."""
+    unallocated targets as their own rows, and the charts with their numbers — built once per data
+    version, date, page and language (reporting.overview_page), read from the cache after."""
     user = portal_user(request)
     if not _reads_city(user) and not settings.CITY_OVERVIEW_FOR_UNITS:
         raise PermissionDenied(_("市老旧办未开放全市概况给区县用户查看"))
     plan_year = plan_year_for(request)
     as_of = _as_of(request, plan_year)
-    overview = selectors.city_overview(plan_year=plan_year, as_of=as_of)
-    report = overview.report
-    # Each share is drawn against the line of the milestone that judges it, as the plan year sets it.
-    started_spec = _judging(report.specs, Measure.NEW_STARTED, as_of)
-    completion_spec = _judging(report.specs, Measure.NEW_COMPLETED, as_of)
-    carryover_spec = _judging(report.specs, Measure.CARRYOVER_COMPLETED, as_of)
-    start_threshold = started_spec.percent if started_spec is not None else 100
-    completion_threshold = completion_spec.percent if completion_spec is not None else 100
-    carryover_threshold = carryover_spec.percent if carryover_spec is not None else 100
-    # A city's eleven units (or a province's 160) are one page; a national programme's thousands
-    # are paged, the city row and the charts of the whole on every page.
-    page = Paginator(overview.units, OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    share_chart = charts.share_bars_svg(
-        title=_("各区县完成比例（截至%(day)s）") % {"day": cn_month_day(as_of)},
-        categories=[r.row.label for r in rows],
-        measures=[
-            charts.ShareMeasure(
-                _("开工率"), start_threshold, tuple(r.shares.started for r in rows)
-            ),
-            charts.ShareMeasure(
-                _("完工率"), completion_threshold, tuple(r.shares.completed for r in rows)
-            ),
-            charts.ShareMeasure(
-                _("续建完成率"), carryover_threshold, tuple(r.shares.carryover for r in rows)
-            ),
-        ],
+    links = _reads_city(user)
+    body, city_worklist = overview_page.city_overview_page(
+        user=user, plan_year=plan_year, as_of=as_of, page=request.GET.get("page"), links=links
+    )
+    # The pager needs only the number of units, not the rows: the rows are in the body's HTML.
+    page = Paginator(range(body.units_total), overview_page.OVERVIEW_UNITS_PER_PAGE).get_page(
+        body.page_number
     )
     context = {
-        "overview": overview,
-        "rows": [overview.city, *rows],
-        "unit_rows": rows,
+        "body": body,
         "page": page,
         "query": urlencode({"as_of": as_of.isoformat()}),
-        "report": report,
         "as_of": as_of,
         "plan_year": plan_year,
-        "charts": _charts(
-            plan_year=plan_year,
-            specs=report.specs,
-            as_of=as_of,
-            series=selectors.cumulative(plan_year=plan_year, as_of=as_of),
-            results=report.city.milestones,
-            title=_("全市"),
-        ),
-        "share_chart": share_chart,
-        "start_threshold": start_threshold,
-        "completion_threshold": completion_threshold,
-        "carryover_threshold": carryover_threshold,
-        # The completion milestone whose share the table's 完工率 is, named as the plan year names it.
-        "completion_name": completion_spec.name if completion_spec is not None else "",
-        "links": _reads_city(user),
-        # Judged on the page's date, like every other panel under its 截至 heading.
-        "paperwork": paperwork_rows(
-            plan_year=plan_year,
-            today=as_of,
-            units=[r.row.unit for r in rows if r.row.unit is not None],
-        ),
+        "links": links,
         "tags": LINKED_TAGS,
         # The city office's 待办 on the page's date (units have theirs on their own home page).
-        "worklist": worklist(user=user, plan_year=plan_year, day=as_of)
-        if role_for_worklist(user) == "city"
-        else None,
+        "worklist": city_worklist,
     }
     return render(request, "reporting/overview.html", context)
 
@@ -206,7 +88,7 @@ def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "plan_year": plan_year,
             "short_labels": CRITERION_SHORT_LABELS,
             "notices": notices.notices_for(user=user, unit=unit),
-            "charts": _charts(
+            "charts": overview_page.cumulative_charts(
                 plan_year=plan_year,
                 specs=[item.spec for item in page.milestones],
                 as_of=as_of,

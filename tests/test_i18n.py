@@ -44,6 +44,7 @@ SOURCES = [
     "projects/views_jobs.py",
     "reporting/models.py",
     "reporting/views.py",
+    "reporting/overview_page.py",
     "reporting/report_views.py",
     "reporting/target_views.py",
     "reporting/targets.py",
@@ -91,6 +92,11 @@ SOURCES = [
         for path in (Path(settings.BASE_DIR) / "paperwork" / "templates" / "paperwork").glob(
             "*.html"
         )
+    ),
+    # The tables Jinja2 draws: {{ _("…") }} is read like Python's _("…").
+    *sorted(
+        path.relative_to(settings.BASE_DIR).as_posix()
+        for path in (Path(settings.BASE_DIR) / "reporting" / "jinja2" / "reporting").glob("*.html")
     ),
 ]
 # _("…") and the gettext functions called by name (gettext_lazy("…") in form fields and labels).
@@ -339,7 +345,8 @@ def test_catalogue_covers_every_gettext_string_of_the_sources() -> None:
     wanted: set[tuple[str | None, str]] = set()
     for source in SOURCES:
         text = (Path(settings.BASE_DIR) / source).read_text(encoding="utf-8")
-        if source.endswith(".py"):
+        if source.endswith(".py") or "/jinja2/" in source:
+            # Jinja2's {{ _("…") }} reads like Python's _("…").
             wanted |= {(None, unquote([f'"{s}"'])) for s in PY_STRING.findall(text)}
             # Template snippets held in Python strings (crispy HTML()) are not extracted by
             # makemessages; their {% translate %} strings are kept in the .po by hand.

@@ -17,6 +17,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from projects.choices import Measure, ProjectKind, Role, TargetBasis
+from projects.data_version import data_changed
 from projects.milestone_names import composed_name
 from projects.models import Milestone, PlanYear, Unit, UnitTarget
 from tests.factories import ProjectFactory, UserFactory
@@ -168,6 +169,7 @@ def test_a_changed_milestone_shows_its_new_wording_and_judgement_everywhere(
     small_programme.percent = 60
     small_programme.due = date(2022, 7, 31)
     small_programme.save()
+    data_changed()  # what every writer does (no service writes milestones: they are loaded)
 
     after = shown(tmp_path / "after", city, clerk)
     for text in ("6月底开工量达50%", "截止2022年6月30日"):

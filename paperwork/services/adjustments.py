@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects import permissions, services
+from projects.data_version import writes_data
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.paperwork import adjustment_problems
 
@@ -142,6 +143,7 @@ def _write(adjustment: PlanAdjustment, data: AdjustmentInput, user: User, reason
     AdjustmentCommunity.objects.bulk_create(communities)
 
 
+@writes_data
 @transaction.atomic
 def adjustment_create(
     *, plan_year: PlanYear, unit: Unit, user: User, data: AdjustmentInput
@@ -153,6 +155,7 @@ def adjustment_create(
     return adjustment
 
 
+@writes_data
 @transaction.atomic
 def adjustment_update(
     *, adjustment: PlanAdjustment, user: User, data: AdjustmentInput
@@ -164,6 +167,7 @@ def adjustment_update(
     return adjustment
 
 
+@writes_data
 @transaction.atomic
 def adjustment_submit(*, adjustment: PlanAdjustment, user: User, today: date) -> PlanAdjustment:
     """Submit a draft to the city office on ``today``: refused after the plan year's cut-off, when any
@@ -185,6 +189,7 @@ def adjustment_submit(*, adjustment: PlanAdjustment, user: User, today: date) ->
     return adjustment
 
 
+@writes_data
 @transaction.atomic
 def adjustment_accept(
     *, adjustment: PlanAdjustment, user: User, at: datetime | None = None
@@ -240,6 +245,7 @@ def adjustment_accept(
     return adjustment
 
 
+@writes_data
 @transaction.atomic
 def adjustment_return(
     *, adjustment: PlanAdjustment, reason: str, user: User, at: datetime | None = None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from projects import permissions
 from projects import selectors as facts
+from projects.data_version import writes_data
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.paperwork import inspection_month_problem
 
@@ -38,6 +39,7 @@ def _refuse(field: str, message: str) -> None:
     raise ValidationError({field: [message]})
 
 
+@writes_data
 @transaction.atomic
 def inspection_create(
     *, plan_year: PlanYear, unit: Unit, user: User | None, data: dict[str, Any]
@@ -79,6 +81,7 @@ def inspection_create(
     return inspection
 
 
+@writes_data
 @transaction.atomic
 def finding_create(*, inspection: Inspection, user: User | None, data: dict[str, Any]) -> Finding:
     """Add a finding and the rectification it needs by its deadline (not before the inspection);
@@ -106,6 +109,7 @@ def finding_create(*, inspection: Inspection, user: User | None, data: dict[str,
     return finding
 
 
+@writes_data
 @transaction.atomic
 def finding_close(
     *,
@@ -151,6 +155,7 @@ def _check_complaint_dates(complaint: Complaint) -> None:
         _refuse("closed_on", _("办结日期不能早于受理日期"))
 
 
+@writes_data
 @transaction.atomic
 def complaint_create(*, project: Project, user: User | None, data: dict[str, Any]) -> Complaint:
     """Record a complaint or dispute about one of the unit's projects (handled and closed at once,
@@ -171,6 +176,7 @@ def complaint_create(*, project: Project, user: User | None, data: dict[str, Any
     return complaint
 
 
+@writes_data
 @transaction.atomic
 def complaint_handle(
     *, complaint: Complaint, user: User | None, handling: str, closed_on: date | None
@@ -188,6 +194,7 @@ def complaint_handle(
     return complaint
 
 
+@writes_data
 @transaction.atomic
 def visit_create(*, project: Project, user: User | None, data: dict[str, Any]) -> FollowUpVisit:
     """Record a follow-up visit (回访) to one of the unit's projects."""
@@ -204,6 +211,7 @@ def visit_create(*, project: Project, user: User | None, data: dict[str, Any]) -
     return visit
 
 
+@writes_data
 @transaction.atomic
 def warranty_save(*, project: Project, user: User | None, data: dict[str, Any]) -> Warranty:
     """Set (or change) a project's warranty period: its end not before its start."""

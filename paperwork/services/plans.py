@@ -10,12 +10,14 @@ from django.db import transaction
 
 from projects import permissions
 from projects import selectors as facts
+from projects.data_version import writes_data
 from projects.models import PlanYear, Project, Unit, User
 
 from ..models import ImplementationPlan, RenovationPlan
 from ..selectors.plans import pipeline_message, project_missing_pipelines
 
 
+@writes_data
 @transaction.atomic
 def implementation_plan_submit(
     *,
@@ -68,6 +70,7 @@ def _lock_project(project: Project) -> Project:
     )
 
 
+@writes_data
 @transaction.atomic
 def renovation_plan_save(
     *,
@@ -103,6 +106,7 @@ def renovation_plan_save(
     return plan
 
 
+@writes_data
 @transaction.atomic
 def renovation_plan_finalize(
     *, project: Project, user: User | None, today: date | None = None
@@ -126,6 +130,7 @@ def renovation_plan_finalize(
     return plan
 
 
+@writes_data
 @transaction.atomic
 def renovation_plan_reopen(*, project: Project, user: User | None) -> RenovationPlan:
     """Withdraw the final mark so the plan can be corrected; the history keeps the earlier date."""

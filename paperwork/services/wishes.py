@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects import permissions
+from projects.data_version import writes_data
 from projects.models import Project, User
 from projects.rules.records import wish_households_problem
 
@@ -47,6 +48,7 @@ def _checked(
     return facility
 
 
+@writes_data
 @transaction.atomic
 def resident_wish_add(
     *, project: Project, user: User | None, facility: str, households: int
@@ -63,6 +65,7 @@ def resident_wish_add(
     return wish
 
 
+@writes_data
 @transaction.atomic
 def resident_wish_update(
     *, wish: ResidentWish, user: User | None, facility: str, households: int
@@ -80,6 +83,7 @@ def resident_wish_update(
     return wish
 
 
+@writes_data
 @transaction.atomic
 def resident_wish_delete(*, wish: ResidentWish, user: User | None) -> None:
     """Remove a wish entered in error (its history keeps it)."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from projects import permissions
 from projects import selectors as facts
+from projects.data_version import writes_data
 from projects.models import PlanYear, Project, Unit, User
 
 from ..models import WorkInfo, WorkInfoPhoto
@@ -20,6 +21,7 @@ from ..models import WorkInfo, WorkInfoPhoto
 MAX_PHOTOS = 3
 
 
+@writes_data
 @transaction.atomic
 def work_info_submit(
     *,
@@ -56,6 +58,7 @@ def work_info_submit(
     return item
 
 
+@writes_data
 @transaction.atomic
 def work_info_adopt(
     *, item: WorkInfo, user: User | None, adopted: bool, today: date | None = None

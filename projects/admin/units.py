@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -15,6 +16,7 @@ from django.utils.html import format_html
 
 from projects import selectors
 from projects.choices import ProjectKind
+from projects.data_version import data_changed
 from projects.models import PlanYear, Project, Unit
 from projects.presenters import milestone_cell
 from projects.rules.milestones import STATUS_LABELS, MilestoneResult
@@ -95,6 +97,20 @@ class UnitAdmin(admin.ModelAdmin):
     base_list_display = ("name", "division_code", "sort_order", "in_annexes")
     list_display = base_list_display
     search_fields = ("name", "division_code")
+
+    # Units are written here directly (no service): a new, renamed or reordered unit changes the
+    # overview, so each write raises the data version as the services do.
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        data_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Unit) -> None:
+        super().delete_model(request, obj)
+        data_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Unit]) -> None:
+        super().delete_queryset(request, queryset)
+        data_changed()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # One milestone report per changelist request; the columns read it by unit.

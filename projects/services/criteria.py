@@ -12,12 +12,14 @@ from django.utils import timezone
 from .. import permissions
 from ..choices import Criterion
 from ..consequences import Consequences, StatusChangesNeedConfirmation, project_dates
+from ..data_version import writes_data
 from ..models import Project, StartCriterion, User
 from ..rules.project_checks import future_date_problem
 from ._common import _confirm_single
 from .projects import _lock_project, _touch_project
 
 
+@writes_data
 @transaction.atomic
 def criterion_record(
     *,

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from .. import permissions, selectors
 from ..choices import Opinion, ProjectKind
 from ..consequences import project_dates
+from ..data_version import writes_data
 from ..importing import (
     EXAMPLE_COMMUNITY,
     HOUSEHOLD_HEADERS,
@@ -62,6 +63,7 @@ class _HouseholdRow:
     fields: dict[str, Any]
 
 
+@writes_data
 def households_import(
     *,
     source: Source,

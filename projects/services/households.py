@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .. import permissions
 from ..consequences import project_dates
+from ..data_version import writes_data
 from ..models import Household, Project, User
 from ..rules.project_checks import future_date_problem
 from ._common import _confirm_single
@@ -23,6 +24,7 @@ def _check_answered_on(household: Household) -> None:
         raise ValidationError({"answered_on": problem})
 
 
+@writes_data
 @transaction.atomic
 def household_create(
     *,
@@ -46,6 +48,7 @@ def household_create(
     return household
 
 
+@writes_data
 @transaction.atomic
 def household_update(
     *,
@@ -70,6 +73,7 @@ def household_update(
     return household
 
 
+@writes_data
 @transaction.atomic
 def household_delete(
     *, household: Household, user: User | None, allow_status_changes: bool = False

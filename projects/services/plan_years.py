@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .. import selectors
 from ..choices import PlanYearState, ProjectKind
+from ..data_version import writes_data
 from ..models import Milestone, PlanYear, Project, UnassignedCarryover, Unit, UnitTarget, User
 from ..rules.message import Message
 from ..rules.plan_years import (
@@ -201,6 +202,7 @@ def _save_with_units(
 # --- the writes ----------------------------------------------------------------------------------
 
 
+@writes_data
 @transaction.atomic
 def plan_year_create(
     *,
@@ -241,6 +243,7 @@ def plan_year_create(
     return plan_year
 
 
+@writes_data
 @transaction.atomic
 def plan_year_update(
     *, plan_year: PlanYear, settings: PlanYearSettings, reason: str, user: User | None
@@ -285,6 +288,7 @@ def _total_field(problem: str) -> str:
     return "city_new_starts"
 
 
+@writes_data
 @transaction.atomic
 def milestones_set(
     *, plan_year: PlanYear, milestones: Sequence[MilestoneInput], reason: str, user: User | None
@@ -327,6 +331,7 @@ def milestones_set(
     return saved
 
 
+@writes_data
 @transaction.atomic
 def plan_year_targets_set(
     *,
@@ -389,6 +394,7 @@ def _filled(given: selectors.Targets, *, completion_percent: int) -> selectors.T
     return selectors.Targets(given.new_starts, completions, given.carryover, reason)
 
 
+@writes_data
 @transaction.atomic
 def plan_year_unassigned_carryover_add(
     *, plan_year: PlanYear, households: int, source_note: str, reason: str, user: User | None
@@ -421,6 +427,7 @@ def plan_year_open_problems(*, plan_year: PlanYear) -> list[str]:
     )
 
 
+@writes_data
 @transaction.atomic
 def plan_year_open(*, plan_year: PlanYear, reason: str, user: User | None) -> PlanYear:
     """Open a drafted year: refused, with every reason, while the target rule finds a problem in

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from .. import permissions, selectors
 from ..choices import Criterion, ProjectKind
 from ..consequences import project_dates
+from ..data_version import writes_data
 from ..importing import (
     EXAMPLE_COMMUNITY,
     KIND_BY_LABEL,
@@ -130,6 +131,7 @@ def _parse_project_row(row: SheetRow, units: dict[str, Unit], today: date) -> _P
     return _ProjectRow(row, unit, name, values, criteria)
 
 
+@writes_data
 def projects_import(
     *,
     source: Source,

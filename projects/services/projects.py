@@ -20,6 +20,7 @@ from django.utils import timezone
 from .. import permissions, selectors
 from ..choices import LIST_FIELDS, ProjectKind, in_choice_order
 from ..consequences import project_dates
+from ..data_version import writes_data
 from ..models import Household, PlanYear, Project, StartCriterion, Unit, User
 from ..rules.project_checks import (
     Problem,
@@ -237,6 +238,7 @@ def project_merge(
     return Merge(values, tuple(clashes))
 
 
+@writes_data
 @transaction.atomic
 def project_create(
     *, plan_year: PlanYear, unit: Unit, user: User | None, data: dict[str, Any]
@@ -252,6 +254,7 @@ def project_create(
     return project
 
 
+@writes_data
 @transaction.atomic
 def project_update(
     *,
@@ -308,6 +311,7 @@ SWAPPED_IN_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+@writes_data
 @transaction.atomic
 def plan_projects_swap(
     *,

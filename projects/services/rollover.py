@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from .. import permissions
 from ..choices import ProjectKind
+from ..data_version import writes_data
 from ..models import PlanYear, Project, UnitTarget, User
 from ..selectors.rollover import RolloverPreview, rollover_preview
 from .targets import BASELINE_REASON
@@ -52,6 +53,7 @@ def carried_on(project: Project, *, source: PlanYear, target: PlanYear) -> Proje
     return continued
 
 
+@writes_data
 @transaction.atomic
 def plan_year_rollover(
     *, source: PlanYear, target: PlanYear, user: User | None, expected_projects: int | None = None

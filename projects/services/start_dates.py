@@ -8,12 +8,14 @@ from simple_history.utils import bulk_update_with_history
 
 from .. import selectors
 from ..choices import ProjectKind
+from ..data_version import writes_data
 from ..models import PlanYear, Project, StartCriterion, User
 from ..rules.project_checks import date_order_problems
 from ..rules.start import start_status, stored_criteria
 from ._common import BATCH
 
 
+@writes_data
 def projects_refresh_start(*, project_ids: Iterable[int], user: User | None = None) -> int:
     """Recompute the consent date, the start date and the criteria met stored on each project from
     its records (the one start rule); returns how many projects' dates changed. The criteria met

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import selectors
+from ..data_version import writes_data
 from ..models import PlanYear, UnassignedCarryover, Unit, UnitTarget, User
 from ..rules.reports import trial_months_problem
 from ..rules.targets import (
@@ -124,6 +125,7 @@ def _save_target(target: UnitTarget, *, user: User, reason: str) -> None:
     target.save()
 
 
+@writes_data
 @transaction.atomic
 def unit_target_set(
     *,
@@ -171,6 +173,7 @@ def unit_target_set(
     return target
 
 
+@writes_data
 @transaction.atomic
 def carryover_assign(
     *, item: UnassignedCarryover, unit: Unit, reason: str, user: User
@@ -211,6 +214,7 @@ def carryover_assign(
     return target
 
 
+@writes_data
 @transaction.atomic
 def plan_year_trial_months_set(
     *, plan_year: PlanYear, months: Sequence[int], reason: str, user: User

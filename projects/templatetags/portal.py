@@ -6,8 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from projects.choices import MilestoneStatusChoice
@@ -57,50 +56,34 @@ def milestone(row: Any, key: str) -> Any:
     return row.milestones.get(key)
 
 
-@register.simple_tag
-def milestone_cell(row: Any, key: str) -> SafeString:
-    """One milestone's cell of the milestone tables: the status badge and "actual / target" (with
-    the projects started of all, for the all-started milestone), its figures as data attributes.
-    Written once here rather than per cell in the template: a table of many units has four a row."""
-    result = row.milestones.get(key)
-    projects = ""
-    if result.projects_total is not None:
-        if result.projects_completed is not None:
-            projects = " · " + gettext("完工项目 %(done)s/%(total)s") % {
-                "done": result.projects_completed,
-                "total": result.projects_total,
-            }
-        else:
-            projects = " · " + gettext("项目 %(started)s/%(total)s") % {
-                "started": result.projects_started,
-                "total": result.projects_total,
-            }
-    target = "" if result.target is None else result.target
-    # The share the milestone judges: the figure of what it needs, met at 100 % (rounded down, so
-    # 100.0 % is met) — the completion milestone's is the table's 完工率.
+@register.filter
+def milestone_projects(result: Any) -> str:
+    """The projects part of a milestone cell after "actual / target": " · 项目 3/5" (started of all,
+    for the all-started milestone), " · 完工项目 2/4" (completed of all), "" for a milestone of
+    households only."""
+    if result.projects_total is None:
+        return ""
+    if result.projects_completed is not None:
+        return " · " + gettext("完工项目 %(done)s/%(total)s") % {
+            "done": result.projects_completed,
+            "total": result.projects_total,
+        }
+    return " · " + gettext("项目 %(started)s/%(total)s") % {
+        "started": result.projects_started,
+        "total": result.projects_total,
+    }
+
+
+@register.filter
+def milestone_reached(result: Any) -> str:
+    """The share a milestone judges, "50.3%" (rounded down, so 100.0% is met; the completion
+    milestone's is the table's 完工率), "" without a target or with a target of 0."""
     reached = (
         None
         if not result.target
         else percent_tenths_down(actual=result.actual, target=result.target)
     )
-    share = "" if reached is None else f"{reached // 10}.{reached % 10}%"
-    return format_html(
-        '<td data-milestone="{}" data-status="{}" data-actual="{}" data-target="{}">\n'
-        '<span class="badge {}">{}</span>\n'
-        '<small class="figure d-block text-body-secondary">{} / {}{}</small>\n'
-        '<small class="figure d-block text-body-secondary" data-share>{}</small>\n'
-        "</td>",
-        key,
-        result.status,
-        result.actual,
-        target,
-        status_badge(result.status),
-        status_label(result.status),
-        result.actual,
-        "—" if result.target is None else result.target,
-        projects,
-        share,
-    )
+    return "" if reached is None else f"{reached // 10}.{reached % 10}%"
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.choices import Role
+from projects.data_version import data_changed
 from projects.models import PlanYear, Unit, User
 from reporting import reports
 from reporting.models import MonthlyReport, ReportFlag
@@ -140,6 +141,7 @@ def test_months_table_shows_state_and_timeliness(people: dict[str, User]) -> Non
     client = client_of(people["city"])
     page = client.get(reverse("reporting:reports")).content.decode()
     assert re.search(r'data-unit="驿城区">.*?data-month="1" data-timeliness="missing"', page, re.S)
+    data_changed()  # both counts of the page built after a write (its worklist is cached between)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("reporting:reports"))
     for month in range(1, 7):
@@ -152,6 +154,48 @@ def test_months_table_shows_state_and_timeliness(people: dict[str, User]) -> Non
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("reporting:reports"))
     assert len(many) == len(few)
+
+
+def test_months_table_is_paged_like_the_overview(
+    people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a page of units the city's months table pages them as the overview does: every unit on
+    exactly one page, in order, with a pager, each cell linking to its month; each page runs as
+    many queries with 11 units as with 14 and reports in them (its worklist built after a write,
+    not read from the cache)."""
+    monkeypatch.setattr("reporting.report_views.OVERVIEW_UNITS_PER_PAGE", 4)
+    client = client_of(people["city"])
+
+    def page(number: int) -> tuple[list[str], int, str]:
+        data_changed()  # as the write services do (the test writes around some)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("reporting:reports"), {"page": number})
+        html = response.content.decode()
+        return re.findall(r'<tr data-unit="([^"]+)">', html), len(queries), html
+
+    names = list(Unit.objects.values_list("name", flat=True))
+    seen, counts = [], []
+    for number in (1, 2, 3):
+        units, count, html = page(number)
+        assert len(units) == (4 if number < 3 else 3)
+        assert f"第 {number} / 3 页" in html
+        seen += units
+        counts.append(count)
+    assert seen == names and len(set(counts)) == 1
+    for n in range(3):
+        Unit.objects.create(name=f"新增区县{n}", sort_order=200 + n)
+    for month in range(1, 7):
+        reports.report_open(
+            plan_year=PlanYear.objects.get(year=2022),
+            unit=people["clerk"].unit,
+            month=month,
+            user=people["clerk"],
+        )
+    units, count, html = page(4)
+    assert units == ["新增区县1", "新增区县2"] and "第 4 / 4 页" in html
+    unit = Unit.objects.get(name="新增区县2")
+    assert f'<a href="{month_url(unit, 7)}" class="text-decoration-none">' in html
+    assert page(1)[1] == counts[0]
 
 
 def test_clerks_see_only_their_unit(people: dict[str, User]) -> None:

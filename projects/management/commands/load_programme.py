@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date
 
 from projects import selectors, services
+from projects.data_version import data_changed, writes_data
 from projects.models import PlanYear, Unit, User
 from projects.rules.plan_years import MilestoneInput
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             self.stdout.write("2022年度计划已存在，不重复加载（不覆盖在网页中修改过的目标）")
             return
         call_command("loaddata", *FIXTURES, verbosity=options["verbosity"])
+        data_changed()  # loaddata writes around the services
         self.stdout.write(self.style.SUCCESS("已加载区县、2022年度计划和目标"))
 
     def _load_files(self, options: dict[str, Any]) -> None:
@@ -80,6 +82,7 @@ class Command(BaseCommand):
                 raise CommandError(f"未知用户：{options['user']}")
         if not Unit.objects.exists():
             call_command("loaddata", UNITS_FIXTURE, verbosity=0)
+            data_changed()  # loaddata writes around the services
         names = ", ".join(Path(n).name for n in options["files"])
         reason = options["reason"] or f"由文件载入：{names}"[:100]
         try:
@@ -170,6 +173,7 @@ def _figure(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+@writes_data
 @transaction.atomic
 def _load(
     objects: Sequence[dict[str, Any]], *, reason: str, user: User | None, open_it: bool
