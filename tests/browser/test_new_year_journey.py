@@ -136,6 +136,7 @@ def test_the_city_office_starts_2023_rolls_2022_into_it_and_2022_stays(
     heading = v.page.locator("#overview-table thead").inner_text()
     assert "5月底开工量达60%" in heading and "12月底完成改造80%" in heading
     assert "6月底开工量达50%" not in heading and "10月底全部开工" not in heading
+    assert "2022年续建" in heading and "2021年续建" not in heading
     assert cell(v, "驿城区", "carryover_completed") == ("missed", "80", "210")
     assert cell(v, "西平县", "carryover_completed") == ("missed", "70", "95")
     assert cell(v, "city", "carryover_completed") == ("missed", "150", "305")
@@ -146,6 +147,7 @@ def test_the_city_office_starts_2023_rolls_2022_into_it_and_2022_stays(
     with v.page.expect_navigation():
         v.page.locator('#year-selector .dropdown-item[data-selector-year="2022"]').click()
     assert v.page.locator("h1").inner_text().startswith("2022年度")
+    assert "2021年续建" in v.page.locator("#overview-table thead").inner_text()
     assert overview_2022(v) == table_before
     assert check_targets_2022() == targets_before
     v.capture("overview-2022")
