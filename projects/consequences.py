@@ -40,6 +40,9 @@ class ProjectDates:
     consent_met_on: date | None
     started_on: date | None
     completed_on: date | None
+    # The project's own plan year: a rolled-over project's households, written through next year's
+    # project, move this year's dates, and this year's valid reports are the ones affected.
+    plan_year_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,14 @@ def project_dates(*, projects: Any) -> dict[int, ProjectDates]:
     if not hasattr(projects, "values_list"):
         projects = Project.objects.filter(id__in=list(projects))
     rows = projects.order_by().values_list(
-        "id", "unit_id", "unit__name", "name", "consent_met_on", "started_on", "completed_on"
+        "id",
+        "unit_id",
+        "unit__name",
+        "name",
+        "consent_met_on",
+        "started_on",
+        "completed_on",
+        "plan_year_id",
     )
     return {row[0]: ProjectDates(*row) for row in rows}
 
@@ -189,6 +199,7 @@ def consequences_of(
     report for month M is affected when one of its projects' dates changes and the old or the new
     date is on or before M's month end. One query for the reports, none when no date changed."""
     changed: list[ProjectConsequence] = []
+    year_of: dict[int, int] = {}
     for project_id in sorted(set(before) | set(after), key=lambda i: _order(before, after, i)):
         old, new = before.get(project_id), after.get(project_id)
         known = new or old
@@ -202,12 +213,27 @@ def consequences_of(
             changed.append(
                 ProjectConsequence(project_id, known.unit_id, known.unit_name, known.name, changes)
             )
+            year_of[project_id] = known.plan_year_id or plan_year.id
     if not changed:
         return Consequences()
     affected: list[AffectedReport] = []
-    by_unit: dict[int, list[ProjectConsequence]] = {}
+    by_year: dict[int, dict[int, list[ProjectConsequence]]] = {}
     for consequence in changed:
+        by_unit = by_year.setdefault(year_of[consequence.project_id], {})
         by_unit.setdefault(consequence.unit_id, []).append(consequence)
+    others = PlanYear.objects.in_bulk([i for i in by_year if i != plan_year.id])
+    for year_id, by_unit in sorted(by_year.items(), key=lambda item: item[0] != plan_year.id):
+        year = plan_year if year_id == plan_year.id else others[year_id]
+        affected += _affected(year, by_unit)
+    return Consequences(tuple(changed), tuple(affected))
+
+
+def _affected(
+    plan_year: PlanYear, by_unit: dict[int, list[ProjectConsequence]]
+) -> list[AffectedReport]:
+    """The valid reports of ``plan_year`` whose months the changed dates reach (the old or the new
+    date on or before the month's end)."""
+    affected = []
     reports = _valid_reports(plan_year, sorted(by_unit))
     for report in sorted(reports, key=lambda r: (r.unit_name, r.month)):
         month_end = report_period_end(year=plan_year.year, month=report.month)
@@ -225,7 +251,7 @@ def consequences_of(
                     report.unit_name, plan_year.year, report.month, report.version, names
                 )
             )
-    return Consequences(tuple(changed), tuple(affected))
+    return affected
 
 
 def _order(

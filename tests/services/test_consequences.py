@@ -1,6 +1,7 @@
 """consequences_of: which projects' dates change and which valid reports a change affects (a unit's
 valid report for month M when the old or the new date is on or before M's month end)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -68,3 +69,39 @@ def test_nothing_changed_reads_no_reports(
     same = dates(unit, date(2022, 6, 1))
     with django_assert_num_queries(0):  # type: ignore[operator]
         assert not consequences_of(plan_year=plan_year, before=same, after=same)
+
+
+def test_a_project_of_another_year_is_judged_against_its_own_years_reports(
+    plan_year: PlanYear, unit: Unit
+) -> None:
+    """A rolled-over project's households are written through next year's project, but the dates
+    that move are this year's project's: a 2023 roster file that moves 甲院's 2022 completion from
+    2022-06-30 to 2022-07-01 affects 2022's valid June and July reports, not 2023's (none)."""
+    y2023 = PlanYear.objects.create(
+        year=2023,
+        city_new_starts=1,
+        city_completions=1,
+        city_carryover=0,
+        implementation_plan_due=date(2023, 2, 28),
+        renovation_plans_due=date(2023, 3, 31),
+        adjustment_cutoff=date(2023, 3, 31),
+    )
+
+    def of_2022(completed_on: date) -> dict[int, ProjectDates]:
+        return {
+            pk: replace(dated, plan_year_id=plan_year.id)
+            for pk, dated in dates(unit, completed_on).items()
+        }
+
+    result = consequences_of(
+        plan_year=y2023, before=of_2022(date(2022, 6, 30)), after=of_2022(date(2022, 7, 1))
+    )
+    assert [(r.year, r.month) for r in result.reports] == [(2022, 6), (2022, 7)]
+    assert result.needs_confirmation
+    # Judged against 2023 (no plan year of its own given), the same change affects nothing there.
+    plain = consequences_of(
+        plan_year=y2023,
+        before=dates(unit, date(2022, 6, 30)),
+        after=dates(unit, date(2022, 7, 1)),
+    )
+    assert plain.reports == ()
