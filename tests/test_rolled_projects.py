@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from projects import records, services
 from projects.choices import Criterion, Opinion, Role
@@ -242,3 +243,41 @@ def test_a_large_roster_of_the_new_year_goes_to_the_2022_roster_through_jobs(
     assert imported.outcome["list_url"] == reverse("household_list", args=[now.pk])
     assert Household.objects.filter(project=origin).count() == 14
     assert not Household.objects.filter(project=now).exists()
+
+
+def test_a_new_years_roster_that_moves_a_2022_date_names_2022s_valid_report(
+    world: RolloverWorld, clerk: User, tmp_path: Path
+) -> None:
+    """未完工小区's 2022 start (2022-06-01) is not backed by recorded criteria, so any roster
+    change makes the start rule take it away. A 2023 roster file adding a household to it (written
+    to the 2022 project) thus moves a 2022 date: the import names 驿城区's valid June 2022 report
+    and, unconfirmed, writes nothing."""
+    from projects.consequences import StatusChangesNeedConfirmation
+    from projects.rules.reports import ReportState
+    from reporting.models import MonthlyReport
+
+    MonthlyReport.objects.create(
+        plan_year=world.y2022,
+        unit=Unit.objects.get(name="驿城区"),
+        month=6,
+        version=1,
+        state=ReportState.RECEIVED,
+        stamp="stamps/r.pdf",
+        digest="0" * 64,
+        approved_at=timezone.now(),
+    )
+    origin = world.projects["未完工小区"]
+    path = write_xlsx(
+        tmp_path / "h.xlsx",
+        HOUSEHOLD_HEADERS,
+        [household_row(**{"小区名称": "未完工小区", "房号": "301", "表态日期": "2023-02-01"})],
+    )
+    preview = services.households_import(
+        source=path, plan_year=world.y2023, user=clerk, dry_run=True
+    )
+    assert [(r.year, r.month) for r in preview.consequences.reports] == [(2022, 6)]
+    with pytest.raises(StatusChangesNeedConfirmation):
+        services.households_import(source=path, plan_year=world.y2023, user=clerk)
+    origin.refresh_from_db()
+    assert origin.started_on == date(2022, 6, 1)
+    assert not Household.objects.filter(project=origin).exists()
