@@ -24,6 +24,8 @@ from projects.models import PlanYear, Unit, User
 from projects.rules.reports import (
     TIMELINESS_LABELS,
     Action,
+    ReportState,
+    Timeliness,
     allowed_actions,
     report_due,
     trial_month,
@@ -99,6 +101,23 @@ class ReturnForm(ReasonForm):
         self.fields["reason"].error_messages["required"] = gettext_lazy("退回须填写原因")
 
 
+# The months table's colours, as reporting/_state_badge.html gives them.
+STATE_BADGE_CLASSES = {
+    ReportState.RECEIVED: "text-bg-success",
+    ReportState.APPROVED: "text-bg-primary",
+    ReportState.RETURNED: "text-bg-danger",
+    ReportState.SUBMITTED: "text-bg-info",
+    ReportState.DRAFT: "text-bg-secondary",
+}
+TIMELINESS_CLASSES = {
+    Timeliness.MISSING: "text-danger fw-semibold",
+    Timeliness.LATE: "text-warning-emphasis",
+    Timeliness.ON_TIME: "text-body-secondary",
+    Timeliness.NOT_DUE: "text-body-secondary",
+    Timeliness.TRIAL: "text-body-secondary",
+}
+
+
 def _month_url() -> str:
     """The month page's address with ``{unit}`` and ``{month}`` to fill in, reversed once: every
     cell of the months table links to one (2,400 on a page of 200 units)."""
@@ -115,7 +134,12 @@ def report_index(request: HttpRequest) -> HttpResponse:
     today = facts.today_local()
     page = Paginator(_units(user), OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
     units = list(page.object_list)
-    latest = reports.latest_versions(plan_year=plan_year, units=units)
+    latest = reports.latest_versions(plan_year=plan_year, units=units, hashed=True)
+    by_id = {unit.id: unit for unit in units}
+    for report in latest.values():
+        # The digest names both: no query.
+        report.unit, report.plan_year = by_id[report.unit_id], plan_year
+    intact = reports.digests_intact(latest.values())
     valid_on = reports.valid_on_by_month(plan_year=plan_year, units=units)
     month_url = _month_url()
     rows = []
@@ -125,19 +149,17 @@ def report_index(request: HttpRequest) -> HttpResponse:
             plan_year=plan_year, unit=unit, today=today, valid_on=valid_on
         ):
             report = latest.get((unit.id, status.month))
-            if report is not None:
-                report.unit, report.plan_year = unit, plan_year  # the digest names both: no query
             cells.append(
-                {
-                    "month": status.month,
-                    "url": month_url.format(unit=unit.pk, month=status.month),
-                    "report": report,
-                    "digest_intact": report is None or reports.report_digest_intact(report),
-                    "timeliness": status.timeliness.value,
-                    "timeliness_label": TIMELINESS_LABELS[status.timeliness],
-                }
+                (
+                    status.month,
+                    month_url.format(unit=unit.pk, month=status.month),
+                    report.state if report is not None else "",
+                    report.version if report is not None else 0,
+                    report is None or intact[report.pk],
+                    status.timeliness.value,
+                )
             )
-        rows.append({"unit": unit, "cells": cells})
+        rows.append((unit.name, cells))
     # On a phone the table shows two or three months: the months that need the user's action are
     # listed above it, by the 待办's rules on the table's own date (kept under the data version).
     key = (
@@ -157,7 +179,16 @@ def report_index(request: HttpRequest) -> HttpResponse:
         {
             "actionable": actionable,
             # The matrix of a page of units (2,400 cells at most), drawn by Jinja2.
-            "matrix_rows": render_rows("reporting/_report_rows.html", {"rows": rows}),
+            "matrix_rows": render_rows(
+                "reporting/_report_rows.html",
+                {
+                    "rows": rows,
+                    "state_labels": dict(MonthlyReport._meta.get_field("state").flatchoices),
+                    "badge_classes": STATE_BADGE_CLASSES,
+                    "timeliness_labels": {t.value: label for t, label in TIMELINESS_LABELS.items()},
+                    "timeliness_classes": TIMELINESS_CLASSES,
+                },
+            ),
             "page": page,
             "plan_year": plan_year,
             "months": range(1, 13),

@@ -7,16 +7,20 @@ is and its correction is a new version. A leader may send a submitted draft back
 reason, and withdraw an approval until the city receives it.
 """
 
-from collections.abc import Callable, Sequence
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Case, CharField, Count, Func, Min, Q, Sum, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from projects import permissions
@@ -43,6 +47,8 @@ from projects.rules.start import CRITERIA
 from . import report_notifications as tell
 from .digests import digest_of
 from .models import CITY_RULINGS, FlagKind, MonthlyReport, ReportFlag, Ruling
+
+logger = logging.getLogger("zmd.cache")
 
 VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED)
 
@@ -168,6 +174,99 @@ def report_digest_intact(report: MonthlyReport) -> bool:
     """Whether a frozen report's stored digest still matches its content: False once its figures or
     notes were changed after approval, behind the workflow's back (nothing to check without one)."""
     return not report.digest or report.digest == report_digest(report)
+
+
+class ContentHash(Func):
+    """SHA-256 (hex) that the database takes of a report's stored content (its figures as the
+    database keeps them, and its notes): changes whenever the content does, so a digest check
+    already made of the same content need not decode and digest the figures again."""
+
+    output_field = CharField()
+
+    def __init__(self) -> None:
+        separator = Value("\x1f")
+        content = Concat(
+            Cast("figures", TextField()), separator, "problems", separator, "next_plan",
+            output_field=TextField(),
+        )  # fmt: skip
+        super().__init__(content)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite: the SHA256 function Django registers on each connection.
+        return super().as_sql(compiler, connection, function="SHA256", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template="encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')",
+            **extra,
+        )  # fmt: skip
+
+
+# A digest check is kept this long under its content's hash (it never goes stale: new content has
+# a new hash).
+DIGEST_CHECK_SECONDS = 7 * 24 * 3600
+
+
+def _digest_check_key(report: MonthlyReport, content_hash: str) -> str:
+    identity = "\x1f".join(
+        (
+            str(report.pk), report.digest, report.unit.name, str(report.plan_year.year),
+            str(report.month), str(report.version), content_hash,
+        )
+    )  # fmt: skip
+    return "zmd:digest:" + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+def digests_intact(reports: Iterable[MonthlyReport]) -> dict[int, bool]:
+    """``report_digest_intact`` of each report, by id, for a page or a workbook of reports read with
+    their ``content_hash`` (``latest_versions``/``valid_versions`` with ``hashed=True``; their unit
+    and plan year set). Each verdict is kept in the cache under everything the digest covers, the
+    content as its database hash, so the same content is digested once; content changed behind the
+    workflow's back has a new hash and is digested again (its figures read then, one query). A
+    report without a stored digest is intact (nothing to check). A cache that does not answer is
+    skipped: every report is checked."""
+    verdicts: dict[int, bool] = {}
+    keys: dict[str, MonthlyReport] = {}
+    for report in reports:
+        if not report.digest:
+            verdicts[report.pk] = True
+        else:
+            keys[_digest_check_key(report, report.content_hash)] = report  # type: ignore[attr-defined]
+    if not keys:
+        return verdicts
+    try:
+        found = cache.get_many(keys)
+    except Exception:
+        logger.warning("cache_unavailable", exc_info=True)
+        found = {}
+    for key, verdict in found.items():
+        verdicts[keys[key].pk] = bool(verdict)
+    unchecked = {key: report for key, report in keys.items() if key not in found}
+    if unchecked:
+        # The content of those read without it, in one query (a workbook's reports carry theirs).
+        content = {
+            row["pk"]: row
+            for row in MonthlyReport.objects.filter(
+                pk__in=[r.pk for r in unchecked.values() if r.get_deferred_fields()]
+            ).values("pk", "figures", "problems", "next_plan")
+        } if any(r.get_deferred_fields() for r in unchecked.values()) else {}  # fmt: skip
+        checked: dict[str, bool] = {}
+        for key, report in unchecked.items():
+            if report.get_deferred_fields():
+                row = content.get(report.pk)
+                if row is None:  # deleted since it was read: nothing left to check
+                    continue
+                report = MonthlyReport(
+                    pk=report.pk, unit=report.unit, plan_year=report.plan_year,
+                    month=report.month, version=report.version, digest=report.digest,
+                    figures=row["figures"], problems=row["problems"], next_plan=row["next_plan"],
+                )  # fmt: skip
+            verdicts[report.pk] = checked[key] = report_digest_intact(report)
+        try:
+            cache.set_many(checked, DIGEST_CHECK_SECONDS)
+        except Exception:
+            logger.warning("cache_unavailable", exc_info=True)
+    return verdicts
 
 
 # --- permissions and state ----------------------------------------------------------------------
@@ -427,13 +526,22 @@ RECORD_STATES = (ReportState.APPROVED, ReportState.RECEIVED)
 
 
 def valid_versions(
-    *, plan_year: PlanYear, month: int | None = None, units: Sequence[Unit] | None = None
+    *,
+    plan_year: PlanYear,
+    month: int | None = None,
+    units: Sequence[Unit] | None = None,
+    hash_month: int | None = None,
 ) -> dict[tuple[int, int], MonthlyReport]:
     """The valid version of each unit's month, by (unit id, month): the latest version approved or
     received. This version is the report: exports, totals, flags and pages read its frozen figures.
-    A month without one has no report (whatever is shown from the records is a working copy). One
-    query."""
+    A month without one has no report (whatever is shown from the records is a working copy). With
+    ``hash_month`` the versions of that month carry their ``content_hash`` for ``digests_intact``.
+    One query."""
     versions = MonthlyReport.objects.filter(plan_year=plan_year, state__in=RECORD_STATES)
+    if hash_month is not None:
+        versions = versions.annotate(
+            content_hash=Case(When(month=hash_month, then=ContentHash()), default=Value(""))
+        )
     if month is not None:
         versions = versions.filter(month=month)
     if units is not None:
@@ -447,11 +555,17 @@ def valid_versions(
 
 
 def latest_versions(
-    *, plan_year: PlanYear, units: Sequence[Unit] | None = None
+    *, plan_year: PlanYear, units: Sequence[Unit] | None = None, hashed: bool = False
 ) -> dict[tuple[int, int], MonthlyReport]:
     """The latest version of each unit's month, by (unit id, month), whatever its state: where the
-    month's report stands in the workflow (the months table and the 待办 read it). One query."""
-    versions = MonthlyReport.objects.filter(plan_year=plan_year)
+    month's report stands in the workflow (the months table and the 待办 read it). Read without its
+    content (figures and notes: the bulk of the row, and what no caller shows); with ``hashed``
+    each carries its ``content_hash`` for ``digests_intact``. One query."""
+    versions = MonthlyReport.objects.filter(plan_year=plan_year).defer(
+        "figures", "problems", "next_plan"
+    )
+    if hashed:
+        versions = versions.annotate(content_hash=ContentHash())
     if units is not None:
         versions = versions.filter(unit__in=units)
     result: dict[tuple[int, int], MonthlyReport] = {}

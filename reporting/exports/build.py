@@ -34,7 +34,7 @@ from projects.rules.start import CRITERION_SHORT_LABELS
 from projects.rules.targets import TargetCheck
 from reporting.digests import digest_of, plain
 from reporting.models import MonthlyReport
-from reporting.reports import milestone_day, report_digest_intact, valid_versions
+from reporting.reports import digests_intact, milestone_day, report_digest_intact, valid_versions
 from reporting.selectors import row_shares
 
 from .rows import (
@@ -446,7 +446,9 @@ def build_city_monthly(
     as_of = report_period_end(year=plan_year.year, month=month)
     with translation.override(settings.LANGUAGE_CODE):
         specs = facts.milestone_specs(plan_year=plan_year)
-        versions = valid_versions(plan_year=plan_year)
+        versions = valid_versions(plan_year=plan_year, hash_month=month)
+        # Each valid version's digest checked once per content (a cache entry under its hash).
+        intact = digests_intact(v for v in versions.values() if v.month == month)
         rows: list[ProgressRow | UnreportedRow] = []
         reported: list[ProgressRow] = []
         waiting: list[NotStartedRow] = []
@@ -459,8 +461,7 @@ def build_city_monthly(
                 rows.append(UnreportedRow(unit.name))
                 unreported.append(unit.name)
                 continue
-            # Checked on the figures already loaded: no query per unit.
-            if not report_digest_intact(report):
+            if not intact[report.pk]:
                 altered.append(unit.name)
             row = _reported_row(report, plan_year=plan_year, specs=specs, versions=versions)
             rows.append(row)

@@ -173,3 +173,81 @@ def test_month_grid_marks_an_altered_report(june: MonthlyReport, city: Client) -
     cell = row[row.index('data-month="6"') : row.index('data-month="7"')]
     assert "摘要不符！" in cell
     assert len(after) == len(before)
+
+
+def months_table_cell(page: str, unit: str, month: int) -> str:
+    row = page[page.index(f'data-unit="{unit}"') :]
+    return row[row.index(f'data-month="{month}"') : row.index(f'data-month="{month + 1}"')]
+
+
+def test_a_verified_content_is_not_digested_again_but_a_changed_one_is(
+    june: MonthlyReport, city: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The months table keeps each digest check under the hash the database takes of the report's
+    content (issue 17): the same content is digested once, new content at once on the next
+    request, and the original content again finds its first verdict."""
+    checked: list[int] = []
+    digest_intact = reports.report_digest_intact
+
+    def counting(report: MonthlyReport) -> bool:
+        checked.append(report.pk)
+        return digest_intact(report)
+
+    monkeypatch.setattr(reports, "report_digest_intact", counting)
+    url = reverse("reporting:reports")
+    assert "摘要不符！" not in months_table_cell(city.get(url).content.decode(), "驿城区", 6)
+    assert checked == [june.pk]
+    city.get(url)
+    assert checked == [june.pk]  # the same content: the verdict from the cache
+    original = dict(june.figures)
+    alter(june)
+    assert "摘要不符！" in months_table_cell(city.get(url).content.decode(), "驿城区", 6)
+    assert checked == [june.pk, june.pk]
+    MonthlyReport.objects.filter(pk=june.pk).update(figures=original)
+    assert "摘要不符！" not in months_table_cell(city.get(url).content.decode(), "驿城区", 6)
+    assert checked == [june.pk, june.pk]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda r: MonthlyReport.objects.filter(pk=r.pk).update(problems="改过"), id="notes"
+        ),
+        pytest.param(
+            lambda r: Unit.objects.filter(pk=r.unit_id).update(name="改名区"), id="unit-renamed"
+        ),
+        pytest.param(
+            lambda r: MonthlyReport.objects.filter(pk=r.pk).update(version=2), id="version"
+        ),
+    ],
+)
+def test_every_part_of_the_digest_is_checked_again_when_it_changes(
+    june: MonthlyReport, city: Client, change: object
+) -> None:
+    """The digest covers the unit's name, the period, the version, the figures and the notes: a
+    change to any of them behind the workflow's back is seen on the next request, a verdict cached
+    before it notwithstanding."""
+    url = reverse("reporting:reports")
+    assert "data-digest-mismatch" not in city.get(url).content.decode()
+    change(june)  # type: ignore[operator]
+    page = city.get(url).content.decode()
+    assert page.count("data-digest-mismatch") == 1
+
+
+def test_the_months_table_checks_every_digest_when_the_cache_is_down(
+    june: MonthlyReport, city: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache that does not answer costs the check, not the page: the altered report is marked."""
+
+    class Down:
+        def get_many(self, *args: object, **kwargs: object) -> None:
+            raise ConnectionError("cache down")
+
+        set_many = get_many
+
+    alter(june)
+    monkeypatch.setattr(reports, "cache", Down())
+    response = city.get(reverse("reporting:reports"))
+    assert response.status_code == 200
+    assert "摘要不符！" in months_table_cell(response.content.decode(), "驿城区", 6)
