@@ -136,9 +136,9 @@ def report_index(request: HttpRequest) -> HttpResponse:
     units = list(page.object_list)
     latest = reports.latest_versions(plan_year=plan_year, units=units, hashed=True)
     by_id = {unit.id: unit for unit in units}
-    for report in latest.values():
+    for version in latest.values():
         # The digest names both: no query.
-        report.unit, report.plan_year = by_id[report.unit_id], plan_year
+        version.unit, version.plan_year = by_id[version.unit_id], plan_year
     intact = reports.digests_intact(latest.values())
     valid_on = reports.valid_on_by_month(plan_year=plan_year, units=units)
     month_url = _month_url()

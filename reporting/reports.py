@@ -181,6 +181,8 @@ class ContentHash(Func):
     database keeps them, and its notes): changes whenever the content does, so a digest check
     already made of the same content need not decode and digest the figures again."""
 
+    # SQLite: the SHA256 function Django registers on each connection.
+    function = "SHA256"
     output_field = CharField()
 
     def __init__(self) -> None:
@@ -190,10 +192,6 @@ class ContentHash(Func):
             output_field=TextField(),
         )  # fmt: skip
         super().__init__(content)
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # SQLite: the SHA256 function Django registers on each connection.
-        return super().as_sql(compiler, connection, function="SHA256", **extra)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(
