@@ -94,7 +94,7 @@ def _city_groups(context: WorkContext) -> list[WorkGroup]:
     )
     inspections_url = reverse("paperwork:inspection_list")
     overdue = []
-    for row in paperwork_rows(plan_year=plan_year, today=day):
+    for row in paperwork_rows(plan_year=plan_year, today=day, tags=False):
         if not row.overdue_total:
             continue
         parts = []

@@ -10,6 +10,8 @@ under the older version, never missing from a page stored under the newer one.
 
 import functools
 import logging
+import pickle
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,6 +24,9 @@ from .models import DataVersion
 logger = logging.getLogger("zmd.cache")
 
 ROW = 1
+# Raised whenever what ``cached`` stores changes shape (1: values pickled and compressed), so an
+# entry stored in the previous shape is never read as this one.
+FORMAT = 1
 # How long a cached page is kept (a day): entries of older versions are never read again and age out.
 CACHE_SECONDS = 24 * 3600
 
@@ -63,15 +68,25 @@ def writes_data(service: Callable[_P, _R]) -> Callable[_P, _R]:
     return write
 
 
+def _packed(value: Any) -> bytes:
+    """A value as it is kept: pickled and compressed (a page's tables are mostly repeated markup,
+    591 KiB of it at province shrinking about tenfold, so storing and reading cost little)."""
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpacked(data: Any) -> Any:
+    return pickle.loads(zlib.decompress(data))  # noqa: S301 (written by _packed, as the cache's own)
+
+
 def cached(
     computes: Mapping[str, Callable[[], Any]], *, seconds: int = CACHE_SECONDS
 ) -> dict[str, Any]:
     """Each of ``computes`` (name → how to compute it) read from the cache under its name and the
-    current data version, the missing ones computed and stored: one version query and one cache
-    read whatever their number. A cache that does not answer is logged and skipped (the page is
-    computed as if nothing were cached), never an error page."""
+    current data version, the missing ones computed and stored (compressed): one version query and
+    one cache read whatever their number. A cache that does not answer is logged and skipped (the
+    page is computed as if nothing were cached), never an error page."""
     version = data_version()
-    keys = {name: f"zmd:v{version}:{name}" for name in computes}
+    keys = {name: f"zmd:v{version}:{FORMAT}:{name}" for name in computes}
     try:
         found = cache.get_many(keys.values())
     except Exception:
@@ -81,9 +96,10 @@ def cached(
     missing: dict[str, Any] = {}
     for name, key in keys.items():
         if key in found:
-            result[name] = found[key]
+            result[name] = _unpacked(found[key])
         else:
-            result[name] = missing[key] = computes[name]()
+            result[name] = computes[name]()
+            missing[key] = _packed(result[name])
     if missing:
         try:
             cache.set_many(missing, seconds)

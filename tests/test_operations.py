@@ -270,3 +270,15 @@ def test_a_rolled_back_report_change_is_not_logged(
     assert lines(json_log, "zmd.reports") == []
     report.refresh_from_db()
     assert report.state == "draft"
+
+
+@pytest.mark.django_db
+def test_each_database_connection_is_set_up_for_short_statements() -> None:
+    """PostgreSQL compiles no statement just in time (the portal's take milliseconds; compiling the
+    overview's tag count cost more than running it); SQLite writers queue for the lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone() == ("off",)
+    else:
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

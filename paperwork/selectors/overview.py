@@ -43,9 +43,11 @@ def unit_paperwork(
     today: date,
     overdue_rectifications: dict[int, int] | None = None,
     units: Sequence[Unit] | None = None,
+    tags: bool = True,
 ) -> list[UnitPaperwork]:
     """Every unit's paperwork on ``today`` (or only ``units``'), in four queries whatever the
-    number of projects."""
+    number of projects (three without the linked-renovation ``tags``: each row's are then
+    empty)."""
     unit_ids = None if units is None else [u.pk for u in units]
     # Judged on ``today`` (a page's date): a plan submitted or finalised later was not there yet.
     plans = {
@@ -68,7 +70,7 @@ def unit_paperwork(
         .order_by()
         .values_list("unit_id", "n")
     )
-    tags = tag_counts_by_unit(plan_year=plan_year, unit_ids=unit_ids)
+    counted = tag_counts_by_unit(plan_year=plan_year, unit_ids=unit_ids) if tags else None
     # A community without a final plan is an unsubmitted document: overdue after the due date.
     renovation_overdue = document_overdue(
         submitted_on=None, due=plan_year.renovation_plans_due, today=today
@@ -90,7 +92,7 @@ def unit_paperwork(
                 renovation_plans_missing=missing.get(unit.id, 0),
                 renovation_plans_overdue=missing.get(unit.id, 0) if renovation_overdue else 0,
                 overdue_rectifications=overdue_rectifications.get(unit.id, 0),
-                tags={t: tags[unit.id][t] for t in LINKED_TAGS},
+                tags={} if counted is None else {t: counted[unit.id][t] for t in LINKED_TAGS},
             )
         )
     return rows
@@ -141,15 +143,16 @@ def _of_units(queryset: _Rows, unit_ids: Sequence[int] | None) -> _Rows:
 
 
 def paperwork_rows(
-    *, plan_year: PlanYear, today: date, units: Sequence[Unit] | None = None
+    *, plan_year: PlanYear, today: date, units: Sequence[Unit] | None = None, tags: bool = True
 ) -> list[UnitPaperwork]:
     """Every unit's paperwork (or only ``units``') with its overdue rectifications, for the city
-    overview."""
+    overview (its linked-renovation ``tags`` too unless asked not to)."""
     return unit_paperwork(
         plan_year=plan_year,
         today=today,
         overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
         units=units,
+        tags=tags,
     )
 
 
