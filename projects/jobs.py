@@ -10,23 +10,36 @@ callback that updates the job's row (at most once per 1 % or per second), and ei
 it made or raises ``JobFailed`` with a Chinese reason. A runner writes inside one transaction, so a
 failed job has written nothing.
 
+A worker can die under a job (killed, out of memory, the machine restarted): its transaction rolls
+back, but nothing is left to mark the job over. So a job shows life on its row (``heartbeat_at``:
+its creation, its start, each write of its progress), and one silent for too long is *stale*
+(``job_stale``): running with no write for more than ``JOBS_STALE_SECONDS``, or still queued after
+``JOBS_QUEUED_STALE_SECONDS``. ``jobs_reap`` fails the stale ones, saying in Chinese that nothing was
+written; it is called when the job's page, its status or 我的任务 is read, when a worker is handed a
+job, and by ``manage.py jobs_reap`` from cron. A runner must tell its progress at least every
+``JOBS_STALE_SECONDS`` (600): the recorder writes the row when called at least once a tenth of
+that, even with unchanged figures. Today's runners stay well within it (BENCHMARKS.md): the city
+workbook at national scale, told as one step, takes 12 s; the 20,000-row project import at
+province scale takes 14 s in all.
+
 Only the user who started a job sees it (``jobs_of``): its page, its status and its result.
 """
 
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,6 +112,22 @@ def jobs_of(*, user: User) -> QuerySet[Job]:
     return Job.objects.filter(user=user).select_related("unit").order_by("-created_at", "-id")
 
 
+def _stale_before(now: datetime) -> dict[str, datetime]:
+    """For each state a job can be stale in, the heartbeat before which it is."""
+    return {
+        JobState.RUNNING: now - timedelta(seconds=settings.JOBS_STALE_SECONDS),
+        JobState.QUEUED: now - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS),
+    }
+
+
+def job_stale(job: Job, *, now: datetime | None = None) -> bool:
+    """Whether ``job`` (as loaded) was lost with its worker: running with no sign of life for more
+    than JOBS_STALE_SECONDS, or queued for more than JOBS_QUEUED_STALE_SECONDS. A job silent for
+    exactly that long is not stale yet. No query: the pages ask it of the rows they read."""
+    before = _stale_before(now or timezone.now()).get(job.state)
+    return before is not None and job.heartbeat_at < before
+
+
 # --- writes ------------------------------------------------------------------------------------
 
 
@@ -112,6 +141,51 @@ def jobs_delete_expired(*, older_than: timedelta, now: datetime | None = None) -
             job.result.delete(save=False)
         deleted += Job.objects.filter(pk=job.pk).delete()[0]
     return deleted
+
+
+def jobs_reap(*, now: datetime | None = None, pks: list[int] | None = None) -> int:
+    """Fail the stale jobs (``job_stale``; among ``pks`` if given) with the reason, in Chinese, that
+    the process running them stopped and nothing was written; how many. One UPDATE whose condition
+    is the staleness itself, so a job that showed life in the meantime is left running, and two
+    reaps at once fail a job once. Job rows are no data a cached page is built from, so the data
+    version is not raised (nor by job_run or jobs_delete_expired).
+
+    Nothing was written: a runner writes in one transaction, rolled back when its connection went
+    with the process (unless the process died in the instant between that commit and the job's
+    end). Should a run judged stale be alive after all (silent for longer than runners may be), its
+    end writes its true outcome over this one."""
+    now = now or timezone.now()
+    stale = Q()
+    for state, before in _stale_before(now).items():
+        stale |= Q(state=state, heartbeat_at__lt=before)
+    found = Job.objects.filter(stale)
+    if pks is not None:
+        found = found.filter(pk__in=pks)
+    reasons = {
+        JobState.QUEUED: _(
+            "任务未能开始：排队过久仍未执行（后台服务可能未运行），未写入任何数据，请重新发起"
+        ),
+        JobState.RUNNING: _("任务中断：处理任务的进程已停止，未写入任何数据，请重新发起"),
+    }
+    reaped = found.update(
+        state=JobState.FAILED,
+        message=Case(*(When(state=state, then=Value(why)) for state, why in reasons.items())),
+        finished_at=now,
+    )
+    if reaped:
+        logger.warning("jobs_reaped", extra={"jobs": reaped})
+    return reaped
+
+
+def jobs_reap_shown(jobs: Sequence[Job]) -> None:
+    """Before a page shows ``jobs`` (a job's page, its status, a page of 我的任务): those stale are
+    failed (``jobs_reap``) and reloaded, so the user never watches a bar that will not move. No
+    query unless one is stale."""
+    stale = [job for job in jobs if job_stale(job)]
+    if stale:
+        jobs_reap(pks=[job.pk for job in stale])
+        for job in stale:
+            job.refresh_from_db(fields=["state", "message", "finished_at"])
 
 
 def job_start(
@@ -141,10 +215,22 @@ def job_start(
 
 
 def job_run(*, job_id: int) -> None:
-    """Run a queued job to its end: done with its outcome, or failed with the reason. A job already
-    taken (a message delivered twice) is left alone."""
+    """Run a queued job to its end: done with its outcome, or failed with the reason.
+
+    Only a job still queued is run, and only once. The worker acknowledges a job's message when the
+    run ends and hands it back if its process dies (CELERY_TASK_ACKS_LATE, _REJECT_ON_WORKER_LOST),
+    so a message can come again: for a job whose worker died before starting it, which then runs
+    here; or for a job already taken, which is left as it is. A run killed half-way wrote nothing,
+    but it is never started again on its own: the message may come back while the first run is in
+    fact alive (Redis hands an unacknowledged message out again after its visibility timeout), and
+    a job that kills its worker (out of memory) would kill the next one too, for ever. Its row stops
+    showing life instead, and it is failed as stale (``jobs_reap``): the user starts it again, when
+    and if they still want it. A job gone stale while waiting (queued longer than
+    JOBS_QUEUED_STALE_SECONDS, or a run silent too long) is failed here rather than run or left."""
+    jobs_reap(pks=[job_id])
+    now = timezone.now()
     taken = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, started_at=timezone.now()
+        state=JobState.RUNNING, started_at=now, heartbeat_at=now
     )
     if not taken:
         return
@@ -216,7 +302,9 @@ def _finish(
 
 class ProgressRecorder:
     """A runner's progress callback: writes done/total to the job's row when the work has moved by
-    at least 1 % of the total since the last write, or a second has passed.
+    at least 1 % of the total since the last write, or a second has passed; and, the figures
+    unchanged, once ``heartbeat`` seconds have passed (a tenth of JOBS_STALE_SECONDS), so a job
+    that tells its progress is never taken for stale. Each write refreshes the job's heartbeat.
 
     A runner that writes inside a transaction (an import) would hide its progress until it commits,
     and lose it when it rolls back: then the row is written through a connection of its own, in
@@ -225,13 +313,19 @@ class ProgressRecorder:
     """
 
     def __init__(
-        self, *, job_id: int, clock: Callable[[], float] = time.monotonic, interval: float = 1.0
+        self,
+        *,
+        job_id: int,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 1.0,
+        heartbeat: float | None = None,
     ) -> None:
         self.job_id = job_id
         self.done = 0
         self.total = 0
         self._clock = clock
         self._interval = interval
+        self._heartbeat = settings.JOBS_STALE_SECONDS / 10 if heartbeat is None else heartbeat
         self._written = (0, 0)
         self._written_at = clock()
         self._side: BaseDatabaseWrapper | None = None
@@ -241,28 +335,30 @@ class ProgressRecorder:
         self.done = max(0, min(done, self.total))
         now = self._clock()
         moved = self.done - self._written[0]
+        quiet = now - self._written_at
         if (self.done, self.total) == self._written:
-            return
-        if (
-            self.total == self._written[1]
-            and moved * 100 < self.total
-            and now - self._written_at < self._interval
-        ):
+            if quiet < self._heartbeat:
+                return
+        elif self.total == self._written[1] and moved * 100 < self.total and quiet < self._interval:
             return
         self._write()
         self._written = (self.done, self.total)
         self._written_at = now
 
     def _write(self) -> None:
+        now = timezone.now()
         if not connection.in_atomic_block:
-            Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total)
+            Job.objects.filter(pk=self.job_id).update(
+                done=self.done, total=self.total, heartbeat_at=now
+            )
             return
         try:
             side = self._side_connection()
             with side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {Job._meta.db_table} SET done = %s, total = %s WHERE id = %s",  # noqa: S608
-                    [self.done, self.total, self.job_id],
+                    f"UPDATE {Job._meta.db_table} SET done = %s, total = %s, heartbeat_at = %s "  # noqa: S608
+                    "WHERE id = %s",
+                    [self.done, self.total, side.ops.adapt_datetimefield_value(now), self.job_id],
                 )
         except DatabaseError:
             logger.debug("job_progress_skipped", extra={"job_id": self.job_id})

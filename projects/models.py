@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -844,6 +845,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The job's last sign of life: its creation, its start, then each write of its progress. A job
+    # silent for too long was lost with its worker (projects.jobs.jobs_reap).
+    heartbeat_at = models.DateTimeField(_("最近活动时间"), default=timezone.now, db_default=Now())
 
     class Meta:
         verbose_name = _("后台任务")

@@ -23,15 +23,19 @@ PAGE_SIZE = 25
 
 
 def _own_job(request: HttpRequest, pk: int) -> Job:
-    return get_object_or_404(jobs.jobs_of(user=portal_user(request)), pk=pk)
+    """The user's job, failed first if it was lost with its worker (jobs.jobs_reap_shown)."""
+    job = get_object_or_404(jobs.jobs_of(user=portal_user(request)), pk=pk)
+    jobs.jobs_reap_shown([job])
+    return job
 
 
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    """The user's jobs, newest first, 25 a page."""
+    """The user's jobs, newest first, 25 a page; those lost with their worker shown failed."""
     page = Paginator(jobs.jobs_of(user=portal_user(request)), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    jobs.jobs_reap_shown(page)
     return render(
         request,
         "projects/job_list.html",

@@ -283,8 +283,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker takes one job at a time: the next waits for a free worker, not behind a running one.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A job's message is acknowledged when its run ends, not when a worker takes it, and handed back to
+# the broker if the worker process dies (killed, out of memory): a queued job is not lost with the
+# worker that had taken it. A message delivered again finds its job no longer queued and leaves it
+# (projects.jobs.job_run): a run killed half-way is never repeated, it is failed as stale below.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
 # Imports above this many data rows run as background jobs; smaller ones in the request.
 JOBS_IMPORT_ROWS = int(os.environ.get("JOBS_IMPORT_ROWS", "5000"))
 # Finished jobs and their result files (residents' data among them) are deleted after this many days.
 JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "7"))
+# A running job writes its row at least this often (its progress, or a heartbeat); one silent for
+# longer was lost with its worker and is failed (projects.jobs.jobs_reap), as is a job queued for
+# longer than JOBS_QUEUED_STALE_SECONDS (no worker took it).
+JOBS_STALE_SECONDS = int(os.environ.get("JOBS_STALE_SECONDS", "600"))
+JOBS_QUEUED_STALE_SECONDS = int(os.environ.get("JOBS_QUEUED_STALE_SECONDS", "3600"))
