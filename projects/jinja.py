@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
+from django.utils.translation import get_language
 from jinja2 import Environment
 
 from .templatetags import portal
@@ -33,6 +34,27 @@ def default_if_none(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
+# A milestone table draws thousands of status cells: each status's label and badge class are
+# looked up once per language rather than once a cell (the Django filters build enums and a lazy
+# translation each time).
+_STATUS_LABELS: dict[tuple[str, str], str] = {}
+_STATUS_BADGES = {str(status): badge for status, badge in portal.STATUS_BADGES.items()}
+
+
+def status_label(status: str) -> str:
+    """``portal.status_label``, remembered per language."""
+    key = (get_language() or "", str(status))
+    label = _STATUS_LABELS.get(key)
+    if label is None:
+        label = _STATUS_LABELS[key] = portal.status_label(status)
+    return label
+
+
+def status_badge(status: str) -> str:
+    """``portal.status_badge`` by a dictionary lookup."""
+    return _STATUS_BADGES[str(status)]
+
+
 def environment(**options: Any) -> Environment:
     """The environment Django's Jinja2 backend builds (settings.TEMPLATES, "jinja2"): gettext as
     ``_``/``gettext``/``ngettext``/``pgettext`` in the active language (new-style: always
@@ -44,8 +66,8 @@ def environment(**options: Any) -> Environment:
     env.globals.update(url=url, static=static)
     env.filters.update(
         cn_date=portal.cn_date,
-        status_label=portal.status_label,
-        status_badge=portal.status_badge,
+        status_label=status_label,
+        status_badge=status_badge,
         milestone_reached=portal.milestone_reached,
         milestone_projects=portal.milestone_projects,
         share=portal.share,

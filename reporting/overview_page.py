@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.template import engines
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -195,6 +196,10 @@ def overview_body(
                 "rows": [overview.city, *rows],
                 "specs": report.specs,
                 "links": links,
+                # Each unit's link: the address reversed once, not once a row.
+                "unit_url": reverse("reporting:unit", args=[987654321])
+                .replace("987654321", "{}")
+                .format,
                 "as_of_iso": as_of.isoformat(),
                 "reconciliation": report.reconciliation,
                 "unassigned_carryover": report.unassigned_carryover,

@@ -7,6 +7,7 @@ written with at most one decimal.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -92,6 +93,16 @@ def num(value: float) -> str:
 
 def text(value: str) -> str:
     """Text made safe for SVG: characters XML cannot hold are dropped, then everything is escaped."""
+    # A chart repeats its few texts and classes hundreds of times (a share chart of 160 units):
+    # plain strings are escaped once (a lazy translation is not remembered: its text changes with
+    # the language).
+    if type(value) is str:
+        return _escaped(value)
+    return str(escape(_NOT_XML.sub("", value)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(value: str) -> str:
     return str(escape(_NOT_XML.sub("", value)))
 
 
