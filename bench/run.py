@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from projects.models import PlanYear
@@ -95,6 +96,9 @@ def run(
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": report.git_state(),
         "machine": report.machine(),
+        # Where cached pages are kept: Redis as in production when REDIS_URL is set, else the
+        # database table (the cold overview stores its page there in a few statements more).
+        "cache": settings.CACHES["default"]["BACKEND"],
         "seed": seed,
         "repeat": repeat,
         "heavy_repeat": heavy_repeat,

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from paperwork.selectors.overview import paperwork_rows
+from paperwork.selectors.overview import paperwork_rows, rows_shared
 from projects.choices import LINKED_TAGS, Measure
 from projects.data_version import cached
 from projects.models import PlanYear, User
@@ -250,7 +250,8 @@ def city_overview_page(
     worklist_key = f"worklist:{user.pk}:{role}:{plan_year.pk}:{as_of.isoformat()}:{language}"
     if role == "city":
         computes[worklist_key] = lambda: worklist(user=user, plan_year=plan_year, day=as_of)
-    found = cached(computes)
+    with rows_shared():  # the paperwork table and the 待办 read the same day's paperwork once
+        found = cached(computes)
     body = found.get(body_key) or overview_body(
         plan_year=plan_year, as_of=as_of, page=page, links=links
     )

@@ -2,8 +2,10 @@
 the linked-renovation tags counted per unit."""
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -142,18 +144,57 @@ def _of_units(queryset: _Rows, unit_ids: Sequence[int] | None) -> _Rows:
     return queryset if unit_ids is None else queryset.filter(unit_id__in=unit_ids)
 
 
+# While a page is built, each (plan year, day)'s rows of every unit, computed once (``rows_shared``).
+_shared: ContextVar[dict[tuple[int, date], list[UnitPaperwork]] | None] = ContextVar(
+    "paperwork_rows_shared", default=None
+)
+
+
+@contextmanager
+def rows_shared() -> Iterator[None]:
+    """Within the block, ``paperwork_rows`` reads every unit's documents once per plan year and day
+    and answers each call from them (the tags of the units it asks for counted each time): the
+    city overview's table and its 待办 ask for the same day's paperwork."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def paperwork_rows(
     *, plan_year: PlanYear, today: date, units: Sequence[Unit] | None = None, tags: bool = True
 ) -> list[UnitPaperwork]:
     """Every unit's paperwork (or only ``units``') with its overdue rectifications, for the city
     overview (its linked-renovation ``tags`` too unless asked not to)."""
-    return unit_paperwork(
-        plan_year=plan_year,
-        today=today,
-        overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
-        units=units,
-        tags=tags,
+    shared = _shared.get()
+    if shared is None:
+        return unit_paperwork(
+            plan_year=plan_year,
+            today=today,
+            overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
+            units=units,
+            tags=tags,
+        )
+    key = (plan_year.pk, today)
+    if key not in shared:
+        shared[key] = unit_paperwork(
+            plan_year=plan_year,
+            today=today,
+            overdue_rectifications=overdue_counts_by_unit(plan_year=plan_year, today=today),
+            tags=False,
+        )
+    rows = shared[key]
+    if units is not None:
+        by_unit = {row.unit.pk: row for row in rows}
+        rows = [by_unit[unit.pk] for unit in units if unit.pk in by_unit]
+    if not tags:
+        return rows
+    # The tags of the units asked for only (a page of a national programme's thousands).
+    counted = tag_counts_by_unit(
+        plan_year=plan_year, unit_ids=None if units is None else [u.pk for u in units]
     )
+    return [replace(row, tags={t: counted[row.unit.pk][t] for t in LINKED_TAGS}) for row in rows]
 
 
 def consultation_dates_by_project(project_ids: Sequence[int]) -> dict[int, date | None]:

@@ -181,3 +181,17 @@ def test_only_whole_page_numbers_are_cache_keys(asked: str | None, number: int |
     """A page asked as a positive whole number is kept under it (none asked: page 1); anything else
     is shown as the paginator reads it, not cached."""
     assert overview_page.page_number(asked) == number
+
+
+def test_a_built_page_reads_the_days_paperwork_once(client: Client) -> None:
+    """Built after a write, the overview's paperwork table and the city office's 待办 (which lists
+    the units whose documents are overdue) read the day's implementation plans once between them;
+    both still show 驿城区 overdue on 2022-06-30 (its implementation plan was due on 2022-02-28)."""
+    from projects.data_version import data_changed
+
+    data_changed()
+    with CaptureQueriesContext(connection) as built:
+        html = overview(client)
+    plans = [q for q in built.captured_queries if "paperwork_implementationplan" in q["sql"]]
+    assert len(plans) == 1
+    assert "驿城区：逾期" in html
