@@ -11,7 +11,8 @@ import pytest
 from django.test import Client, override_settings
 
 from bench import browser_import, figures, generate
-from bench.browser_import import Answer, Browser, Flow, Send
+from bench.browser import Answer, Browser, Send
+from bench.browser_import import Flow
 from bench.scales import TINY
 from projects.models import Household, Job, PlanYear, Project, User
 
