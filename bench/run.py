@@ -14,7 +14,7 @@ from django.db import connection
 
 from projects.models import PlanYear
 
-from . import figures, report
+from . import browser_import, figures, report
 from .generate import YEAR, programme_ensure
 from .measure import Row, vacuum
 from .scales import Scale
@@ -25,6 +25,7 @@ MEASUREMENTS: dict[str, Callable[[figures.Context], tuple[list[Row], dict[str, A
     "workbook": figures.workbook,
     "project_import": figures.project_import,
     "household_import": figures.household_import,
+    "browser_import": browser_import.browser_import,
 }
 
 
