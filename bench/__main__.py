@@ -33,7 +33,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="只测这些（逗号分隔）：overview,workbook,project_import,household_import,browser_import,load",
+        help="只测这些（逗号分隔）：overview,pages,workbook,project_import,household_import,load,browser_import（浏览器导入只在点名或冒烟时测）",
     )
     parser.add_argument(
         "--no-memory", action="store_true", help="不测峰值内存（tracemalloc 很慢，大规模时可省）"
