@@ -1,6 +1,8 @@
 """Pages of the monthly report workflow: the list of months, one month's report with its versions
 and the actions the user may take, the stamped scan, the flags and the annual assessment."""
 
+import hashlib
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -12,6 +14,7 @@ from django.db.models import Case, Prefetch, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -125,22 +128,17 @@ def _month_url() -> str:
     return sample.replace("/987654321/12/", "/{unit}/{month}/")
 
 
-@login_required
-def report_index(request: HttpRequest) -> HttpResponse:
-    """Units × months: each month's latest version and whether it arrived on time, a page of units
-    at a time as the city overview pages them (a national programme's thousands)."""
-    user = portal_user(request)
-    plan_year = plan_year_for(request)
-    today = facts.today_local()
-    page = Paginator(_units(user), OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
-    units = list(page.object_list)
-    latest = reports.latest_versions(plan_year=plan_year, units=units, hashed=True)
-    by_id = {unit.id: unit for unit in units}
-    for version in latest.values():
-        # The digest names both: no query.
-        version.unit, version.plan_year = by_id[version.unit_id], plan_year
-    intact = reports.digests_intact(latest.values())
-    valid_on = reports.valid_on_by_month(plan_year=plan_year, units=units)
+def _matrix_rows(
+    *,
+    plan_year: PlanYear,
+    units: list[Unit],
+    today: date,
+    latest: dict[tuple[int, int], MonthlyReport],
+    intact: dict[int, bool],
+    valid_on: dict[tuple[int, int], date],
+) -> SafeString:
+    """The months table's body for ``units``: each month's latest version (its state, version and
+    digest check) and its timeliness on ``today``."""
     month_url = _month_url()
     rows = []
     for unit in units:
@@ -160,35 +158,72 @@ def report_index(request: HttpRequest) -> HttpResponse:
                 )
             )
         rows.append((unit.name, cells))
+    return render_rows(
+        "reporting/_report_rows.html",
+        {
+            "rows": rows,
+            "state_labels": dict(MonthlyReport._meta.get_field("state").flatchoices),
+            "badge_classes": STATE_BADGE_CLASSES,
+            "timeliness_labels": {t.value: label for t, label in TIMELINESS_LABELS.items()},
+            "timeliness_classes": TIMELINESS_CLASSES,
+        },
+    )
+
+
+@login_required
+def report_index(request: HttpRequest) -> HttpResponse:
+    """Units × months: each month's latest version and whether it arrived on time, a page of units
+    at a time as the city overview pages them (a national programme's thousands)."""
+    user = portal_user(request)
+    plan_year = plan_year_for(request)
+    today = facts.today_local()
+    page = Paginator(_units(user), OVERVIEW_UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    units = list(page.object_list)
+    latest = reports.latest_versions(plan_year=plan_year, units=units, hashed=True)
+    by_id = {unit.id: unit for unit in units}
+    for version in latest.values():
+        # The digest names both: no query.
+        version.unit, version.plan_year = by_id[version.unit_id], plan_year
+    intact = reports.digests_intact(latest.values())
+    valid_on = reports.valid_on_by_month(plan_year=plan_year, units=units)
+    # The matrix is drawn from these inputs alone, so it is kept in the cache under a hash of them:
+    # a change to any (a report's state, version or content behind the workflow's back included)
+    # is a new key, the same inputs under the same data version are the same HTML.
+    inputs = (
+        plan_year.pk, plan_year.year, plan_year.report_due_day, tuple(plan_year.trial_months or ()),
+        today.isoformat(), get_language(), [(u.pk, u.name) for u in units],
+        sorted((k, v.pk, v.state, v.version, intact[v.pk]) for k, v in latest.items()),
+        sorted((k, d.isoformat()) for k, d in valid_on.items()),
+    )  # fmt: skip
+    matrix_key = "report_matrix:" + hashlib.sha256(repr(inputs).encode("utf-8")).hexdigest()
     # On a phone the table shows two or three months: the months that need the user's action are
     # listed above it, by the 待办's rules on the table's own date (kept under the data version).
-    key = (
+    worklist_key = (
         f"report_worklist:{user.pk}:{role_for_worklist(user)}:{user.unit_id}:{plan_year.pk}:"
         f"{today}:{get_language()}"
     )
-    actionable = cached(
+    found = cached(
         {
-            key: lambda: worklist(
+            matrix_key: lambda: _matrix_rows(
+                plan_year=plan_year,
+                units=units,
+                today=today,
+                latest=latest,
+                intact=intact,
+                valid_on=valid_on,
+            ),
+            worklist_key: lambda: worklist(
                 user=user, plan_year=plan_year, day=today, providers=[report_worklist]
-            )
+            ),
         }
-    )[key]
+    )
     return render(
         request,
         "reporting/report_index.html",
         {
-            "actionable": actionable,
+            "actionable": found[worklist_key],
             # The matrix of a page of units (2,400 cells at most), drawn by Jinja2.
-            "matrix_rows": render_rows(
-                "reporting/_report_rows.html",
-                {
-                    "rows": rows,
-                    "state_labels": dict(MonthlyReport._meta.get_field("state").flatchoices),
-                    "badge_classes": STATE_BADGE_CLASSES,
-                    "timeliness_labels": {t.value: label for t, label in TIMELINESS_LABELS.items()},
-                    "timeliness_classes": TIMELINESS_CLASSES,
-                },
-            ),
+            "matrix_rows": found[matrix_key],
             "page": page,
             "plan_year": plan_year,
             "months": range(1, 13),

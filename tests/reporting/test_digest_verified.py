@@ -251,3 +251,15 @@ def test_the_months_table_checks_every_digest_when_the_cache_is_down(
     response = city.get(reverse("reporting:reports"))
     assert response.status_code == 200
     assert "摘要不符！" in months_table_cell(response.content.decode(), "驿城区", 6)
+
+
+def test_the_months_table_is_never_served_from_before_a_change_behind_the_workflows_back(
+    june: MonthlyReport, city: Client
+) -> None:
+    """The months table is kept in the cache under a hash of what it is drawn from, not only under
+    the data version: a state set straight in the database (no version raised) shows at once."""
+    url = reverse("reporting:reports")
+    assert "state-approved" in months_table_cell(city.get(url).content.decode(), "驿城区", 6)
+    MonthlyReport.objects.filter(pk=june.pk).update(state="received")
+    cell = months_table_cell(city.get(url).content.decode(), "驿城区", 6)
+    assert "state-received" in cell and "state-approved" not in cell
