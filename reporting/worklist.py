@@ -125,12 +125,16 @@ def _city_groups(
     ]
 
 
+# What the items read of a month's latest version.
+_READ = ("state", "approved_at", "return_reason", "send_back_reason")
+
+
 def report_worklist(context: WorkContext) -> list[WorkGroup]:
     """The report items of ``context``'s role (none for administrators)."""
     plan_year: PlanYear = context.plan_year
     if context.role in (Role.CLERK, Role.LEADER) and context.unit is not None:
         unit = context.unit
-        latest = reports.latest_versions(plan_year=plan_year, units=[unit])
+        latest = reports.latest_versions(plan_year=plan_year, units=[unit], fields=_READ)
         valid_on = reports.valid_on_by_month(plan_year=plan_year)
         statuses = reports.unit_timeliness(
             plan_year=plan_year, unit=unit, today=context.day, valid_on=valid_on
@@ -138,6 +142,6 @@ def report_worklist(context: WorkContext) -> list[WorkGroup]:
         return _unit_groups(context=context, unit=unit, latest=latest, statuses=statuses)
     if context.role == Role.CITY:
         units = list(Unit.objects.all())
-        latest = reports.latest_versions(plan_year=plan_year)
+        latest = reports.latest_versions(plan_year=plan_year, fields=_READ)
         return _city_groups(context=context, units=units, latest=latest)
     return []
