@@ -203,6 +203,8 @@ class ContentHash(Func):
 # A digest check is kept this long under its content's hash (it never goes stale: new content has
 # a new hash).
 DIGEST_CHECK_SECONDS = 7 * 24 * 3600
+# Raised whenever report_digest or the key's parts change, so no verdict of before is read.
+DIGEST_CHECK_FORMAT = 1
 
 
 def _digest_check_key(report: MonthlyReport, content_hash: str) -> str:
@@ -212,7 +214,9 @@ def _digest_check_key(report: MonthlyReport, content_hash: str) -> str:
             str(report.month), str(report.version), content_hash,
         )
     )  # fmt: skip
-    return "zmd:digest:" + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    return (
+        f"zmd:digest:{DIGEST_CHECK_FORMAT}:" + hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    )
 
 
 def digests_intact(reports: Iterable[MonthlyReport]) -> dict[int, bool]:
