@@ -40,7 +40,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .choices import JobState
@@ -161,12 +161,14 @@ def jobs_reap(*, now: datetime | None = None, pks: list[int] | None = None) -> i
     found = Job.objects.filter(stale)
     if pks is not None:
         found = found.filter(pk__in=pks)
-    reasons = {
-        JobState.QUEUED: _(
-            "任务未能开始：排队过久仍未执行（后台服务可能未运行），未写入任何数据，请重新发起"
-        ),
-        JobState.RUNNING: _("任务中断：处理任务的进程已停止，未写入任何数据，请重新发起"),
-    }
+    # Stored in the portal's language (as every job's message is), whoever's page found it stale.
+    with translation.override(settings.LANGUAGE_CODE):
+        reasons = {
+            JobState.QUEUED: _(
+                "任务未能开始：排队过久仍未执行（后台服务可能未运行），未写入任何数据，请重新发起"
+            ),
+            JobState.RUNNING: _("任务中断：处理任务的进程已停止，未写入任何数据，请重新发起"),
+        }
     reaped = found.update(
         state=JobState.FAILED,
         message=Case(*(When(state=state, then=Value(why)) for state, why in reasons.items())),

@@ -109,6 +109,20 @@ def test_a_job_whose_worker_died_is_shown_failed_once_silent_too_long(
     assert not Unit.objects.filter(name="测试区").exists() and data_version() == version
 
 
+def test_the_reason_is_stored_in_the_portals_language_whoever_found_it(
+    clerk: User, killed: list[int]
+) -> None:
+    """A stale job first opened by someone reading in English keeps its reason in Chinese, as
+    every job's message is kept: a later Chinese reader sees no English."""
+    job = killed_job(clerk)
+    silent_for(job, 601)
+    client = client_of(clerk)
+    client.get(reverse("job_status", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.message == INTERRUPTED
+    assert client.get(reverse("job_status", args=[job.pk])).json()["message"] == INTERRUPTED
+
+
 def test_a_job_that_showed_life_recently_is_left_running(clerk: User) -> None:
     """Running with its last progress 5 minutes ago, queued for 50 minutes: both stay as they are,
     and polling them writes nothing (no UPDATE)."""
