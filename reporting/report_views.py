@@ -164,7 +164,8 @@ def _matrix_rows(
             "rows": rows,
             "state_labels": dict(MonthlyReport._meta.get_field("state").flatchoices),
             "badge_classes": STATE_BADGE_CLASSES,
-            "timeliness_labels": {t.value: label for t, label in TIMELINESS_LABELS.items()},
+            # The rules name them in Chinese; each shown in the active language.
+            "timeliness_labels": {t.value: _(label) for t, label in TIMELINESS_LABELS.items()},
             "timeliness_classes": TIMELINESS_CLASSES,
         },
     )

@@ -156,6 +156,21 @@ def test_months_table_shows_state_and_timeliness(people: dict[str, User]) -> Non
     assert len(many) == len(few)
 
 
+def test_months_table_names_timeliness_in_the_readers_language(people: dict[str, User]) -> None:
+    """驿城区's January, due on 5 February and never filed, is 漏报 in Chinese and "Missing" in
+    English (the table is cached apart for each language)."""
+    client = client_of(people["city"])
+
+    def january(**headers: str) -> str:
+        page = client.get(reverse("reporting:reports"), **headers).content.decode()
+        row = page[page.index('data-unit="驿城区"') :]
+        return row[row.index('data-month="1"') : row.index('data-month="2"')]
+
+    assert "漏报" in january()
+    english = january(HTTP_ACCEPT_LANGUAGE="en")
+    assert "Missing" in english and "漏报" not in english
+
+
 def test_months_table_is_paged_like_the_overview(
     people: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
