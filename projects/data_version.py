@@ -12,7 +12,7 @@ import functools
 import logging
 import pickle
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from django.core.cache import cache
@@ -87,11 +87,7 @@ def cached(
     page is computed as if nothing were cached), never an error page."""
     version = data_version()
     keys = {name: f"zmd:v{version}:{FORMAT}:{name}" for name in computes}
-    try:
-        found = cache.get_many(keys.values())
-    except Exception:
-        logger.warning("cache_unavailable", exc_info=True)
-        found = {}
+    found = cache_read(keys.values())
     result: dict[str, Any] = {}
     missing: dict[str, Any] = {}
     for name, key in keys.items():
@@ -100,9 +96,25 @@ def cached(
         else:
             result[name] = computes[name]()
             missing[key] = _packed(result[name])
-    if missing:
-        try:
-            cache.set_many(missing, seconds)
-        except Exception:
-            logger.warning("cache_unavailable", exc_info=True)
+    cache_store(missing, seconds)
     return result
+
+
+def cache_read(keys: Iterable[str]) -> dict[str, Any]:
+    """``cache.get_many``, with a cache that does not answer logged and read as empty."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("cache_unavailable", exc_info=True)
+        return {}
+
+
+def cache_store(values: dict[str, Any], seconds: int) -> None:
+    """``cache.set_many`` (nothing when there is nothing to store), with a cache that does not
+    answer logged and skipped."""
+    if not values:
+        return
+    try:
+        cache.set_many(values, seconds)
+    except Exception:
+        logger.warning("cache_unavailable", exc_info=True)

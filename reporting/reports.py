@@ -8,14 +8,12 @@ reason, and withdraw an approval until the city receives it.
 """
 
 import hashlib
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -26,7 +24,7 @@ from django.utils import timezone
 from projects import permissions
 from projects import selectors as facts
 from projects.choices import ProjectKind, Role
-from projects.data_version import writes_data
+from projects.data_version import cache_read, cache_store, writes_data
 from projects.models import PlanYear, Project, Unit, User
 from projects.rules.milestones import MilestoneResult, MilestoneStatus
 from projects.rules.periods import ReportPeriod, whole_year
@@ -47,8 +45,6 @@ from projects.rules.start import CRITERIA
 from . import report_notifications as tell
 from .digests import digest_of
 from .models import CITY_RULINGS, FlagKind, MonthlyReport, ReportFlag, Ruling
-
-logger = logging.getLogger("zmd.cache")
 
 VALID_STATES = (ReportState.APPROVED, ReportState.RECEIVED, ReportState.RETURNED)
 
@@ -221,12 +217,13 @@ def _digest_check_key(report: MonthlyReport, content_hash: str) -> str:
 
 def digests_intact(reports: Iterable[MonthlyReport]) -> dict[int, bool]:
     """``report_digest_intact`` of each report, by id, for a page or a workbook of reports read with
-    their ``content_hash`` (``latest_versions``/``valid_versions`` with ``hashed=True``; their unit
-    and plan year set). Each verdict is kept in the cache under everything the digest covers, the
-    content as its database hash, so the same content is digested once; content changed behind the
-    workflow's back has a new hash and is digested again (its figures read then, one query). A
-    report without a stored digest is intact (nothing to check). A cache that does not answer is
-    skipped: every report is checked."""
+    their ``content_hash`` (``latest_versions`` with ``hashed``, ``valid_versions`` with
+    ``hash_month``; their unit and plan year set). Each verdict is kept in the cache under
+    everything the digest covers, the content as its database hash, so the same content is
+    digested once; content changed behind the workflow's back has a new hash and is digested again
+    (the figures of reports read without them read then, one query). A report without a stored
+    digest, or deleted since it was read, is intact (nothing to check). A cache that does not
+    answer is skipped: every report is checked."""
     verdicts: dict[int, bool] = {}
     keys: dict[str, MonthlyReport] = {}
     for report in reports:
@@ -234,40 +231,36 @@ def digests_intact(reports: Iterable[MonthlyReport]) -> dict[int, bool]:
             verdicts[report.pk] = True
         else:
             keys[_digest_check_key(report, report.content_hash)] = report  # type: ignore[attr-defined]
-    if not keys:
-        return verdicts
-    try:
-        found = cache.get_many(keys)
-    except Exception:
-        logger.warning("cache_unavailable", exc_info=True)
-        found = {}
+    found = cache_read(keys) if keys else {}
     for key, verdict in found.items():
         verdicts[keys[key].pk] = bool(verdict)
     unchecked = {key: report for key, report in keys.items() if key not in found}
-    if unchecked:
-        # The content of those read without it, in one query (a workbook's reports carry theirs).
-        content = {
+    # The content of those read without it, in one query (a workbook's reports carry theirs).
+    unread = [r.pk for r in unchecked.values() if "figures" in r.get_deferred_fields()]
+    content = (
+        {
             row["pk"]: row
-            for row in MonthlyReport.objects.filter(
-                pk__in=[r.pk for r in unchecked.values() if r.get_deferred_fields()]
-            ).values("pk", "figures", "problems", "next_plan")
-        } if any(r.get_deferred_fields() for r in unchecked.values()) else {}  # fmt: skip
-        checked: dict[str, bool] = {}
-        for key, report in unchecked.items():
-            if report.get_deferred_fields():
-                row = content.get(report.pk)
-                if row is None:  # deleted since it was read: nothing left to check
-                    continue
-                report = MonthlyReport(
-                    pk=report.pk, unit=report.unit, plan_year=report.plan_year,
-                    month=report.month, version=report.version, digest=report.digest,
-                    figures=row["figures"], problems=row["problems"], next_plan=row["next_plan"],
-                )  # fmt: skip
-            verdicts[report.pk] = checked[key] = report_digest_intact(report)
-        try:
-            cache.set_many(checked, DIGEST_CHECK_SECONDS)
-        except Exception:
-            logger.warning("cache_unavailable", exc_info=True)
+            for row in MonthlyReport.objects.filter(pk__in=unread).values(
+                "pk", "figures", "problems", "next_plan"
+            )
+        }
+        if unread
+        else {}
+    )
+    checked: dict[str, bool] = {}
+    for key, report in unchecked.items():
+        if report.pk in content:
+            row = content[report.pk]
+            report = MonthlyReport(
+                pk=report.pk, unit=report.unit, plan_year=report.plan_year, month=report.month,
+                version=report.version, digest=report.digest, figures=row["figures"],
+                problems=row["problems"], next_plan=row["next_plan"],
+            )  # fmt: skip
+        elif report.pk in unread:  # deleted since it was read: nothing left to check
+            verdicts[report.pk] = True
+            continue
+        verdicts[report.pk] = checked[key] = report_digest_intact(report)
+    cache_store(checked, DIGEST_CHECK_SECONDS)
     return verdicts
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from projects import data_version
 from projects.choices import Role
 from projects.data_version import data_changed
 from projects.models import PlanYear, Unit
@@ -247,7 +248,7 @@ def test_the_months_table_checks_every_digest_when_the_cache_is_down(
         set_many = get_many
 
     alter(june)
-    monkeypatch.setattr(reports, "cache", Down())
+    monkeypatch.setattr(data_version, "cache", Down())
     response = city.get(reverse("reporting:reports"))
     assert response.status_code == 200
     assert "摘要不符！" in months_table_cell(response.content.decode(), "驿城区", 6)
