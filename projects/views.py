@@ -673,6 +673,22 @@ def _import_key(project: Project) -> str:
     return f"roster-import-{project.pk}"
 
 
+def _roster_job(
+    request: HttpRequest, *, project: Project, roster: Project, token: str, **params: Any
+) -> HttpResponse:
+    """The roster file stored under ``token`` previewed or imported by a worker (``params``: its
+    dry run or confirmed status changes) for ``roster``'s households, from ``project``'s page; the
+    user is sent to the job's page, which shows the progress, then the preview or the counts."""
+    job = job_start(
+        kind=import_jobs.HOUSEHOLDS,
+        user=portal_user(request),
+        unit=project.unit,
+        plan_year=roster.plan_year,
+        params={"token": token, "project": roster.pk, "page": project.pk, **params},
+    )
+    return redirect("job_detail", pk=job.pk)
+
+
 @never_cache
 @login_required
 def household_import(request: HttpRequest, pk: int) -> HttpResponse:
@@ -699,19 +715,13 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
             large = import_jobs.runs_as_job(handle.read())
         if large:
             # Imported by a worker: the job's page shows the progress, then the counts.
-            job = job_start(
-                kind=import_jobs.HOUSEHOLDS,
-                user=portal_user(request),
-                unit=project.unit,
-                plan_year=roster.plan_year,
-                params={
-                    "token": token,
-                    "project": roster.pk,
-                    "page": project.pk,
-                    "allow_status_changes": _status_changes_confirmed(request),
-                },
+            return _roster_job(
+                request,
+                project=project,
+                roster=roster,
+                token=token,
+                allow_status_changes=_status_changes_confirmed(request),
             )
-            return redirect("job_detail", pk=job.pk)
         try:
             with default_storage.open(path, "rb") as handle:
                 result = services.households_import(
@@ -761,19 +771,9 @@ def household_import(request: HttpRequest, pk: int) -> HttpResponse:
                     # with the same confirm form.
                     token = previews.preview_save(content)
                     request.session[_import_key(project)] = token
-                    job = job_start(
-                        kind=import_jobs.HOUSEHOLDS,
-                        user=portal_user(request),
-                        unit=project.unit,
-                        plan_year=roster.plan_year,
-                        params={
-                            "token": token,
-                            "project": roster.pk,
-                            "page": project.pk,
-                            "dry_run": True,
-                        },
+                    return _roster_job(
+                        request, project=project, roster=roster, token=token, dry_run=True
                     )
-                    return redirect("job_detail", pk=job.pk)
                 result = services.households_import(
                     source=ContentFile(content),
                     plan_year=roster.plan_year,
